@@ -1,0 +1,87 @@
+"""Fixtures shared by every app's tests: an owner / teammate / outsider set for each access rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from tierdesk.accounts.choices import Plan, Region, Role, Tier
+from tierdesk.accounts.models import Organization, SkillGroup, User
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_person(username: str, *, role: str = Role.CUSTOMER, organization: Organization | None = None,
+                tier: int | None = None, language: str = "en", **extra) -> User:
+    person = User(username=username, email=f"{username}@example.test", role=role, organization=organization,
+                  tier=tier, language=language, first_name=username.capitalize(), **extra)
+    person.set_password(PASSWORD)
+    person.save()
+    return person
+
+
+@pytest.fixture
+def acme(db) -> Organization:
+    return Organization.objects.create(name="Acme Analytics", email_domains=["acme.test"], plan=Plan.ENTERPRISE,
+                                       region=Region.AMERICAS)
+
+
+@pytest.fixture
+def globex(db) -> Organization:
+    return Organization.objects.create(name="Globex KK", email_domains=["globex.test"], plan=Plan.STANDARD,
+                                       region=Region.JAPAN)
+
+
+@pytest.fixture
+def alice(acme) -> User:
+    """A customer contact: the owner of the tickets in most tests."""
+    return make_person("alice", organization=acme)
+
+
+@pytest.fixture
+def carol(acme) -> User:
+    """Alice's colleague at the same organization."""
+    return make_person("carol", organization=acme)
+
+
+@pytest.fixture
+def oscar(globex) -> User:
+    """A customer of another organization: the outsider."""
+    return make_person("oscar", organization=globex, language="ja")
+
+
+@pytest.fixture
+def group(db) -> SkillGroup:
+    return SkillGroup.objects.create(name="Query engine", product_area="query_engine")
+
+
+@pytest.fixture
+def agent(db) -> User:
+    return make_person("agent", role=Role.AGENT, tier=Tier.FRONT_LINE)
+
+
+@pytest.fixture
+def backline(db) -> User:
+    return make_person("backline", role=Role.AGENT, tier=Tier.BACK_LINE)
+
+
+@pytest.fixture
+def reviewer(db) -> User:
+    return make_person("reviewer", role=Role.REVIEWER)
+
+
+@pytest.fixture
+def manager(db) -> User:
+    return make_person("manager", role=Role.MANAGER)
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return make_person("root", role=Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def ticket(alice):
+    from tierdesk.tickets.services import ticket_open
+
+    return ticket_open(actor=alice, subject="Query times out after upgrade",
+                       body="ERR_QUERY_TIMEOUT on every dashboard since 4.2", product_area="query_engine")

@@ -1,0 +1,1 @@
+"""People and organisations: customer companies, their contacts, staff, roles, skill groups, API tokens."""

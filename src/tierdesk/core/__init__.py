@@ -1,0 +1,1 @@
+"""Pieces every capability shares: service errors, request timing, API plumbing."""

@@ -1,0 +1,181 @@
+"""Reads on tickets, always scoped to who asks: customers see their organization's tickets, staff
+see all but restricted tickets they are not named on."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from tierdesk.accounts.models import User
+from tierdesk.core.errors import NotFound, ValidationFailed
+from tierdesk.tickets.choices import EventKind, MessageKind
+from tierdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
+
+# Fields whose changes a customer may follow on their ticket's timeline.
+CUSTOMER_VISIBLE_FIELDS = frozenset({"status", "priority", "subject", "type"})
+PAGE_SIZE_MAX = 200
+
+
+def tickets_visible_to(user: User) -> QuerySet[Ticket]:
+    """Every ticket `user` may read, unordered and without joins."""
+    tickets = Ticket.objects.all()
+    if user.is_customer:
+        if user.organization_id is None:
+            return tickets.none()
+        # A restricted ticket stays readable by its own requester, never by their colleagues.
+        return tickets.filter(organization_id=user.organization_id).filter(
+            Q(restricted=False) | Q(requester_id=user.pk)
+        )
+    named = Ticket.restricted_to.through.objects.filter(user_id=user.pk).values("ticket_id")
+    return tickets.filter(Q(restricted=False) | Q(number__in=named))
+
+
+def ticket_get_for_user(user: User, number: int) -> Ticket:
+    """The ticket, or NotFound when it does not exist or `user` may not read it (the same answer,
+    so ticket numbers reveal nothing)."""
+    ticket = (
+        tickets_visible_to(user)
+        .select_related("requester", "organization", "assignee", "group")
+        .filter(number=number)
+        .first()
+    )
+    if ticket is None:
+        raise NotFound("No such ticket.")
+    return ticket
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    """The filters the ticket list offers, in the API and in the console."""
+
+    status: list[str] | None = None
+    priority: list[str] | None = None
+    tier: int | None = None
+    assignee: int | str | None = None  # a person's id, "me" or "none"
+    organization: int | None = None
+    channel: str | None = None
+    group: int | None = None
+    updated_since: datetime | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    tickets: list[Ticket]
+    next_cursor: str | None
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    raw = f"{ticket.updated_at.isoformat()}|{ticket.number}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        updated, number = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
+        return datetime.fromisoformat(updated), int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed(cursor=f"{cursor!r} is not a cursor this list gave out.") from None
+
+
+def _apply_filters(tickets: QuerySet[Ticket], user: User, filters: TicketFilters) -> QuerySet[Ticket]:
+    if filters.status:
+        tickets = tickets.filter(status__in=filters.status)
+    if filters.priority:
+        tickets = tickets.filter(priority__in=filters.priority)
+    if filters.tier is not None:
+        tickets = tickets.filter(tier=filters.tier)
+    if filters.assignee == "me":
+        tickets = tickets.filter(assignee_id=user.pk)
+    elif filters.assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif filters.assignee is not None:
+        tickets = tickets.filter(assignee_id=filters.assignee)
+    if filters.organization is not None:
+        tickets = tickets.filter(organization_id=filters.organization)
+    if filters.channel:
+        tickets = tickets.filter(channel=filters.channel)
+    if filters.group is not None:
+        tickets = tickets.filter(group_id=filters.group)
+    if filters.updated_since is not None:
+        tickets = tickets.filter(updated_at__gte=filters.updated_since)
+    if filters.q:
+        term = filters.q.strip().lstrip("#")
+        if term.isdigit():
+            tickets = tickets.filter(Q(number=int(term)) | Q(subject__icontains=term))
+        else:
+            tickets = tickets.filter(subject__icontains=term)
+    return tickets
+
+
+def ticket_list(user: User, filters: TicketFilters, *, cursor: str | None = None, limit: int = 50) -> TicketPage:
+    """One page of tickets `user` may read, newest update first, and the cursor of the next page."""
+    limit = max(1, min(limit, PAGE_SIZE_MAX))
+    tickets = _apply_filters(tickets_visible_to(user), user, filters)
+    if cursor:
+        updated_at, number = decode_cursor(cursor)
+        tickets = tickets.filter(Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, number__lt=number))
+    rows = list(
+        tickets.select_related("requester", "organization", "assignee", "group").order_by("-updated_at", "-number")[
+            : limit + 1
+        ]
+    )
+    next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return TicketPage(tickets=rows[:limit], next_cursor=next_cursor)
+
+
+def ticket_neighbours(user: User, ticket: Ticket, filters: TicketFilters) -> tuple[int | None, int | None]:
+    """Numbers of the tickets before and after `ticket` in the list order, for next/previous keys."""
+    tickets = _apply_filters(tickets_visible_to(user), user, filters)
+    newer = (
+        tickets.filter(Q(updated_at__gt=ticket.updated_at) | Q(updated_at=ticket.updated_at, number__gt=ticket.number))
+        .order_by("updated_at", "number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    older = (
+        tickets.filter(Q(updated_at__lt=ticket.updated_at) | Q(updated_at=ticket.updated_at, number__lt=ticket.number))
+        .order_by("-updated_at", "-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return newer, older
+
+
+def ticket_messages(user: User, ticket: Ticket) -> QuerySet[Message]:
+    """The conversation as `user` may see it: customers never see internal notes."""
+    messages = ticket.messages.select_related("author").prefetch_related("attachments").order_by("created_at", "id")
+    if user.is_customer:
+        messages = messages.filter(kind=MessageKind.PUBLIC)
+    return messages
+
+
+def ticket_events(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The change history as `user` may see it: customers follow status and public conversation only."""
+    events = ticket.events.select_related("actor").order_by("created_at", "id")
+    if user.is_customer:
+        events = events.filter(
+            Q(kind__in=[EventKind.CREATED, EventKind.MESSAGE])
+            | Q(kind=EventKind.CHANGED, field__in=CUSTOMER_VISIBLE_FIELDS)
+            | Q(kind=EventKind.ATTACHMENT, message__kind=MessageKind.PUBLIC)
+            | Q(kind=EventKind.ATTACHMENT, message__isnull=True)
+        )
+    return events
+
+
+def attachment_get_for_user(user: User, attachment_id: int) -> Attachment:
+    """An attachment `user` may download: on a ticket they may read, and not on an internal note
+    unless they are staff."""
+    attachment = (
+        Attachment.objects.select_related("message", "ticket")
+        .filter(pk=attachment_id, ticket__in=tickets_visible_to(user))
+        .first()
+    )
+    if attachment is None or (user.is_customer and attachment.message and attachment.message.is_internal):
+        raise NotFound("No such attachment.")
+    return attachment

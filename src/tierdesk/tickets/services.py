@@ -1,0 +1,644 @@
+"""Every write on a ticket: open, reply, note, change fields, attach. Each records its events in
+the same transaction, so the history metrics are computed from is always complete."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tierdesk.accounts.choices import Language, Role, Tier
+from tierdesk.accounts.models import Organization, SkillGroup, User
+from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from tierdesk.core.text import html_to_text, sanitize_html, text_to_html
+from tierdesk.tickets.choices import (
+    STATUS_TRANSITIONS,
+    Channel,
+    EventKind,
+    MessageKind,
+    Priority,
+    ProductArea,
+    Status,
+    TicketType,
+)
+from tierdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
+
+SUBJECT_MAX = 250
+BODY_MAX = 200_000
+TAGS_MAX = 30
+TAG_PATTERN = re.compile(r"^[\w][\w.\-:/]{0,49}$", re.UNICODE)
+
+# Fields a PATCH may change, and who may change them. Customers may only close the loop on
+# their own request (status) and fix their wording (subject).
+STAFF_FIELDS = frozenset(
+    {"subject", "status", "priority", "type", "product_area", "tier", "group", "assignee", "language", "tags", "restricted"}
+)
+CUSTOMER_FIELDS = frozenset({"subject", "status"})
+CUSTOMER_STATUSES = frozenset({Status.SOLVED, Status.OPEN})
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    """A file on its way into a ticket: name, type and content, whatever channel it came from."""
+
+    filename: str
+    content_type: str
+    file: UploadedFile
+
+    @classmethod
+    def from_upload(cls, upload: UploadedFile) -> NewAttachment:
+        return cls(
+            filename=upload.name or "attachment",
+            content_type=upload.content_type or "application/octet-stream",
+            file=upload,
+        )
+
+
+# --- validation --------------------------------------------------------------------------------
+
+
+def _choice(errors: dict[str, str], field: str, value: Any, choices: Iterable[Any]) -> None:
+    allowed = list(choices)
+    if value not in allowed:
+        errors[field] = _("%(value)s is not one of: %(choices)s.") % {
+            "value": value,
+            "choices": ", ".join(str(c) for c in allowed),
+        }
+
+
+def normalize_tags(value: Any, errors: dict[str, str]) -> list[str]:
+    """Tags lower-cased, de-duplicated and in the order given; records an error for a bad tag."""
+    if not isinstance(value, list | tuple):
+        errors["tags"] = _("Give a list of tags.")
+        return []
+    tags: list[str] = []
+    for raw in value:
+        tag = str(raw).strip().lower().replace(" ", "_")
+        if not tag:
+            continue
+        if not TAG_PATTERN.match(tag):
+            errors["tags"] = _("%(tag)s is not a valid tag: use letters, digits, _ . - : / and at most 50 characters.") % {"tag": raw}
+            return []
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > TAGS_MAX:
+        errors["tags"] = _("A ticket carries at most %(max)d tags.") % {"max": TAGS_MAX}
+    return tags
+
+
+def _clean_subject(subject: Any, errors: dict[str, str]) -> str:
+    text = " ".join(str(subject or "").split())
+    if not text:
+        errors["subject"] = _("This field is required.")
+    elif len(text) > SUBJECT_MAX:
+        errors["subject"] = _("At most %(max)d characters.") % {"max": SUBJECT_MAX}
+    return text
+
+
+def _clean_body(body_text: str, body_html: str, errors: dict[str, str], field: str = "body") -> tuple[str, str]:
+    """Returns (text, sanitised HTML); either may be given, the other is derived from it."""
+    body_text = (body_text or "").strip()
+    body_html = (body_html or "").strip()
+    if body_html:
+        body_html = sanitize_html(body_html)
+        if not body_text:
+            body_text = html_to_text(body_html)
+    elif body_text:
+        body_html = text_to_html(body_text)
+    if not body_text:
+        errors[field] = _("This field is required.")
+    elif len(body_text) > BODY_MAX:
+        errors[field] = _("At most %(max)d characters.") % {"max": BODY_MAX}
+    return body_text, body_html
+
+
+def validate_attachment(item: NewAttachment) -> str | None:
+    """The reason an attachment is refused, or None when it may be stored."""
+    suffix = PurePath(item.filename).suffix.lower()
+    if suffix in settings.TIERDESK_ATTACHMENT_BLOCKED_EXTENSIONS:
+        return _("%(name)s: files of type %(suffix)s are not accepted.") % {"name": item.filename, "suffix": suffix}
+    size = item.file.size or 0
+    if size > settings.TIERDESK_ATTACHMENT_MAX_BYTES:
+        return _("%(name)s is %(size)d bytes; the limit is %(limit)d bytes.") % {
+            "name": item.filename,
+            "size": size,
+            "limit": settings.TIERDESK_ATTACHMENT_MAX_BYTES,
+        }
+    if size == 0:
+        return _("%(name)s is empty.") % {"name": item.filename}
+    return None
+
+
+def _check_attachments(attachments: Sequence[NewAttachment], errors: dict[str, str]) -> None:
+    reasons = [reason for item in attachments if (reason := validate_attachment(item))]
+    if reasons:
+        errors["attachments"] = " ".join(reasons)
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+def _label(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _record(
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    kind: str,
+    at: datetime,
+    field: str = "",
+    old: Any = None,
+    new: Any = None,
+    message: Message | None = None,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        actor=actor,
+        kind=kind,
+        field=field,
+        from_value=_raw(old),
+        to_value=_raw(new),
+        message=message,
+        data=data or {},
+        created_at=at,
+    )
+
+
+def _raw(value: Any) -> str:
+    """Stored form of a field value: ids for people and groups, so later renames keep history true."""
+    if isinstance(value, User | SkillGroup | Organization):
+        return str(value.pk)
+    return _label(value)
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, User):
+        return value.display_name
+    if isinstance(value, SkillGroup | Organization):
+        return value.name
+    return _label(value)
+
+
+# --- open --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_open(
+    *,
+    actor: User,
+    subject: str,
+    body: str = "",
+    body_html: str = "",
+    requester: User | None = None,
+    channel: str = Channel.PORTAL,
+    type: str = TicketType.QUESTION,
+    product_area: str = "",
+    priority: str = Priority.NORMAL,
+    language: str = "",
+    tags: Sequence[str] = (),
+    group: SkillGroup | None = None,
+    restricted: bool = False,
+    attachments: Sequence[NewAttachment] = (),
+) -> Ticket:
+    """Opens a ticket with its first message. Customers open for themselves; staff for any contact.
+
+    Raises ValidationFailed naming every refused field; nothing is stored in that case.
+    """
+    errors: dict[str, str] = {}
+    clean_subject = _clean_subject(subject, errors)
+    body_text, clean_html = _clean_body(body, body_html, errors)
+    _choice(errors, "channel", channel, Channel.values)
+    _choice(errors, "type", type, TicketType.values)
+    _choice(errors, "priority", priority, Priority.values)
+    if product_area:
+        _choice(errors, "product_area", product_area, ProductArea.values)
+    if language:
+        _choice(errors, "language", language, Language.values)
+    clean_tags = normalize_tags(list(tags), errors)
+    _check_attachments(attachments, errors)
+
+    if actor.is_customer:
+        if requester is not None and requester.pk != actor.pk:
+            errors["requester"] = _("Customers open tickets for themselves only.")
+        requester = actor
+        if restricted:
+            errors["restricted"] = _("Only staff can restrict a ticket.")
+    elif requester is None:
+        requester = actor
+    elif not requester.is_active:
+        errors["requester"] = _("This person's account is disabled.")
+    if errors:
+        raise ValidationFailed(errors)
+    assert requester is not None
+
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        subject=clean_subject,
+        requester=requester,
+        organization_id=requester.organization_id,
+        channel=channel,
+        type=type,
+        product_area=product_area,
+        priority=priority,
+        status=Status.NEW,
+        tier=Tier.FRONT_LINE,
+        group=group,
+        language=language or requester.language or Language.ENGLISH,
+        tags=clean_tags,
+        restricted=restricted,
+        created_at=now,
+        updated_at=now,
+    )
+    if restricted:
+        ticket.restricted_to.add(actor)
+    _record(
+        ticket,
+        actor=actor,
+        kind=EventKind.CREATED,
+        at=now,
+        data={
+            "channel": channel,
+            "type": type,
+            "priority": priority,
+            "product_area": product_area,
+            "language": ticket.language,
+            "tags": clean_tags,
+            "requester": requester.pk,
+            "group": group.pk if group else None,
+        },
+    )
+    message = Message.objects.create(
+        ticket=ticket, author=actor, kind=MessageKind.PUBLIC, channel=channel,
+        body_text=body_text, body_html=clean_html, created_at=now,
+    )
+    _record(ticket, actor=actor, kind=EventKind.MESSAGE, at=now, message=message)
+    _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
+    return ticket
+
+
+# --- conversation ------------------------------------------------------------------------------
+
+
+def _ensure_can_write(actor: User, ticket: Ticket) -> None:
+    if actor.is_customer and ticket.organization_id != actor.organization_id:
+        raise NotFound(_("No such ticket."))
+    if ticket.status == Status.CLOSED:
+        raise ValidationFailed(status=_("This ticket is closed; open a new ticket to follow up."))
+
+
+@transaction.atomic
+def ticket_reply(
+    *,
+    actor: User,
+    ticket: Ticket,
+    body: str = "",
+    body_html: str = "",
+    status: str | None = None,
+    channel: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
+) -> Message:
+    """Adds a public reply. A staff reply may set the next status (default: open) and counts as
+    the first response once; a customer reply reopens a pending or solved ticket."""
+    ticket = _lock(ticket)
+    _ensure_can_write(actor, ticket)
+    if actor.is_support_staff and not actor.can_reply_publicly:
+        raise PermissionDenied(_("Quality reviewers add internal notes; they do not reply to customers."))
+    errors: dict[str, str] = {}
+    body_text, clean_html = _clean_body(body, body_html, errors)
+    if channel is not None:
+        _choice(errors, "channel", channel, Channel.values)
+    _check_attachments(attachments, errors)
+    next_status = _status_after_reply(actor, ticket, status, errors)
+    if errors:
+        raise ValidationFailed(errors)
+
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket, author=actor, kind=MessageKind.PUBLIC, channel=channel or ticket.channel,
+        body_text=body_text, body_html=clean_html, created_at=now,
+    )
+    _record(ticket, actor=actor, kind=EventKind.MESSAGE, at=now, message=message)
+    _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
+    if actor.is_support_staff and ticket.first_responded_at is None:
+        _set(ticket, actor, "first_responded_at", now, now)
+    if next_status and next_status != ticket.status:
+        _apply_status(ticket, actor, next_status, now)
+    ticket.updated_at = now
+    ticket.save()
+    return message
+
+
+def _status_after_reply(actor: User, ticket: Ticket, requested: str | None, errors: dict[str, str]) -> str | None:
+    if actor.is_customer:
+        if requested:
+            errors["status"] = _("Customers cannot set a status with a reply.")
+        return Status.OPEN if ticket.status in {Status.PENDING, Status.SOLVED, Status.ON_HOLD} else None
+    if requested is None:
+        return Status.OPEN if ticket.status == Status.NEW else None
+    _choice(errors, "status", requested, Status.values)
+    if "status" not in errors and requested != ticket.status and not ticket.can_move_to(requested):
+        errors["status"] = _transition_refusal(ticket.status, requested)
+    return requested
+
+
+@transaction.atomic
+def ticket_add_note(
+    *, actor: User, ticket: Ticket, body: str = "", body_html: str = "",
+    attachments: Sequence[NewAttachment] = (),
+) -> Message:
+    """Adds an internal note, which customers never see. Notes do not count as a response."""
+    if not actor.is_support_staff:
+        raise PermissionDenied(_("Only staff can add internal notes."))
+    ticket = _lock(ticket)
+    errors: dict[str, str] = {}
+    body_text, clean_html = _clean_body(body, body_html, errors)
+    _check_attachments(attachments, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket, author=actor, kind=MessageKind.INTERNAL, channel=ticket.channel,
+        body_text=body_text, body_html=clean_html, created_at=now,
+    )
+    _record(ticket, actor=actor, kind=EventKind.NOTE, at=now, message=message)
+    _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
+    ticket.updated_at = now
+    ticket.save(update_fields=["updated_at"])
+    return message
+
+
+@transaction.atomic
+def ticket_attach(*, actor: User, ticket: Ticket, attachments: Sequence[NewAttachment]) -> list[Attachment]:
+    """Attaches files to a ticket outside a message (customers and staff alike)."""
+    ticket = _lock(ticket)
+    _ensure_can_write(actor, ticket)
+    errors: dict[str, str] = {}
+    if not attachments:
+        errors["attachments"] = _("Choose at least one file.")
+    _check_attachments(attachments, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    now = timezone.now()
+    stored = _store_attachments(ticket=ticket, message=None, actor=actor, attachments=attachments, at=now)
+    ticket.updated_at = now
+    ticket.save(update_fields=["updated_at"])
+    return stored
+
+
+def _store_attachments(
+    *, ticket: Ticket, message: Message | None, actor: User, attachments: Sequence[NewAttachment], at: datetime,
+) -> list[Attachment]:
+    stored = []
+    for item in attachments:
+        attachment = Attachment(
+            ticket=ticket, message=message, uploaded_by=actor,
+            filename=PurePath(item.filename).name[:255] or "attachment",
+            content_type=item.content_type[:120], size=item.file.size or 0, created_at=at,
+        )
+        attachment.file.save(attachment.filename, item.file, save=False)
+        attachment.save()
+        _record(
+            ticket, actor=actor, kind=EventKind.ATTACHMENT, at=at, message=message, new=attachment.filename,
+            data={"attachment": attachment.pk, "size": attachment.size, "content_type": attachment.content_type},
+        )
+        stored.append(attachment)
+    return stored
+
+
+# --- field changes -----------------------------------------------------------------------------
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """The ticket re-read under a row lock, so two concurrent changes never lose one another."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _transition_refusal(current: str, requested: str) -> str:
+    allowed = sorted(STATUS_TRANSITIONS[current])
+    if not allowed:
+        return _("A %(current)s ticket cannot change status.") % {"current": current}
+    return _("A %(current)s ticket cannot move to %(requested)s; allowed: %(allowed)s.") % {
+        "current": current,
+        "requested": requested,
+        "allowed": ", ".join(allowed),
+    }
+
+
+def _set(ticket: Ticket, actor: User | None, field: str, value: Any, at: datetime) -> None:
+    old = getattr(ticket, field)
+    if old == value:
+        return
+    setattr(ticket, field, value)
+    _record(
+        ticket, actor=actor, kind=EventKind.CHANGED, at=at, field=field, old=old, new=value,
+        data={"from_label": _display(old), "to_label": _display(value)},
+    )
+
+
+def _apply_status(ticket: Ticket, actor: User | None, status: str, at: datetime) -> None:
+    previous = ticket.status
+    _set(ticket, actor, "status", status, at)
+    if status == Status.SOLVED:
+        ticket.solved_at = at
+    elif status == Status.CLOSED:
+        ticket.closed_at = at
+    elif previous == Status.SOLVED:
+        # Reopened: the ticket is unsolved again; solved_at will be set anew when it is solved.
+        ticket.solved_at = None
+
+
+def _resolve_assignee(value: Any, ticket: Ticket, restricted: bool, errors: dict[str, str]) -> User | None:
+    if value is None or value == "":
+        return None
+    assignee = value if isinstance(value, User) else User.objects.filter(pk=value).first()
+    if assignee is None:
+        assignee = User.objects.filter(username=str(value)).first()
+    if assignee is None or not assignee.is_active:
+        errors["assignee"] = _("No active person %(value)s.") % {"value": value}
+        return None
+    if assignee.is_customer or assignee.role == Role.REVIEWER:
+        errors["assignee"] = _("Tickets are assigned to agents, managers or administrators.")
+        return None
+    if restricted and not ticket.restricted_to.filter(pk=assignee.pk).exists():
+        errors["assignee"] = _("%(name)s may not read this restricted ticket.") % {"name": assignee.display_name}
+        return None
+    return assignee
+
+
+def _resolve_group(value: Any, errors: dict[str, str]) -> SkillGroup | None:
+    if value is None or value == "":
+        return None
+    group = value if isinstance(value, SkillGroup) else None
+    if group is None:
+        lookup = {"pk": value} if str(value).isdigit() else {"name": value}
+        group = SkillGroup.objects.filter(**lookup).first()
+    if group is None:
+        errors["group"] = _("No skill group %(value)s.") % {"value": value}
+    return group
+
+
+@transaction.atomic
+def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ticket:
+    """Changes ticket fields. Each changed field is one event; an unchanged value records nothing.
+
+    `changes` may hold subject, status, priority, type, product_area, tier, group (id or name),
+    assignee (id or username, None to unassign), language, tags, restricted. Every refused
+    field is named in ValidationFailed and nothing is changed.
+    """
+    ticket = _lock(ticket)
+    if actor.is_customer and ticket.organization_id != actor.organization_id:
+        raise NotFound(_("No such ticket."))
+    allowed = CUSTOMER_FIELDS if actor.is_customer else STAFF_FIELDS
+    errors: dict[str, str] = {}
+    for field in changes:
+        if field not in STAFF_FIELDS:
+            errors[field] = _("Unknown field.")
+        elif field not in allowed:
+            errors[field] = _("You may not change this field.")
+    if errors:
+        raise ValidationFailed(errors)
+    if ticket.status == Status.CLOSED and set(changes) - {"tags"}:
+        raise ValidationFailed(status=_("This ticket is closed; only its tags can change."))
+
+    values = _validate_changes(actor, ticket, changes, errors)
+    if errors:
+        raise ValidationFailed(errors)
+
+    now = timezone.now()
+    restricted_now = values.get("restricted", ticket.restricted)
+    if restricted_now and not ticket.restricted:
+        ticket.restricted_to.add(actor)
+        if ticket.assignee_id:
+            ticket.restricted_to.add(ticket.assignee_id)
+    for field, value in values.items():
+        if field == "status":
+            if value != ticket.status:
+                _apply_status(ticket, actor, value, now)
+        else:
+            _set(ticket, actor, field, value, now)
+    ticket.updated_at = now
+    ticket.save()
+    return ticket
+
+
+def _validate_changes(actor: User, ticket: Ticket, changes: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field == "subject":
+            values[field] = _clean_subject(value, errors)
+        elif field == "status":
+            _choice(errors, "status", value, Status.values)
+            if "status" in errors:
+                continue
+            if actor.is_customer and value not in CUSTOMER_STATUSES:
+                errors["status"] = _("Customers may mark a ticket solved or reopen it.")
+            elif value != ticket.status and not ticket.can_move_to(value):
+                errors["status"] = _transition_refusal(ticket.status, value)
+            else:
+                values[field] = value
+        elif field == "priority":
+            _choice(errors, field, value, Priority.values)
+            values[field] = value
+        elif field == "type":
+            _choice(errors, field, value, TicketType.values)
+            values[field] = value
+        elif field == "product_area":
+            if value:
+                _choice(errors, field, value, ProductArea.values)
+            values[field] = value or ""
+        elif field == "language":
+            _choice(errors, field, value, Language.values)
+            values[field] = value
+        elif field == "tier":
+            _choice(errors, field, value, Tier.values)
+            values[field] = value
+        elif field == "tags":
+            values[field] = normalize_tags(value, errors)
+        elif field == "restricted":
+            if not isinstance(value, bool):
+                errors[field] = _("Give true or false.")
+            values[field] = value
+        elif field == "group":
+            values[field] = _resolve_group(value, errors)
+        elif field == "assignee":
+            restricted = changes.get("restricted", ticket.restricted)
+            values[field] = _resolve_assignee(value, ticket, restricted and ticket.restricted, errors)
+    return values
+
+
+def ticket_claim(*, actor: User, ticket: Ticket) -> Ticket:
+    """Assigns the ticket to the person acting (the console's "take it" move)."""
+    return ticket_update(actor=actor, ticket=ticket, changes={"assignee": actor})
+
+
+@transaction.atomic
+def ticket_share_restricted(*, actor: User, ticket: Ticket, people: Sequence[User]) -> Ticket:
+    """Names more staff who may read a restricted ticket; only someone who may read it can share it."""
+    if actor.is_customer:
+        raise PermissionDenied(_("Only staff can share restricted tickets."))
+    if not ticket.restricted:
+        raise ValidationFailed(restricted=_("This ticket is not restricted."))
+    if not ticket.restricted_to.filter(pk=actor.pk).exists():
+        raise NotFound(_("No such ticket."))
+    now = timezone.now()
+    for person in people:
+        if person.is_customer:
+            raise ValidationFailed(restricted_to=_("Only staff can be named on a restricted ticket."))
+        ticket.restricted_to.add(person)
+        _record(ticket, actor=actor, kind=EventKind.CHANGED, at=now, field="restricted_to", new=person,
+                data={"to_label": person.display_name})
+    return ticket
+
+
+def restricted_ticket_read_record(*, actor: User, ticket: Ticket) -> None:
+    """Records that someone read a restricted ticket: the audit trail of who saw what."""
+    if ticket.restricted:
+        _record(ticket, actor=actor, kind=EventKind.VIEWED, at=timezone.now())
+
+
+# --- housekeeping ------------------------------------------------------------------------------
+
+
+def tickets_autoclose(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Closes tickets solved more than TIERDESK_AUTOCLOSE_DAYS ago; returns how many were closed.
+
+    Safe to run twice and from several workers: each ticket is re-checked under its row lock.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.TIERDESK_AUTOCLOSE_DAYS)
+    closed = 0
+    while True:
+        numbers = list(
+            Ticket.objects.filter(status=Status.SOLVED, solved_at__lte=cutoff)
+            .order_by("solved_at")
+            .values_list("number", flat=True)[:batch_size]
+        )
+        if not numbers:
+            return closed
+        for number in numbers:
+            with transaction.atomic():
+                ticket = Ticket.objects.select_for_update().filter(pk=number, status=Status.SOLVED).first()
+                if ticket is None or ticket.solved_at is None or ticket.solved_at > cutoff:
+                    continue
+                _apply_status(ticket, None, Status.CLOSED, now)
+                ticket.updated_at = now
+                ticket.save()
+                closed += 1

@@ -1,0 +1,1 @@
+"""The shell every page shares: sign-in, layout, language, the home page that sends each person to their work."""
