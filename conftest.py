@@ -10,6 +10,12 @@ from tierdesk.accounts.models import Organization, SkillGroup, User
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness would dominate a suite that creates hundreds of people.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def make_person(username: str, *, role: str = Role.CUSTOMER, organization: Organization | None = None,
                 tier: int | None = None, language: str = "en", **extra) -> User:
     person = User(username=username, email=f"{username}@example.test", role=role, organization=organization,
