@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import zoneinfo
 from collections.abc import Callable
 
@@ -19,11 +20,10 @@ class UserTimezoneMiddleware:
         user = getattr(request, "user", None)
         zone = getattr(user, "time_zone", "") if user is not None and user.is_authenticated else ""
         timezone.deactivate()
-        if zone:
-            try:
+        # A zone gone from the system's tz database must not take the pages down.
+        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
+            if zone:
                 timezone.activate(zoneinfo.ZoneInfo(zone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                pass  # A zone gone from the system's tz database must not take the pages down.
         try:
             return self.get_response(request)
         finally:

@@ -1,0 +1,185 @@
+"""The customer portal: my organization's requests, a new request, reading and answering one,
+marking it solved or reopening it. Customers only; staff are sent to the console."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tierdesk.core.errors import NotFound, ValidationFailed
+from tierdesk.portal.forms import NewRequestForm, PortalReplyForm
+from tierdesk.tickets import selectors, services
+from tierdesk.tickets.choices import UNSOLVED_STATUSES, Channel, Status
+from tierdesk.tickets.models import Ticket
+from tierdesk.tickets.selectors import TicketFilters
+from tierdesk.web.forms import add_service_errors, new_attachments
+from tierdesk.web.timeline import build_timeline
+
+PAGE_SIZE = 25
+SHOW_STATUSES = {
+    "open": sorted(UNSOLVED_STATUSES),
+    "solved": [Status.SOLVED, Status.CLOSED],
+    "all": None,
+}
+
+
+def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Lets customers in; staff go to the console's page for the same thing."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_support_staff:
+            if "number" in kwargs:
+                return redirect("tickets:detail", number=kwargs["number"])
+            if "attachment_id" in kwargs:
+                return redirect("tickets:attachment", attachment_id=kwargs["attachment_id"])
+            return redirect("tickets:list")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _ticket_or_404(request: HttpRequest, number: int) -> Ticket:
+    try:
+        return selectors.ticket_get_for_user(request.user, number)
+    except NotFound:
+        raise Http404(_("No such request.")) from None
+
+
+@customer_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """My organization's requests, open ones first by default."""
+    show = request.GET.get("show", "open")
+    if show not in SHOW_STATUSES:
+        show = "open"
+    filters = TicketFilters(
+        status=SHOW_STATUSES[show], q=(request.GET.get("q") or "").strip() or None
+    )
+    try:
+        page = selectors.ticket_list(
+            request.user, filters, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE
+        )
+    except ValidationFailed:
+        page = selectors.ticket_list(request.user, filters, limit=PAGE_SIZE)
+    return render(
+        request, "portal/ticket_list.html", {"page": page, "show": show, "q": filters.q or ""}
+    )
+
+
+@customer_required
+def ticket_new(request: HttpRequest) -> HttpResponse:
+    form = NewRequestForm()
+    if request.method == "POST":
+        form = NewRequestForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = services.ticket_open(
+                    actor=request.user,
+                    subject=data["subject"],
+                    body=data["description"],
+                    product_area=data["product_area"],
+                    priority=data["priority"],
+                    channel=Channel.PORTAL,
+                    attachments=new_attachments(data["attachments"]),
+                )
+            except ValidationFailed as error:
+                add_service_errors(form, error, rename={"body": "description"})
+            else:
+                messages.success(
+                    request,
+                    _("Request #%(number)s received. We will answer here and by email.")
+                    % {"number": ticket.number},
+                )
+                return redirect("portal:ticket", number=ticket.number)
+    return render(request, "portal/ticket_new.html", {"form": form})
+
+
+def _render_ticket(
+    request: HttpRequest, ticket: Ticket, reply_form: PortalReplyForm | None = None
+) -> HttpResponse:
+    timeline = build_timeline(
+        selectors.ticket_messages(request.user, ticket),
+        selectors.ticket_events(request.user, ticket),
+    )
+    context = {
+        "ticket": ticket,
+        "timeline": timeline,
+        "reply_form": reply_form or PortalReplyForm(),
+        "can_solve": ticket.status in UNSOLVED_STATUSES,
+        "can_reopen": ticket.status == Status.SOLVED,
+        "is_closed": ticket.status == Status.CLOSED,
+    }
+    return render(request, "portal/ticket_detail.html", context)
+
+
+@customer_required
+@require_GET
+def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    services.restricted_ticket_read_record(actor=request.user, ticket=ticket)
+    return _render_ticket(request, ticket)
+
+
+@customer_required
+@require_POST
+def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    form = PortalReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.ticket_reply(
+                actor=request.user,
+                ticket=ticket,
+                body=form.cleaned_data["body"],
+                attachments=new_attachments(form.cleaned_data["attachments"]),
+            )
+        except ValidationFailed as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Reply sent."))
+            return redirect("portal:ticket", number=ticket.number)
+    return _render_ticket(request, ticket, reply_form=form)
+
+
+@customer_required
+@require_POST
+def ticket_status(request: HttpRequest, number: int) -> HttpResponse:
+    """ "Mark as solved" and "reopen": the two status moves a requester makes."""
+    ticket = _ticket_or_404(request, number)
+    status = request.POST.get("status", "")
+    try:
+        services.ticket_update(actor=request.user, ticket=ticket, changes={"status": status})
+    except ValidationFailed as error:
+        messages.error(request, " ".join(item["reason"] for item in error.as_list()))
+    else:
+        messages.success(
+            request, _("Marked as solved.") if status == Status.SOLVED else _("Request reopened.")
+        )
+    return redirect("portal:ticket", number=ticket.number)
+
+
+@customer_required
+@require_GET
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """A file from one of my organization's requests; files on internal notes do not exist here."""
+    try:
+        attachment = selectors.attachment_get_for_user(request.user, attachment_id)
+    except NotFound:
+        raise Http404(_("No such attachment.")) from None
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )

@@ -1,0 +1,281 @@
+"""The agent console: the ticket list, the ticket page with its timeline, reply, note, the
+properties panel, "take it", and attachment downloads. Staff only; customers go to the portal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from tierdesk.tickets import selectors, services
+from tierdesk.tickets.choices import Status
+from tierdesk.tickets.forms import NoteForm, ReplyForm, TicketFilterForm, TicketPropertiesForm
+from tierdesk.tickets.models import Ticket
+from tierdesk.web.forms import add_service_errors, new_attachments
+from tierdesk.web.timeline import build_timeline
+
+PAGE_SIZE = 50
+
+# The console's quick views and the filters that define them, for the nav's highlight.
+QUICK_VIEWS = {
+    "mine": {"assignee": "me", "status": "unsolved"},
+    "unassigned": {"assignee": "none", "status": "unsolved"},
+    "unsolved": {"status": "unsolved"},
+    "all": {},
+}
+QUICK_VIEW_TITLES = {
+    "mine": _lazy("My tickets"),
+    "unassigned": _lazy("Unassigned"),
+    "unsolved": _lazy("All unsolved"),
+    "all": _lazy("All tickets"),
+}
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Lets staff in; sends a customer to the portal's page for the same thing."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_customer:
+            if "number" in kwargs:
+                return redirect("portal:ticket", number=kwargs["number"])
+            if "attachment_id" in kwargs:
+                return redirect("portal:attachment", attachment_id=kwargs["attachment_id"])
+            return redirect("portal:home")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _ticket_or_404(request: HttpRequest, number: int) -> Ticket:
+    try:
+        return selectors.ticket_get_for_user(request.user, number)
+    except NotFound:
+        raise Http404(_("No such ticket.")) from None
+
+
+def _list_query(request: HttpRequest) -> str:
+    """The list's filters as a query string, carried to the ticket page for next/previous."""
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return query.urlencode()
+
+
+def _wants_partial(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+# --- list ------------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    """The ticket table; an htmx request (a filter changed, "older") gets the table alone."""
+    form = TicketFilterForm(request.GET or None, user=request.user)
+    form.is_valid()
+    filters = form.filters()
+    cursor_error = False
+    try:
+        page = selectors.ticket_list(
+            request.user, filters, cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE
+        )
+    except ValidationFailed:
+        cursor_error = True
+        page = selectors.ticket_list(request.user, filters, limit=PAGE_SIZE)
+    given = {k: v for k, v in request.GET.items() if v and k != "cursor"}
+    quick_view = next((name for name, view in QUICK_VIEWS.items() if view == given), None)
+    context = {
+        "form": form,
+        "page": page,
+        "list_query": _list_query(request),
+        "cursor_error": cursor_error,
+        "is_first_page": not request.GET.get("cursor") or cursor_error,
+        "quick_view": quick_view,
+        "heading": QUICK_VIEW_TITLES.get(quick_view or "", _("Tickets")),
+        "search_in_page": True,
+    }
+    template = (
+        "tickets/_ticket_table.html" if _wants_partial(request) else "tickets/ticket_list.html"
+    )
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+# --- ticket page -----------------------------------------------------------------------------
+
+
+def _timeline_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    entries = build_timeline(
+        selectors.ticket_messages(request.user, ticket),
+        selectors.ticket_events(request.user, ticket),
+    )
+    return {"ticket": ticket, "timeline": entries}
+
+
+def _render_ticket(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    reply_form: ReplyForm | None = None,
+    note_form: NoteForm | None = None,
+    properties_form: TicketPropertiesForm | None = None,
+    tab: str = "reply",
+) -> HttpResponse:
+    filter_form = TicketFilterForm(request.GET or None, user=request.user)
+    filter_form.is_valid()
+    newer, older = selectors.ticket_neighbours(request.user, ticket, filter_form.filters())
+    can_reply = request.user.can_reply_publicly and ticket.status != Status.CLOSED
+    context = {
+        **_timeline_context(request, ticket),
+        "reply_form": reply_form or ReplyForm(ticket=ticket),
+        "note_form": note_form or NoteForm(),
+        "properties_form": properties_form or TicketPropertiesForm(ticket=ticket),
+        "can_reply": can_reply,
+        "tab": tab if can_reply else "note",
+        "newer": newer,
+        "older": older,
+        "list_query": _list_query(request),
+    }
+    return render(request, "tickets/ticket_detail.html", context)
+
+
+def _back_to_ticket(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    url = reverse("tickets:detail", args=[ticket.number])
+    query = _list_query(request)
+    return redirect(f"{url}?{query}" if query else url)
+
+
+@staff_required
+@require_GET
+def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
+    ticket = _ticket_or_404(request, number)
+    services.restricted_ticket_read_record(actor=request.user, ticket=ticket)
+    return _render_ticket(request, ticket)
+
+
+@staff_required
+@require_POST
+def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
+    """A public reply, optionally setting the status ("submit as pending")."""
+    ticket = _ticket_or_404(request, number)
+    form = ReplyForm(request.POST, request.FILES, ticket=ticket)
+    if form.is_valid():
+        try:
+            services.ticket_reply(
+                actor=request.user,
+                ticket=ticket,
+                body=form.cleaned_data["body"],
+                status=form.cleaned_data["status"] or None,
+                attachments=new_attachments(form.cleaned_data["attachments"]),
+            )
+        except ValidationFailed as error:
+            add_service_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Reply sent."))
+            return _back_to_ticket(request, ticket)
+    return _render_ticket(request, ticket, reply_form=form, tab="reply")
+
+
+@staff_required
+@require_POST
+def ticket_note(request: HttpRequest, number: int) -> HttpResponse:
+    """An internal note: staff only, never shown to the customer."""
+    ticket = _ticket_or_404(request, number)
+    form = NoteForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.ticket_add_note(
+                actor=request.user,
+                ticket=ticket,
+                body=form.cleaned_data["body"],
+                attachments=new_attachments(form.cleaned_data["attachments"]),
+            )
+        except ValidationFailed as error:
+            add_service_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Note added."))
+            return _back_to_ticket(request, ticket)
+    return _render_ticket(request, ticket, note_form=form, tab="note")
+
+
+@staff_required
+@require_POST
+def ticket_properties(request: HttpRequest, number: int) -> HttpResponse:
+    """The side panel's changes. htmx gets the panel back (with the header badge and timeline
+    swapped out of band); a plain form post gets the page."""
+    ticket = _ticket_or_404(request, number)
+    form = TicketPropertiesForm(request.POST, ticket=ticket)
+    saved = False
+    if form.is_valid():
+        changes = form.changes()
+        try:
+            if changes:
+                ticket = services.ticket_update(actor=request.user, ticket=ticket, changes=changes)
+                ticket = _ticket_or_404(request, number)
+            saved = True
+        except ValidationFailed as error:
+            add_service_errors(form, error)
+    if saved:
+        form = TicketPropertiesForm(ticket=ticket)
+    if _wants_partial(request):
+        context = {
+            **_timeline_context(request, ticket),
+            "properties_form": form,
+            "saved": saved,
+            "oob": True,
+        }
+        return render(request, "tickets/_properties.html", context)
+    if saved:
+        messages.success(request, _("Ticket updated."))
+        return _back_to_ticket(request, ticket)
+    return _render_ticket(request, ticket, properties_form=form)
+
+
+@staff_required
+@require_POST
+def ticket_claim(request: HttpRequest, number: int) -> HttpResponse:
+    """ "Take it": the ticket becomes the acting agent's."""
+    ticket = _ticket_or_404(request, number)
+    try:
+        services.ticket_claim(actor=request.user, ticket=ticket)
+    except ValidationFailed as error:
+        messages.error(request, " ".join(item["reason"] for item in error.as_list()))
+    else:
+        messages.success(request, _("The ticket is yours."))
+    return _back_to_ticket(request, ticket)
+
+
+@staff_required
+@require_GET
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    """A file from a ticket the agent may read, always as a download (never rendered inline,
+    so an uploaded HTML file cannot run in the console's origin)."""
+    try:
+        attachment = selectors.attachment_get_for_user(request.user, attachment_id)
+    except NotFound:
+        raise Http404(_("No such attachment.")) from None
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type or "application/octet-stream",
+    )

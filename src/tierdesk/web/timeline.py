@@ -1,0 +1,130 @@
+"""A ticket's conversation and change history merged into the one timeline the console and the
+portal show: messages with their files, and the changes between them in words."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext as _
+
+from tierdesk.accounts.models import User
+from tierdesk.tickets.choices import EventKind
+from tierdesk.tickets.models import Message, Ticket, TicketEvent
+
+# Fields stored as a choice value; the timeline shows the choice's (translated) label instead.
+_CHOICE_FIELDS = frozenset(
+    {"status", "priority", "type", "product_area", "tier", "language", "channel"}
+)
+
+
+@dataclass
+class Change:
+    """One line of a change entry: a field moved from one value to another."""
+
+    kind: str  # "field", "created", "attachment", "viewed", "shared", "first_response"
+    field: str = ""
+    from_label: str = ""
+    to_label: str = ""
+    attachment_id: int | None = None
+
+
+@dataclass
+class Entry:
+    """One block of the timeline: a message, or the changes one person made at one moment."""
+
+    at: datetime
+    actor: User | None
+    message: Message | None = None
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def is_message(self) -> bool:
+        return self.message is not None
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Ticket._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
+
+
+def _value_label(name: str, raw: str, fallback: Any) -> str:
+    if name in _CHOICE_FIELDS and raw:
+        choices = dict(Ticket._meta.get_field(name).choices or [])
+        key: Any = int(raw) if name == "tier" and raw.isdigit() else raw
+        if key in choices:
+            return str(choices[key])
+    if name == "restricted":
+        return _("yes") if raw == "true" else _("no")
+    text = "" if fallback is None else str(fallback)
+    return text or raw
+
+
+def _describe(event: TicketEvent) -> Change | None:
+    data = event.data or {}
+    if event.kind == EventKind.CREATED:
+        return Change(
+            kind="created", to_label=_value_label("channel", str(data.get("channel", "")), "")
+        )
+    if event.kind == EventKind.ATTACHMENT:
+        return Change(
+            kind="attachment", to_label=event.to_value, attachment_id=data.get("attachment")
+        )
+    if event.kind == EventKind.VIEWED:
+        return Change(kind="viewed")
+    if event.kind != EventKind.CHANGED:
+        return None
+    if event.field == "first_responded_at":
+        return Change(kind="first_response")
+    if event.field == "restricted_to":
+        return Change(kind="shared", to_label=str(data.get("to_label") or event.to_value))
+    return Change(
+        kind="field",
+        field=_field_label(event.field),
+        from_label=_value_label(event.field, event.from_value, data.get("from_label")),
+        to_label=_value_label(event.field, event.to_value, data.get("to_label")),
+    )
+
+
+def _rank(entry: Entry) -> int:
+    # At one instant: "opened the ticket", then the message, then what changed with it
+    # ("replied, then set pending").
+    if entry.is_message:
+        return 1
+    return 0 if entry.changes[0].kind == "created" else 2
+
+
+def build_timeline(messages: Iterable[Message], events: Iterable[TicketEvent]) -> list[Entry]:
+    """Messages and events in time order. The events that only say "a message was added" are
+    dropped (the message shows itself), as are files sent with a message (they show under it);
+    changes one person made at the same moment share one entry."""
+    entries: list[Entry] = [Entry(at=m.created_at, actor=m.author, message=m) for m in messages]
+    for event in events:
+        if event.kind in {EventKind.MESSAGE, EventKind.NOTE}:
+            continue
+        if event.kind == EventKind.ATTACHMENT and event.message_id is not None:
+            continue
+        change = _describe(event)
+        if change is None:
+            continue
+        entries.append(Entry(at=event.created_at, actor=event.actor, changes=[change]))
+    entries.sort(key=lambda e: (e.at, _rank(e)))
+    merged: list[Entry] = []
+    for entry in entries:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and not entry.is_message
+            and not previous.is_message
+            and previous.at == entry.at
+            and getattr(previous.actor, "pk", None) == getattr(entry.actor, "pk", None)
+        ):
+            previous.changes.extend(entry.changes)
+        else:
+            merged.append(entry)
+    return merged
