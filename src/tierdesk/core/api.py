@@ -1,0 +1,464 @@
+"""What every API router shares: authentication, the one error shape, Idempotency-Key and paging."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError, IntegrityError, connections, transaction
+from django.db.models import Model, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, RawPostDataException
+from django.utils import translation
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError, ValidationErrorContext
+from ninja.operation import Operation
+from ninja.parser import Parser
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import contribute_operation_callback
+from pydantic import BaseModel
+
+from tierdesk.accounts.models import User
+from tierdesk.accounts.services import token_authenticate
+from tierdesk.core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from tierdesk.core.models import IdempotentRequest
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_MAX = 255
+PAGE_LIMIT_DEFAULT = 50
+PAGE_LIMIT_MAX = 200
+
+T = TypeVar("T")
+
+
+# --- the error shape ---------------------------------------------------------------------------
+
+
+class ErrorItem(Schema):
+    field: str
+    reason: str
+
+
+class ErrorOut(Schema):
+    """Every refusal the API gives: what went wrong, and each field with its reason."""
+
+    detail: str
+    errors: list[ErrorItem] = []
+
+
+def error_response(status: int, detail: str, errors: Sequence[dict[str, str]] = ()) -> JsonResponse:
+    return JsonResponse({"detail": str(detail), "errors": list(errors)}, status=status)
+
+
+# pydantic's wording for the refusals people meet most, in the words the services use.
+def _pydantic_reason(error: dict[str, Any]) -> str:
+    kind = error.get("type")
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "extra_forbidden":
+        return _("Unknown field.")
+    if kind == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])
+    if kind == "timezone_aware":
+        return _("Give a time zone, e.g. 2024-05-01T09:00:00Z.")
+    return str(error.get("msg", _("Invalid value.")))
+
+
+def _field_path(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """The field as a client knows it: without the request part (body, query) and without the
+    name of the handler's parameter when that parameter is a whole schema."""
+    parts = list(loc)
+    if parts and isinstance(parts[0], str):
+        field = model.model_fields.get(parts[0])
+        annotation = getattr(field, "annotation", None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            parts = parts[1:]
+    source = getattr(model, "__ninja_param_source__", None) or "body"
+    return ".".join(str(p) for p in parts) or source
+
+
+class TierdeskAPI(NinjaAPI):
+    """NinjaAPI whose validation errors name fields the way clients write them."""
+
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ValidationErrorContext]
+    ) -> ValidationError:
+        errors = []
+        for context in error_contexts:
+            model = context.model
+            for error in context.pydantic_validation_error.errors(include_url=False):
+                errors.append(
+                    {
+                        "field": _field_path(model, tuple(error["loc"])),
+                        "reason": _pydantic_reason(error),
+                    }
+                )
+        return ValidationError(errors)
+
+
+class TokenRefused(AuthenticationFailed):
+    """A bearer token was sent but is unknown or revoked."""
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Maps the services' errors and ninja's own to one JSON shape: {"detail", "errors"}."""
+
+    @api.exception_handler(ValidationFailed)
+    def _invalid(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
+        return error_response(422, _("Invalid input."), exc.as_list())
+
+    @api.exception_handler(ValidationError)
+    def _schema_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return error_response(422, _("Invalid input."), exc.errors)
+
+    @api.exception_handler(NotFound)
+    def _not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
+        return error_response(404, str(exc) or _("Not found."))
+
+    @api.exception_handler(Http404)
+    def _http_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error_response(404, _("Not found."))
+
+    @api.exception_handler(PermissionDenied)
+    def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return error_response(403, str(exc) or _("You may not do this."))
+
+    @api.exception_handler(Conflict)
+    def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+        return error_response(409, str(exc) or _("This clashes with the current state."))
+
+    @api.exception_handler(AuthenticationFailed)
+    def _credentials_refused(request: HttpRequest, exc: AuthenticationFailed) -> HttpResponse:
+        return error_response(401, str(exc) or _("Authentication failed."))
+
+    @api.exception_handler(TokenRefused)
+    def _token_refused(request: HttpRequest, exc: TokenRefused) -> HttpResponse:
+        response = error_response(
+            401, _("Authentication failed."), [{"field": "Authorization", "reason": str(exc)}]
+        )
+        response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return response
+
+    @api.exception_handler(AuthenticationError)
+    def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        reason = _("Send Authorization: Bearer <token>, or sign in.")
+        response = error_response(
+            401, _("Authentication required."), [{"field": "Authorization", "reason": reason}]
+        )
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+
+    @api.exception_handler(HttpError)
+    def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        cause = exc.__cause__
+        if isinstance(cause, json.JSONDecodeError):
+            reason = _("Malformed JSON: %(problem)s at line %(line)d, column %(column)d.") % {
+                "problem": cause.msg,
+                "line": cause.lineno,
+                "column": cause.colno,
+            }
+            return error_response(
+                400, _("The request body is not valid JSON."), [{"field": "body", "reason": reason}]
+            )
+        if cause is not None and not isinstance(cause, HttpError):
+            return error_response(
+                exc.status_code,
+                _("The request body could not be read."),
+                [{"field": "body", "reason": str(cause)}],
+            )
+        return error_response(exc.status_code, str(exc))
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        reason = _("The request is larger than %(limit)d bytes.") % {
+            "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        }
+        return error_response(
+            413, _("The request is too large."), [{"field": "attachments", "reason": reason}]
+        )
+
+
+# --- request bodies ----------------------------------------------------------------------------
+
+# Browsers put the CSRF token among the form fields; it is no input of the operation.
+_FORM_SKIP = frozenset({"csrfmiddlewaretoken"})
+
+
+class JsonOrFormParser(Parser):
+    """JSON bodies as usual; a multipart or urlencoded body becomes the same dict, so one
+    operation takes JSON from scripts and a form (with files beside it) from browsers."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if request.content_type in {"multipart/form-data", "application/x-www-form-urlencoded"}:
+            data: dict[str, Any] = {}
+            for key, values in request.POST.lists():
+                if key not in _FORM_SKIP:
+                    data[key] = values if len(values) > 1 else values[0]
+            return data
+        return super().parse_body(request)
+
+
+def buffer_body(request: HttpRequest) -> None:
+    """Reads the body into memory before anything parses it as a form: Django can parse a form
+    from a buffered body, but cannot give the raw body once the form was read off the stream."""
+    # Too large to buffer: the operation answers 413 itself, or one taking only form fields
+    # still reads it as a stream. Already streamed: nothing is left to buffer.
+    with contextlib.suppress(RequestDataTooBig, RawPostDataException):
+        request.body  # noqa: B018 - reading it is the point
+
+
+# --- authentication ----------------------------------------------------------------------------
+
+
+class BearerToken(HttpBearer):
+    """`Authorization: Bearer <token>`: a token sent but unknown or revoked is refused outright
+    rather than falling back to the session, so a client learns its token is bad."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        cached = getattr(request, "_tierdesk_bearer", None)
+        if cached is not None and cached[0] == token:
+            user = cached[1]
+        else:
+            user = token_authenticate(token)
+            request._tierdesk_bearer = (token, user)  # type: ignore[attr-defined]
+        if user is None:
+            raise TokenRefused(_("This token is unknown or was revoked."))
+        # Token users have no session for UserLanguageMiddleware to read their language from.
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language  # type: ignore[attr-defined]
+        return user
+
+
+class SessionCookie(SessionAuth):
+    """The signed-in person of the pages, so their scripts can call the API; unsafe methods
+    need the CSRF token like any form."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        buffer_body(request)
+        return super()._get_key(request)
+
+
+API_AUTH = [BearerToken(), SessionCookie()]
+
+
+def authenticated_user(request: HttpRequest) -> User | None:
+    """The person an API request acts for, by the same rules as the operations, or None."""
+    for auth in API_AUTH:
+        try:
+            user = auth(request)
+        except (AuthenticationFailed, HttpError):
+            return None  # the operation itself answers the refusal
+        if user:
+            return user
+    return None
+
+
+# --- Idempotency-Key ---------------------------------------------------------------------------
+
+
+def request_fingerprint(request: HttpRequest) -> str:
+    """sha256 over method, path and body. A form is hashed field by field and file by file,
+    because a client retrying an upload picks a new multipart boundary each time."""
+    digest = hashlib.sha256()
+    digest.update(request.method.encode() + b" " + request.get_full_path().encode() + b"\n")
+    if request.content_type in {"multipart/form-data", "application/x-www-form-urlencoded"}:
+        for key in sorted(request.POST):
+            for value in request.POST.getlist(key):
+                digest.update(f"{key}={value}\n".encode())
+        for key in sorted(request.FILES):
+            for upload in request.FILES.getlist(key):
+                digest.update(f"{key}:{upload.name}:{upload.size}:".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _replay(stored: IdempotentRequest, fingerprint: str) -> HttpResponse:
+    if stored.request_fingerprint != fingerprint:
+        reason = _("This key was used for a different request; send a new key for a new request.")
+        return error_response(
+            422, _("Invalid input."), [{"field": IDEMPOTENCY_HEADER, "reason": reason}]
+        )
+    response = JsonResponse(stored.response_body, status=stored.status_code, safe=False)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class _Refused(Exception):
+    """Carries a refusal out of the transaction so that whatever the operation wrote is undone."""
+
+    def __init__(self, response: HttpResponse) -> None:
+        self.response = response
+
+
+def _idempotent_run(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        if key is None:
+            return run(request, *args, **kwargs)
+        if not key.strip() or len(key) > IDEMPOTENCY_KEY_MAX:
+            reason = _("Give between 1 and %(max)d characters.") % {"max": IDEMPOTENCY_KEY_MAX}
+            return error_response(
+                422, _("Invalid input."), [{"field": IDEMPOTENCY_HEADER, "reason": reason}]
+            )
+        buffer_body(request)
+        user = authenticated_user(request)
+        if user is None:
+            return run(request, *args, **kwargs)  # answers 401 in the usual words
+        fingerprint = request_fingerprint(request)
+        try:
+            # The work and the record of its answer commit together: a concurrent request with
+            # the same key either waits for this one (SQLite's write lock) and finds the record,
+            # or fails on the unique (user, key) constraint and replays the winner's answer.
+            with transaction.atomic():
+                stored = IdempotentRequest.objects.filter(user=user, key=key).first()
+                if stored is not None:
+                    return _replay(stored, fingerprint)
+                response = run(request, *args, **kwargs)
+                if not 200 <= response.status_code < 300:
+                    raise _Refused(response)
+                IdempotentRequest.objects.create(
+                    user=user,
+                    key=key,
+                    request_fingerprint=fingerprint,
+                    status_code=response.status_code,
+                    response_body=json.loads(response.content),
+                )
+                return response
+        except _Refused as refused:
+            return refused.response
+        except IntegrityError:
+            stored = IdempotentRequest.objects.filter(user=user, key=key).first()
+            if stored is None:
+                raise
+            return _replay(stored, fingerprint)
+
+    return wrapper
+
+
+def _document_idempotency(operation: Operation) -> None:
+    operation.run = _idempotent_run(operation.run)  # type: ignore[method-assign]
+    # Routers mounted twice clone their operations; the clone re-applies what is listed here.
+    if not hasattr(operation, "_run_decorators"):
+        operation._run_decorators = []  # type: ignore[attr-defined]
+    operation._run_decorators.append(_idempotent_run)  # type: ignore[attr-defined]
+    extra = operation.openapi_extra or {}
+    extra.setdefault("parameters", []).append(
+        {
+            "in": "header",
+            "name": IDEMPOTENCY_HEADER,
+            "required": False,
+            "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
+            "description": "Send the same key to retry safely: the first answer is replayed and "
+            "nothing is created twice. Reusing a key for a different request is refused (422).",
+        }
+    )
+    operation.openapi_extra = extra
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def idempotent(func: F) -> F:
+    """Makes a creating POST honour `Idempotency-Key`. Put it under the router decorator:
+
+        @router.post("/tickets", response={201: TicketOut})
+        @idempotent
+        def ticket_create(request, payload: TicketIn): ...
+
+    The same key and body from the same person replays the first answer (status and body) and
+    creates nothing; the same key with another body is refused with 422 naming the header.
+    Only successful answers are kept, so a refused request may be corrected and retried.
+    """
+    contribute_operation_callback(func, _document_idempotency)
+    return func
+
+
+# --- paging ------------------------------------------------------------------------------------
+
+
+class Page(Schema, Generic[T]):
+    """One page of a list and the cursor of the next page (null on the last page)."""
+
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def _encode(value: str) -> str:
+    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> str:
+    try:
+        padded = (cursor + "=" * (-len(cursor) % 4)).encode()
+        value = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
+        if not value:
+            raise ValueError(cursor)
+        return value
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed(
+            cursor=_("%(cursor)s is not a cursor this list gave out.") % {"cursor": cursor}
+        ) from None
+
+
+def keyset_page(
+    items: QuerySet[Any], *, key: str, cursor: str | None, limit: int
+) -> tuple[list[Model], str | None]:
+    """A page of `items` ordered by the unique text column `key`, after `cursor`.
+
+    Keyset paging costs the same on the last page as on the first, and counts nothing.
+    """
+    limit = max(1, min(limit, PAGE_LIMIT_MAX))
+    if cursor:
+        items = items.filter(**{f"{key}__gt": _decode(cursor)})
+    rows = list(items.order_by(key)[: limit + 1])
+    next_cursor = _encode(str(getattr(rows[limit - 1], key))) if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+# --- health ------------------------------------------------------------------------------------
+
+
+def database_answers(using: str = "default") -> bool:
+    """True when the database runs a trivial query."""
+    try:
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return False
+    return True
+
+
+class HealthOut(Schema):
+    status: str
+    detail: str = ""
+
+
+router = Router(tags=["health"])
+
+
+@router.get("/health", auth=None, response={200: HealthOut, 503: HealthOut}, summary="Health")
+def health(request: HttpRequest) -> Any:
+    """200 when the service and its database answer; 503 otherwise. No authentication."""
+    if database_answers():
+        return Status(200, {"status": "ok"})
+    return Status(503, {"status": "unavailable", "detail": _("The database does not answer.")})

@@ -1,0 +1,230 @@
+"""API of tickets: list, open, read, change, converse, attach, follow the history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext as _
+from ninja import File, Query, Router, Status, UploadedFile
+
+from tierdesk.accounts.models import SkillGroup, User
+from tierdesk.accounts.selectors import skill_groups, users_visible_to
+from tierdesk.core.api import ErrorOut, idempotent
+from tierdesk.core.errors import ValidationFailed
+from tierdesk.tickets.models import Ticket
+from tierdesk.tickets.schemas import (
+    AttachmentOut,
+    EventOut,
+    MessageIn,
+    MessageOut,
+    TicketIn,
+    TicketListQuery,
+    TicketOut,
+    TicketPageOut,
+    TicketPatchIn,
+)
+from tierdesk.tickets.selectors import (
+    attachment_get_for_user,
+    ticket_events,
+    ticket_get_for_user,
+    ticket_list,
+    ticket_messages,
+)
+from tierdesk.tickets.services import (
+    NewAttachment,
+    restricted_ticket_read_record,
+    ticket_add_note,
+    ticket_attach,
+    ticket_open,
+    ticket_reply,
+    ticket_update,
+)
+
+router = Router(tags=["tickets"])
+
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+# A multipart form for the same operation as the JSON body, for OpenAPI readers.
+MESSAGE_FORM = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "body": {"type": "string"},
+                        "body_html": {"type": "string"},
+                        "internal": {"type": "boolean"},
+                        "status": {"type": "string"},
+                        "attachments": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                        },
+                    },
+                }
+            }
+        }
+    }
+}
+
+
+def _person(viewer: User, reference: int | str, field: str) -> User:
+    """The person a client named by id or username, among those `viewer` may see."""
+    people = users_visible_to(viewer)
+    text = str(reference)
+    person = (
+        people.filter(pk=int(text)) if text.isdigit() else people.filter(username=text)
+    ).first()
+    if person is None:
+        raise ValidationFailed({field: _("No person %(value)s.") % {"value": reference}})
+    return person
+
+
+def _group(reference: int | str) -> SkillGroup:
+    text = str(reference)
+    group = (
+        skill_groups().filter(pk=int(text)) if text.isdigit() else skill_groups().filter(name=text)
+    ).first()
+    if group is None:
+        raise ValidationFailed(group=_("No skill group %(value)s.") % {"value": reference})
+    return group
+
+
+def _read(user: User, number: int) -> Ticket:
+    """The ticket `user` reads, with the audit record a restricted ticket requires."""
+    ticket = ticket_get_for_user(user, number)
+    if ticket.restricted:
+        restricted_ticket_read_record(actor=user, ticket=ticket)
+    return ticket
+
+
+def _uploads(request: HttpRequest) -> list[NewAttachment]:
+    return [NewAttachment.from_upload(upload) for upload in request.FILES.getlist("attachments")]
+
+
+@router.get("/tickets", response={200: TicketPageOut, **ERRORS}, summary="List tickets")
+def ticket_index(request: HttpRequest, query: Query[TicketListQuery]) -> Any:
+    """Tickets you may read, most recently updated first, a page at a time."""
+    page = ticket_list(request.auth, query.filters(), cursor=query.cursor, limit=query.limit)
+    return {"items": page.tickets, "next_cursor": page.next_cursor}
+
+
+@router.post("/tickets", response={201: TicketOut, **ERRORS}, summary="Open a ticket")
+@idempotent
+def ticket_create(request: HttpRequest, payload: TicketIn) -> Any:
+    """Opens a ticket with its first message. Staff may open it for a `requester`."""
+    actor = request.auth
+    if actor.is_customer and payload.group is not None:
+        raise ValidationFailed(group=_("Only staff choose the group."))
+    fields = payload.model_dump(exclude={"requester", "group"})
+    ticket = ticket_open(
+        actor=actor,
+        requester=_person(actor, payload.requester, "requester")
+        if payload.requester is not None
+        else None,
+        group=_group(payload.group) if payload.group is not None else None,
+        **fields,
+    )
+    return Status(201, ticket)
+
+
+@router.get("/tickets/{number}", response={200: TicketOut, **ERRORS}, summary="Read a ticket")
+def ticket_detail(request: HttpRequest, number: int) -> Any:
+    return _read(request.auth, number)
+
+
+@router.patch("/tickets/{number}", response={200: TicketOut, **ERRORS}, summary="Change a ticket")
+def ticket_change(request: HttpRequest, number: int, payload: TicketPatchIn) -> Any:
+    """Changes the fields present in the body; each change is recorded as an event."""
+    actor = request.auth
+    changes = payload.model_dump(exclude_unset=True)
+    if changes.get("assignee") == "me":
+        changes["assignee"] = actor.pk
+    ticket_update(actor=actor, ticket=ticket_get_for_user(actor, number), changes=changes)
+    return ticket_get_for_user(actor, number)
+
+
+@router.get(
+    "/tickets/{number}/messages", response={200: list[MessageOut], **ERRORS}, summary="Messages"
+)
+def message_index(request: HttpRequest, number: int) -> Any:
+    """The conversation, oldest first. Customers never see internal notes."""
+    return ticket_messages(request.auth, _read(request.auth, number))
+
+
+@router.post(
+    "/tickets/{number}/messages",
+    response={201: MessageOut, **ERRORS},
+    summary="Reply or add a note",
+    openapi_extra=MESSAGE_FORM,
+)
+@idempotent
+def message_create(request: HttpRequest, number: int, payload: MessageIn) -> Any:
+    """A public reply, or with `internal: true` a note only staff see; files go in `attachments`."""
+    actor = request.auth
+    ticket = ticket_get_for_user(actor, number)
+    if payload.internal:
+        if payload.status is not None:
+            raise ValidationFailed(status=_("An internal note does not change the status."))
+        message = ticket_add_note(
+            actor=actor,
+            ticket=ticket,
+            body=payload.body,
+            body_html=payload.body_html,
+            attachments=_uploads(request),
+        )
+    else:
+        message = ticket_reply(
+            actor=actor,
+            ticket=ticket,
+            body=payload.body,
+            body_html=payload.body_html,
+            status=payload.status,
+            attachments=_uploads(request),
+        )
+    return Status(201, message)
+
+
+@router.post(
+    "/tickets/{number}/attachments",
+    response={201: list[AttachmentOut], **ERRORS},
+    summary="Attach files",
+)
+@idempotent
+def attachment_create(
+    request: HttpRequest, number: int, attachments: File[list[UploadedFile]]
+) -> Any:
+    """Attaches files to the ticket outside any message."""
+    ticket = ticket_get_for_user(request.auth, number)
+    uploads = [NewAttachment.from_upload(upload) for upload in attachments]
+    return Status(201, ticket_attach(actor=request.auth, ticket=ticket, attachments=uploads))
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    response={200: None, **ERRORS},
+    url_name="attachment_download",
+    summary="Download an attachment",
+)
+def attachment_download(request: HttpRequest, attachment_id: int) -> Any:
+    attachment = attachment_get_for_user(request.auth, attachment_id)
+    if attachment.ticket.restricted:
+        restricted_ticket_read_record(actor=request.auth, ticket=attachment.ticket)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+
+
+@router.get(
+    "/tickets/{number}/events",
+    response={200: list[EventOut], **ERRORS},
+    by_alias=True,
+    summary="History",
+)
+def event_index(request: HttpRequest, number: int) -> Any:
+    """Every change, oldest first. Customers follow status and the public conversation only."""
+    return ticket_events(request.auth, _read(request.auth, number))

@@ -1,0 +1,227 @@
+"""API shapes of tickets, messages, attachments and events: what comes in, what goes out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from pydantic import AwareDatetime, ConfigDict, field_validator
+
+from tierdesk.accounts.choices import Language, Tier
+from tierdesk.accounts.schemas import GroupRef, OrganizationRef, PersonRef
+from tierdesk.core.api import PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX
+from tierdesk.tickets.choices import Channel, Priority, ProductArea, Status, TicketType
+from tierdesk.tickets.selectors import TicketFilters
+
+# Inputs refuse unknown fields, so a misspelt field is named instead of silently ignored.
+INPUT_CONFIG = ConfigDict(extra="forbid", use_enum_values=True)
+
+PersonReference = int | str
+
+
+def _absolute(context: Any, path: str) -> str:
+    request = (context or {}).get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+# --- out ---------------------------------------------------------------------------------------
+
+
+class TicketOut(Schema):
+    number: int
+    subject: str
+    status: str
+    priority: str
+    type: str
+    product_area: str
+    channel: str
+    tier: int
+    language: str
+    tags: list[str]
+    restricted: bool
+    requester: PersonRef
+    organization: OrganizationRef | None
+    assignee: PersonRef | None
+    group: GroupRef | None
+    created_at: datetime
+    updated_at: datetime
+    first_responded_at: datetime | None
+    solved_at: datetime | None
+    closed_at: datetime | None
+    url: str = Field(
+        "", description="The ticket's page: the console for staff, the portal for customers."
+    )
+
+    @staticmethod
+    def resolve_url(obj: Any, context: Any) -> str:
+        request = (context or {}).get("request")
+        viewer = getattr(request, "auth", None)
+        prefix = "/portal" if viewer is not None and viewer.is_customer else ""
+        return _absolute(context, f"{prefix}/tickets/{obj.number}")
+
+
+class TicketPageOut(Schema):
+    items: list[TicketOut]
+    next_cursor: str | None = Field(
+        None, description="Pass as `cursor` for the next page; null on the last."
+    )
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str = ""
+
+    @staticmethod
+    def resolve_url(obj: Any, context: Any) -> str:
+        return _absolute(
+            context, reverse("api-v1:attachment_download", kwargs={"attachment_id": obj.id})
+        )
+
+
+class MessageOut(Schema):
+    id: int
+    kind: str
+    author: PersonRef
+    body_text: str
+    body_html: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class EventOut(Schema):
+    """One change. `from`/`to` hold stored values (ids for people and groups), the labels their names."""
+
+    id: int
+    kind: str
+    field: str
+    from_value: str = Field(..., serialization_alias="from")
+    to_value: str = Field(..., serialization_alias="to")
+    from_label: str = ""
+    to_label: str = ""
+    actor: PersonRef | None
+    message: int | None = Field(None, validation_alias="message_id")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_from_label(obj: Any) -> str:
+        return (obj.data or {}).get("from_label", obj.from_value)
+
+    @staticmethod
+    def resolve_to_label(obj: Any) -> str:
+        return (obj.data or {}).get("to_label", obj.to_value)
+
+
+# --- in ----------------------------------------------------------------------------------------
+
+
+class TicketIn(Schema):
+    model_config = INPUT_CONFIG
+
+    subject: str
+    body: str = Field(..., description="The first message, as plain text.")
+    body_html: str = Field("", description="The first message as HTML; sanitised on arrival.")
+    priority: Priority = Priority.NORMAL
+    type: TicketType = TicketType.QUESTION
+    product_area: ProductArea | Literal[""] = ""
+    tags: list[str] = []
+    language: Language | Literal[""] = Field(
+        "", description="Defaults to the requester's language."
+    )
+    channel: Channel = Channel.API
+    requester: PersonReference | None = Field(
+        None, description="Staff only: a person's id or username."
+    )
+    group: int | str | None = Field(None, description="Staff only: a skill group's id or name.")
+    restricted: bool = Field(False, description="Staff only: only named staff may read the ticket.")
+
+
+class TicketPatchIn(Schema):
+    """Only the fields present are changed; `null` clears assignee, group or product area."""
+
+    model_config = INPUT_CONFIG
+
+    subject: str | None = None
+    status: Status | None = None
+    priority: Priority | None = None
+    type: TicketType | None = None
+    product_area: ProductArea | Literal[""] | None = None
+    tier: Tier | None = None
+    group: int | str | None = None
+    assignee: PersonReference | None = Field(
+        None, description='A person\'s id or username, "me", or null.'
+    )
+    language: Language | None = None
+    tags: list[str] | None = None
+    restricted: bool | None = None
+
+
+class MessageIn(Schema):
+    """A reply (the customer sees it) or, with `internal`, a note for staff only. Send JSON, or a
+    multipart form with the same fields and files under `attachments`."""
+
+    model_config = INPUT_CONFIG
+
+    body: str = ""
+    body_html: str = ""
+    internal: bool = False
+    status: Status | None = Field(
+        None, description="Staff replies only: the status after the reply."
+    )
+
+
+class TicketListQuery(Schema):
+    """Filters of the ticket list; statuses and priorities repeat or come comma-separated."""
+
+    model_config = ConfigDict(use_enum_values=True)
+
+    status: list[Status] = []
+    priority: list[Priority] = []
+    tier: Tier | None = None
+    assignee: str | None = Field(None, description='A person\'s id, "me" or "none".')
+    organization: int | None = None
+    channel: Channel | None = None
+    group: int | None = None
+    updated_since: AwareDatetime | None = Field(None, description="ISO 8601 with a time zone.")
+    q: str | None = Field(
+        None, max_length=200, description="Words of the subject, or a ticket number."
+    )
+    cursor: str | None = None
+    limit: int = Field(PAGE_LIMIT_DEFAULT, ge=1, le=PAGE_LIMIT_MAX)
+
+    @field_validator("status", "priority", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list):
+            return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+        return value
+
+    @field_validator("assignee")
+    @classmethod
+    def _assignee(cls, value: str | None) -> str | None:
+        if value is None or value in {"me", "none"} or value.isdigit():
+            return value
+        raise ValueError(_('Give a person\'s id, "me" or "none".'))
+
+    def filters(self) -> TicketFilters:
+        assignee: int | str | None = self.assignee
+        if isinstance(assignee, str) and assignee.isdigit():
+            assignee = int(assignee)
+        return TicketFilters(
+            status=[str(s) for s in self.status] or None,
+            priority=[str(p) for p in self.priority] or None,
+            tier=int(self.tier) if self.tier is not None else None,
+            assignee=assignee,
+            organization=self.organization,
+            channel=str(self.channel) if self.channel else None,
+            group=self.group,
+            updated_since=self.updated_since,
+            q=self.q,
+        )

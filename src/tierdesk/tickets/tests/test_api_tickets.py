@@ -1,0 +1,355 @@
+"""Ticket API: open, list with filters and cursor, read, change; access answers 404 to outsiders."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tierdesk.accounts.choices import Tier
+from tierdesk.core.tests.api_support import API, client_for, fields
+from tierdesk.tickets.models import Ticket, TicketEvent
+from tierdesk.tickets.services import ticket_open, ticket_update
+
+
+def open_ticket(actor, subject="Dashboards load slowly", **extra):
+    return ticket_open(actor=actor, subject=subject, body="Since Monday every dashboard takes 30 s", **extra)
+
+
+# --- open --------------------------------------------------------------------------------------
+
+
+def test_customer_opens_a_ticket_and_gets_its_number(alice):
+    response = client_for(alice).post(
+        f"{API}/tickets",
+        {"subject": "Export fails", "body": "CSV export stops at 10k rows", "priority": "high", "tags": ["Export"]},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201
+    created = response.json()
+    ticket = Ticket.objects.get(pk=created["number"])
+    assert (ticket.subject, ticket.priority, ticket.channel) == ("Export fails", "high", "api")
+    assert created["requester"]["username"] == "alice"
+    assert created["organization"]["name"] == "Acme Analytics"
+    assert created["tags"] == ["export"]
+    assert created["url"].endswith(f"/portal/tickets/{ticket.number}")
+    assert ticket.messages.get().body_text == "CSV export stops at 10k rows"
+
+
+def test_ticket_without_subject_and_with_bad_priority_names_both_fields(alice):
+    response = client_for(alice).post(
+        f"{API}/tickets", {"body": "text", "priority": "whenever"}, content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"subject", "priority"}
+    assert not Ticket.objects.exists()
+
+
+def test_blank_body_is_refused_by_the_service_naming_body(alice):
+    response = client_for(alice).post(
+        f"{API}/tickets", {"subject": "Hello", "body": "   "}, content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"body"}
+
+
+def test_unknown_field_is_named_rather_than_ignored(alice):
+    response = client_for(alice).post(
+        f"{API}/tickets", {"subject": "Hello", "body": "text", "priorty": "high"}, content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"priorty"}
+
+
+def test_staff_open_a_ticket_for_a_requester_by_username(agent, alice, group):
+    response = client_for(agent).post(
+        f"{API}/tickets",
+        {"subject": "Call notes", "body": "Customer called about SSO", "requester": "alice",
+         "channel": "phone", "group": group.name},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201
+    created = response.json()
+    assert created["requester"]["id"] == alice.pk
+    assert created["group"] == {"id": group.pk, "name": group.name}
+    assert created["channel"] == "phone"
+    assert created["url"].endswith(f"/tickets/{created['number']}")
+    assert "/portal/" not in created["url"]
+
+
+def test_customer_naming_a_requester_is_refused_naming_requester(alice, carol):
+    response = client_for(alice).post(
+        f"{API}/tickets", {"subject": "For Carol", "body": "text", "requester": carol.pk},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"requester"}
+
+
+def test_customer_naming_someone_outside_their_organization_is_refused(alice, oscar):
+    response = client_for(alice).post(
+        f"{API}/tickets", {"subject": "For Oscar", "body": "text", "requester": "oscar"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"requester"}
+
+
+def test_customer_choosing_a_group_is_refused_naming_group(alice, group):
+    response = client_for(alice).post(
+        f"{API}/tickets", {"subject": "Hi", "body": "text", "group": group.pk}, content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"group"}
+
+
+# --- read --------------------------------------------------------------------------------------
+
+
+def test_customer_reads_their_organizations_ticket(carol, ticket):
+    response = client_for(carol).get(f"{API}/tickets/{ticket.number}")
+
+    assert response.status_code == 200
+    assert response.json()["subject"] == ticket.subject
+
+
+def test_customer_gets_404_for_another_organizations_ticket(oscar, ticket):
+    response = client_for(oscar).get(f"{API}/tickets/{ticket.number}")
+
+    assert response.status_code == 404
+    missing = client_for(oscar).get(f"{API}/tickets/{ticket.number + 1000}")
+    assert response.json() == missing.json()
+
+
+def test_restricted_ticket_is_404_for_staff_not_named(agent, backline, alice):
+    restricted = open_ticket(agent, requester=alice, restricted=True)
+
+    response = client_for(backline).get(f"{API}/tickets/{restricted.number}")
+
+    assert response.status_code == 404
+
+
+def test_named_staff_read_a_restricted_ticket_and_the_read_is_audited(agent, alice):
+    restricted = open_ticket(agent, requester=alice, restricted=True)
+
+    response = client_for(agent).get(f"{API}/tickets/{restricted.number}")
+
+    assert response.status_code == 200
+    assert response.json()["restricted"] is True
+    assert TicketEvent.objects.filter(ticket=restricted, kind="viewed", actor=agent).count() == 1
+
+
+def test_reading_an_ordinary_ticket_records_no_audit_event(agent, ticket):
+    client_for(agent).get(f"{API}/tickets/{ticket.number}")
+
+    assert not TicketEvent.objects.filter(ticket=ticket, kind="viewed").exists()
+
+
+# --- change ------------------------------------------------------------------------------------
+
+
+def test_patch_changes_only_the_fields_sent(agent, ticket):
+    response = client_for(agent).patch(
+        f"{API}/tickets/{ticket.number}", {"priority": "urgent", "assignee": "me"}, content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    changed = response.json()
+    assert changed["priority"] == "urgent"
+    assert changed["assignee"]["username"] == "agent"
+    assert changed["subject"] == ticket.subject
+    fields_changed = set(TicketEvent.objects.filter(ticket=ticket, kind="changed").values_list("field", flat=True))
+    assert fields_changed == {"priority", "assignee"}
+
+
+def test_patch_with_null_assignee_unassigns(agent, ticket):
+    ticket_update(actor=agent, ticket=ticket, changes={"assignee": agent})
+
+    response = client_for(agent).patch(
+        f"{API}/tickets/{ticket.number}", {"assignee": None}, content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["assignee"] is None
+
+
+def test_disallowed_status_transition_is_refused_naming_status(agent, ticket):
+    ticket_update(actor=agent, ticket=ticket, changes={"status": "solved"})
+
+    response = client_for(agent).patch(
+        f"{API}/tickets/{ticket.number}", {"status": "pending"}, content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"status"}
+    assert "cannot move to pending" in response.json()["errors"][0]["reason"]
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
+
+
+def test_unknown_status_is_refused_naming_status(agent, ticket):
+    response = client_for(agent).patch(
+        f"{API}/tickets/{ticket.number}", {"status": "done"}, content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"status"}
+
+
+def test_customer_may_not_change_priority(alice, ticket):
+    response = client_for(alice).patch(
+        f"{API}/tickets/{ticket.number}", {"priority": "urgent"}, content_type="application/json"
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"priority"}
+
+
+def test_customer_cannot_change_another_organizations_ticket(oscar, ticket):
+    response = client_for(oscar).patch(
+        f"{API}/tickets/{ticket.number}", {"status": "solved"}, content_type="application/json"
+    )
+
+    assert response.status_code == 404
+
+
+# --- list --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def desk(alice, oscar, agent, backline):
+    """Six tickets across two organizations with different statuses, priorities and owners."""
+    made = {
+        "new": open_ticket(alice, "New one"),
+        "urgent": open_ticket(alice, "Urgent one", priority="urgent"),
+        "mine": open_ticket(alice, "Assigned to agent"),
+        "pending": open_ticket(alice, "Waiting on customer"),
+        "globex": open_ticket(oscar, "Globex ticket", channel="email"),
+        "tier2": open_ticket(oscar, "Escalated"),
+    }
+    ticket_update(actor=agent, ticket=made["mine"], changes={"assignee": agent, "status": "open"})
+    ticket_update(actor=agent, ticket=made["pending"], changes={"status": "pending"})
+    ticket_update(actor=agent, ticket=made["tier2"], changes={"tier": Tier.BACK_LINE, "assignee": backline})
+    return made
+
+
+def subjects(response):
+    assert response.status_code == 200, response.content
+    return {t["subject"] for t in response.json()["items"]}
+
+
+def test_customer_list_shows_only_their_organization(desk, carol):
+    assert subjects(client_for(carol).get(f"{API}/tickets")) == {
+        "New one", "Urgent one", "Assigned to agent", "Waiting on customer",
+    }
+
+
+def test_list_filters_by_repeated_and_comma_separated_status(desk, agent):
+    client = client_for(agent)
+
+    assert subjects(client.get(f"{API}/tickets?status=open&status=pending")) == {
+        "Assigned to agent", "Waiting on customer",
+    }
+    assert subjects(client.get(f"{API}/tickets?status=open,pending")) == {"Assigned to agent", "Waiting on customer"}
+
+
+def test_list_filters_by_priority_tier_channel_and_organization(desk, agent, globex):
+    client = client_for(agent)
+
+    assert subjects(client.get(f"{API}/tickets", {"priority": "urgent"})) == {"Urgent one"}
+    assert subjects(client.get(f"{API}/tickets", {"tier": 2})) == {"Escalated"}
+    assert subjects(client.get(f"{API}/tickets", {"channel": "email"})) == {"Globex ticket"}
+    assert subjects(client.get(f"{API}/tickets", {"organization": globex.pk})) == {"Globex ticket", "Escalated"}
+
+
+def test_list_filters_by_assignee_me_none_and_id(desk, agent, backline):
+    client = client_for(agent)
+
+    assert subjects(client.get(f"{API}/tickets", {"assignee": "me"})) == {"Assigned to agent"}
+    assert subjects(client.get(f"{API}/tickets", {"assignee": backline.pk})) == {"Escalated"}
+    assert "Assigned to agent" not in subjects(client.get(f"{API}/tickets", {"assignee": "none"}))
+
+
+def test_list_filters_by_words_of_the_subject_and_number(desk, agent):
+    client = client_for(agent)
+
+    assert subjects(client.get(f"{API}/tickets", {"q": "waiting"})) == {"Waiting on customer"}
+    assert subjects(client.get(f"{API}/tickets", {"q": f"#{desk['urgent'].number}"})) == {"Urgent one"}
+
+
+def test_list_filters_by_updated_since(desk, agent):
+    Ticket.objects.filter(pk=desk["new"].pk).update(updated_at=timezone.now() - timedelta(days=30))
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+
+    listed = subjects(client_for(agent).get(f"{API}/tickets", {"updated_since": since}))
+
+    assert "New one" not in listed
+    assert "Urgent one" in listed
+
+
+def test_naive_updated_since_is_refused_naming_it(agent):
+    response = client_for(agent).get(f"{API}/tickets", {"updated_since": "2024-05-01T09:00:00"})
+
+    assert response.status_code == 422
+    assert fields(response) == {"updated_since"}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"status": "open,finished"}, "status.1"),
+        ({"priority": "asap"}, "priority.0"),
+        ({"tier": 9}, "tier"),
+        ({"assignee": "someone"}, "assignee"),
+        ({"limit": 201}, "limit"),
+        ({"limit": 0}, "limit"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+    ],
+)
+def test_invalid_list_filters_are_refused_naming_the_filter(agent, params, field):
+    response = client_for(agent).get(f"{API}/tickets", params)
+
+    assert response.status_code == 422
+    assert fields(response) == {field}
+
+
+def test_cursor_walks_every_ticket_once(alice, agent):
+    numbers = {open_ticket(alice, f"Ticket {n}").number for n in range(11)}
+    # Several tickets share one update time, so the cursor must break ties by number.
+    Ticket.objects.filter(pk__in=sorted(numbers)[:6]).update(updated_at=timezone.now())
+    client = client_for(agent)
+
+    seen, cursor = [], None
+    while True:
+        page = client.get(f"{API}/tickets", {"limit": 4, **({"cursor": cursor} if cursor else {})}).json()
+        assert len(page["items"]) <= 4
+        seen += [t["number"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+
+    assert len(seen) == len(set(seen))
+    assert set(seen) == numbers
+
+
+def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(alice, agent, backline, group,
+                                                                    django_assert_max_num_queries):
+    for n in range(30):
+        ticket = open_ticket(alice, f"Ticket {n}")
+        ticket_update(actor=agent, ticket=ticket, changes={"assignee": backline, "group": group})
+    client = client_for(agent)
+    client.get(f"{API}/tickets")  # the token's first use is stamped once, not per request
+
+    # One for the token, one for the page: nothing per ticket.
+    with django_assert_max_num_queries(2):
+        response = client.get(f"{API}/tickets", {"limit": 30})
+
+    assert len(response.json()["items"]) == 30
+    assert response.json()["items"][0]["assignee"]["username"] == "backline"
