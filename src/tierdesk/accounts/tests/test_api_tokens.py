@@ -10,7 +10,8 @@ from tierdesk.core.tests.api_support import API, client_for, fields
 
 def test_credentials_are_traded_for_a_token_that_then_authenticates(agent):
     response = Client().post(
-        f"{API}/auth/token", {"username": "agent", "password": PASSWORD, "name": "laptop"},
+        f"{API}/auth/token",
+        {"username": "agent", "password": PASSWORD, "name": "laptop"},
         content_type="application/json",
     )
 
@@ -25,7 +26,9 @@ def test_credentials_are_traded_for_a_token_that_then_authenticates(agent):
 
 def test_wrong_password_gets_401_and_no_token(agent):
     response = Client().post(
-        f"{API}/auth/token", {"username": "agent", "password": "nope"}, content_type="application/json"
+        f"{API}/auth/token",
+        {"username": "agent", "password": "nope"},
+        content_type="application/json",
     )
 
     assert response.status_code == 401
@@ -34,7 +37,9 @@ def test_wrong_password_gets_401_and_no_token(agent):
 
 
 def test_token_request_without_password_names_the_field(agent):
-    response = Client().post(f"{API}/auth/token", {"username": "agent"}, content_type="application/json")
+    response = Client().post(
+        f"{API}/auth/token", {"username": "agent"}, content_type="application/json"
+    )
 
     assert response.status_code == 422
     assert fields(response) == {"password"}
@@ -123,7 +128,8 @@ def test_session_write_without_csrf_token_is_refused(alice):
     client.force_login(alice)
 
     response = client.post(
-        f"{API}/tickets", {"subject": "Export fails", "body": "CSV export stops at 10k rows"},
+        f"{API}/tickets",
+        {"subject": "Export fails", "body": "CSV export stops at 10k rows"},
         content_type="application/json",
     )
 
@@ -138,8 +144,10 @@ def test_session_write_with_csrf_token_is_accepted(alice):
     token = client.cookies["csrftoken"].value
 
     response = client.post(
-        f"{API}/tickets", {"subject": "Export fails", "body": "CSV export stops at 10k rows"},
-        content_type="application/json", headers={"X-CSRFToken": token},
+        f"{API}/tickets",
+        {"subject": "Export fails", "body": "CSV export stops at 10k rows"},
+        content_type="application/json",
+        headers={"X-CSRFToken": token},
     )
 
     assert response.status_code == 201

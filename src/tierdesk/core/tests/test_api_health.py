@@ -30,9 +30,15 @@ def test_openapi_description_lists_the_endpoints(db):
     assert response.status_code == 200
     paths = response.json()["paths"]
     for path in [
-        "/api/v1/health", "/api/v1/auth/token", "/api/v1/me", "/api/v1/tickets",
-        "/api/v1/tickets/{number}", "/api/v1/tickets/{number}/messages",
-        "/api/v1/tickets/{number}/events", "/api/v1/organizations", "/api/v1/users",
+        "/api/v1/health",
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/tickets",
+        "/api/v1/tickets/{number}",
+        "/api/v1/tickets/{number}/messages",
+        "/api/v1/tickets/{number}/events",
+        "/api/v1/organizations",
+        "/api/v1/users",
     ]:
         assert path in paths
     create = paths["/api/v1/tickets"]["post"]
@@ -57,7 +63,9 @@ def test_malformed_json_is_refused_naming_the_body(agent):
 
 
 def test_json_that_is_not_an_object_is_refused(agent):
-    response = client_for(agent).post(f"{API}/tickets", data=[1, 2], content_type="application/json")
+    response = client_for(agent).post(
+        f"{API}/tickets", data=[1, 2], content_type="application/json"
+    )
 
     assert response.status_code == 422
     assert fields(response) == {"body"}

@@ -12,7 +12,9 @@ from tierdesk.tickets.services import ticket_open, ticket_update
 
 
 def open_ticket(actor, subject="Dashboards load slowly", **extra):
-    return ticket_open(actor=actor, subject=subject, body="Since Monday every dashboard takes 30 s", **extra)
+    return ticket_open(
+        actor=actor, subject=subject, body="Since Monday every dashboard takes 30 s", **extra
+    )
 
 
 # --- open --------------------------------------------------------------------------------------
@@ -21,7 +23,12 @@ def open_ticket(actor, subject="Dashboards load slowly", **extra):
 def test_customer_opens_a_ticket_and_gets_its_number(alice):
     response = client_for(alice).post(
         f"{API}/tickets",
-        {"subject": "Export fails", "body": "CSV export stops at 10k rows", "priority": "high", "tags": ["Export"]},
+        {
+            "subject": "Export fails",
+            "body": "CSV export stops at 10k rows",
+            "priority": "high",
+            "tags": ["Export"],
+        },
         content_type="application/json",
     )
 
@@ -57,7 +64,9 @@ def test_blank_body_is_refused_by_the_service_naming_body(alice):
 
 def test_unknown_field_is_named_rather_than_ignored(alice):
     response = client_for(alice).post(
-        f"{API}/tickets", {"subject": "Hello", "body": "text", "priorty": "high"}, content_type="application/json"
+        f"{API}/tickets",
+        {"subject": "Hello", "body": "text", "priorty": "high"},
+        content_type="application/json",
     )
 
     assert response.status_code == 422
@@ -67,8 +76,13 @@ def test_unknown_field_is_named_rather_than_ignored(alice):
 def test_staff_open_a_ticket_for_a_requester_by_username(agent, alice, group):
     response = client_for(agent).post(
         f"{API}/tickets",
-        {"subject": "Call notes", "body": "Customer called about SSO", "requester": "alice",
-         "channel": "phone", "group": group.name},
+        {
+            "subject": "Call notes",
+            "body": "Customer called about SSO",
+            "requester": "alice",
+            "channel": "phone",
+            "group": group.name,
+        },
         content_type="application/json",
     )
 
@@ -83,7 +97,8 @@ def test_staff_open_a_ticket_for_a_requester_by_username(agent, alice, group):
 
 def test_customer_naming_a_requester_is_refused_naming_requester(alice, carol):
     response = client_for(alice).post(
-        f"{API}/tickets", {"subject": "For Carol", "body": "text", "requester": carol.pk},
+        f"{API}/tickets",
+        {"subject": "For Carol", "body": "text", "requester": carol.pk},
         content_type="application/json",
     )
 
@@ -93,7 +108,8 @@ def test_customer_naming_a_requester_is_refused_naming_requester(alice, carol):
 
 def test_customer_naming_someone_outside_their_organization_is_refused(alice, oscar):
     response = client_for(alice).post(
-        f"{API}/tickets", {"subject": "For Oscar", "body": "text", "requester": "oscar"},
+        f"{API}/tickets",
+        {"subject": "For Oscar", "body": "text", "requester": "oscar"},
         content_type="application/json",
     )
 
@@ -103,7 +119,9 @@ def test_customer_naming_someone_outside_their_organization_is_refused(alice, os
 
 def test_customer_choosing_a_group_is_refused_naming_group(alice, group):
     response = client_for(alice).post(
-        f"{API}/tickets", {"subject": "Hi", "body": "text", "group": group.pk}, content_type="application/json"
+        f"{API}/tickets",
+        {"subject": "Hi", "body": "text", "group": group.pk},
+        content_type="application/json",
     )
 
     assert response.status_code == 422
@@ -157,7 +175,9 @@ def test_reading_an_ordinary_ticket_records_no_audit_event(agent, ticket):
 
 def test_patch_changes_only_the_fields_sent(agent, ticket):
     response = client_for(agent).patch(
-        f"{API}/tickets/{ticket.number}", {"priority": "urgent", "assignee": "me"}, content_type="application/json"
+        f"{API}/tickets/{ticket.number}",
+        {"priority": "urgent", "assignee": "me"},
+        content_type="application/json",
     )
 
     assert response.status_code == 200
@@ -165,7 +185,9 @@ def test_patch_changes_only_the_fields_sent(agent, ticket):
     assert changed["priority"] == "urgent"
     assert changed["assignee"]["username"] == "agent"
     assert changed["subject"] == ticket.subject
-    fields_changed = set(TicketEvent.objects.filter(ticket=ticket, kind="changed").values_list("field", flat=True))
+    fields_changed = set(
+        TicketEvent.objects.filter(ticket=ticket, kind="changed").values_list("field", flat=True)
+    )
     assert fields_changed == {"priority", "assignee"}
 
 
@@ -236,7 +258,9 @@ def desk(alice, oscar, agent, backline):
     }
     ticket_update(actor=agent, ticket=made["mine"], changes={"assignee": agent, "status": "open"})
     ticket_update(actor=agent, ticket=made["pending"], changes={"status": "pending"})
-    ticket_update(actor=agent, ticket=made["tier2"], changes={"tier": Tier.BACK_LINE, "assignee": backline})
+    ticket_update(
+        actor=agent, ticket=made["tier2"], changes={"tier": Tier.BACK_LINE, "assignee": backline}
+    )
     return made
 
 
@@ -247,7 +271,10 @@ def subjects(response):
 
 def test_customer_list_shows_only_their_organization(desk, carol):
     assert subjects(client_for(carol).get(f"{API}/tickets")) == {
-        "New one", "Urgent one", "Assigned to agent", "Waiting on customer",
+        "New one",
+        "Urgent one",
+        "Assigned to agent",
+        "Waiting on customer",
     }
 
 
@@ -255,9 +282,13 @@ def test_list_filters_by_repeated_and_comma_separated_status(desk, agent):
     client = client_for(agent)
 
     assert subjects(client.get(f"{API}/tickets?status=open&status=pending")) == {
-        "Assigned to agent", "Waiting on customer",
+        "Assigned to agent",
+        "Waiting on customer",
     }
-    assert subjects(client.get(f"{API}/tickets?status=open,pending")) == {"Assigned to agent", "Waiting on customer"}
+    assert subjects(client.get(f"{API}/tickets?status=open,pending")) == {
+        "Assigned to agent",
+        "Waiting on customer",
+    }
 
 
 def test_list_filters_by_priority_tier_channel_and_organization(desk, agent, globex):
@@ -266,7 +297,10 @@ def test_list_filters_by_priority_tier_channel_and_organization(desk, agent, glo
     assert subjects(client.get(f"{API}/tickets", {"priority": "urgent"})) == {"Urgent one"}
     assert subjects(client.get(f"{API}/tickets", {"tier": 2})) == {"Escalated"}
     assert subjects(client.get(f"{API}/tickets", {"channel": "email"})) == {"Globex ticket"}
-    assert subjects(client.get(f"{API}/tickets", {"organization": globex.pk})) == {"Globex ticket", "Escalated"}
+    assert subjects(client.get(f"{API}/tickets", {"organization": globex.pk})) == {
+        "Globex ticket",
+        "Escalated",
+    }
 
 
 def test_list_filters_by_assignee_me_none_and_id(desk, agent, backline):
@@ -281,7 +315,9 @@ def test_list_filters_by_words_of_the_subject_and_number(desk, agent):
     client = client_for(agent)
 
     assert subjects(client.get(f"{API}/tickets", {"q": "waiting"})) == {"Waiting on customer"}
-    assert subjects(client.get(f"{API}/tickets", {"q": f"#{desk['urgent'].number}"})) == {"Urgent one"}
+    assert subjects(client.get(f"{API}/tickets", {"q": f"#{desk['urgent'].number}"})) == {
+        "Urgent one"
+    }
 
 
 def test_list_filters_by_updated_since(desk, agent):
@@ -328,7 +364,9 @@ def test_cursor_walks_every_ticket_once(alice, agent):
 
     seen, cursor = [], None
     while True:
-        page = client.get(f"{API}/tickets", {"limit": 4, **({"cursor": cursor} if cursor else {})}).json()
+        page = client.get(
+            f"{API}/tickets", {"limit": 4, **({"cursor": cursor} if cursor else {})}
+        ).json()
         assert len(page["items"]) <= 4
         seen += [t["number"] for t in page["items"]]
         cursor = page["next_cursor"]
@@ -339,8 +377,9 @@ def test_cursor_walks_every_ticket_once(alice, agent):
     assert set(seen) == numbers
 
 
-def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(alice, agent, backline, group,
-                                                                    django_assert_max_num_queries):
+def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
+    alice, agent, backline, group, django_assert_max_num_queries
+):
     for n in range(30):
         ticket = open_ticket(alice, f"Ticket {n}")
         ticket_update(actor=agent, ticket=ticket, changes={"assignee": backline, "group": group})
