@@ -74,7 +74,9 @@ class TicketFilterForm(forms.Form):
             *ANY,
             *(
                 (str(o.pk), o.name)
-                for o in account_selectors.organizations_visible_to(user).only("pk", "name")
+                for o in account_selectors.organizations_visible_to(user)
+                .select_related(None)
+                .only("pk", "name")
             ),
         ]
         self.fields["group"].choices = [

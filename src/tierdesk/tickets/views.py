@@ -136,9 +136,13 @@ def _render_ticket(
     properties_form: TicketPropertiesForm | None = None,
     tab: str = "reply",
 ) -> HttpResponse:
-    filter_form = TicketFilterForm(request.GET or None, user=request.user)
-    filter_form.is_valid()
-    newer, older = selectors.ticket_neighbours(request.user, ticket, filter_form.filters())
+    filters = selectors.TicketFilters()
+    if request.GET:
+        # Only a page reached from a filtered list pays for the filter form's choice lists.
+        filter_form = TicketFilterForm(request.GET, user=request.user)
+        filter_form.is_valid()
+        filters = filter_form.filters()
+    newer, older = selectors.ticket_neighbours(request.user, ticket, filters)
     can_reply = request.user.can_reply_publicly and ticket.status != Status.CLOSED
     context = {
         **_timeline_context(request, ticket),
