@@ -119,7 +119,11 @@ def ticket_list(user: User, filters: TicketFilters, *, cursor: str | None = None
     tickets = _apply_filters(tickets_visible_to(user), user, filters)
     if cursor:
         updated_at, number = decode_cursor(cursor)
-        tickets = tickets.filter(Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, number__lt=number))
+        # The redundant `updated_at <= cursor` gives SQLite an index range to walk in list order;
+        # with the OR alone it joins first and sorts every older ticket (200 ms at 100,000).
+        tickets = tickets.filter(updated_at__lte=updated_at).filter(
+            Q(updated_at__lt=updated_at) | Q(number__lt=number)
+        )
     rows = list(
         tickets.select_related("requester", "organization", "assignee", "group").order_by("-updated_at", "-number")[
             : limit + 1
