@@ -1,7 +1,13 @@
 """The REST API v1: one NinjaAPI, a router per capability."""
 
 from tierdesk.accounts.api import router as accounts_router
-from tierdesk.core.api import API_AUTH, JsonOrFormParser, TierdeskAPI, install_error_handlers
+from tierdesk.core.api import (
+    API_AUTH,
+    JsonOrFormParser,
+    TierdeskAPI,
+    fallback_router,
+    install_error_handlers,
+)
 from tierdesk.core.api import router as core_router
 from tierdesk.tickets.api import router as tickets_router
 
@@ -21,3 +27,4 @@ install_error_handlers(api)
 api.add_router("", core_router)
 api.add_router("", accounts_router)
 api.add_router("", tickets_router)
+api.add_router("", fallback_router)

@@ -354,7 +354,7 @@ def _idempotent_run(run: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def _document_idempotency(operation: Operation) -> None:
+def _make_idempotent(operation: Operation) -> None:
     operation.run = _idempotent_run(operation.run)  # type: ignore[method-assign]
     # Routers mounted twice clone their operations; the clone re-applies what is listed here.
     if not hasattr(operation, "_run_decorators"):
@@ -386,9 +386,10 @@ def idempotent(func: F) -> F:
 
     The same key and body from the same person replays the first answer (status and body) and
     creates nothing; the same key with another body is refused with 422 naming the header.
-    Only successful answers are kept, so a refused request may be corrected and retried.
+    Only successful answers are kept, so a refused request may be corrected and retried. The
+    operation must answer with a JSON body, which is what is kept.
     """
-    contribute_operation_callback(func, _document_idempotency)
+    contribute_operation_callback(func, _make_idempotent)
     return func
 
 
@@ -450,15 +451,33 @@ def database_answers(using: str = "default") -> bool:
 
 class HealthOut(Schema):
     status: str
-    detail: str = ""
+    detail: str | None = None
 
 
 router = Router(tags=["health"])
 
 
-@router.get("/health", auth=None, response={200: HealthOut, 503: HealthOut}, summary="Health")
+@router.get(
+    "/health",
+    auth=None,
+    response={200: HealthOut, 503: HealthOut},
+    exclude_none=True,
+    summary="Health",
+)
 def health(request: HttpRequest) -> Any:
     """200 when the service and its database answer; 503 otherwise. No authentication."""
     if database_answers():
         return Status(200, {"status": "ok"})
     return Status(503, {"status": "unavailable", "detail": _("The database does not answer.")})
+
+
+# Added last, so it only catches what no operation matched: an unknown path under /api/v1
+# answers in the API's JSON shape rather than with the site's HTML "not found" page.
+fallback_router = Router()
+
+
+@fallback_router.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
+)
+def unknown_endpoint(request: HttpRequest, rest: str) -> Any:
+    raise NotFound(_("No such endpoint: %(path)s.") % {"path": request.path})

@@ -12,7 +12,7 @@ def test_health_answers_ok_without_authentication(db):
     response = Client().get(f"{API}/health")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "detail": ""}
+    assert response.json() == {"status": "ok"}
 
 
 def test_health_answers_503_when_the_database_does_not(db):
@@ -76,3 +76,11 @@ def test_path_parameter_of_wrong_type_is_named(agent):
 
     assert response.status_code == 422
     assert fields(response) == {"number"}
+
+
+def test_unknown_endpoint_answers_404_in_the_api_shape(db):
+    response = Client().get(f"{API}/tickets/1/nonsense")
+
+    assert response.status_code == 404
+    assert fields(response) == set()
+    assert "nonsense" in response.json()["detail"]
