@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from tierdesk.core.tests.api_support import API, client_for, fields
 from tierdesk.tickets.models import Attachment, Message, TicketEvent
@@ -233,3 +233,35 @@ def test_customer_cannot_download_an_attachment_of_an_internal_note(agent, alice
 
     assert note["kind"] == "internal"
     assert response.status_code == 404
+
+
+def test_signed_in_customer_replies_with_a_form_carrying_the_csrf_token(carol, ticket):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(carol)
+    client.get(f"{API}/docs")  # hands out the CSRF cookie
+    screenshot = SimpleUploadedFile("error.png", b"\x89PNG....", content_type="image/png")
+
+    response = client.post(
+        f"{API}/tickets/{ticket.number}/messages",
+        {
+            "body": "Screenshot attached",
+            "csrfmiddlewaretoken": client.cookies["csrftoken"].value,
+            "attachments": [screenshot],
+        },
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["attachments"][0]["filename"] == "error.png"
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
+def test_message_larger_than_the_request_limit_gets_413_naming_attachments(alice, ticket):
+    big = SimpleUploadedFile("dump.txt", b"x" * 2000, content_type="text/plain")
+
+    response = client_for(alice).post(
+        f"{API}/tickets/{ticket.number}/messages", {"body": "dump", "attachments": [big]}
+    )
+
+    assert response.status_code == 413
+    assert fields(response) == {"attachments"}
+    assert ticket.messages.count() == 1
