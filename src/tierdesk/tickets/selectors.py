@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 
 from tierdesk.accounts.models import User
 from tierdesk.core.errors import NotFound, ValidationFailed
-from tierdesk.tickets.choices import EventKind, MessageKind
+from tierdesk.tickets.choices import EventKind, MessageKind, Status
 from tierdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
 
 # Fields whose changes a customer may follow on their ticket's timeline.
@@ -85,7 +85,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 def _apply_filters(tickets: QuerySet[Ticket], user: User, filters: TicketFilters) -> QuerySet[Ticket]:
     if filters.status:
-        tickets = tickets.filter(status__in=filters.status)
+        others = sorted(set(Status.values) - set(filters.status))
+        if len(filters.status) > 1 and others:
+            # Several statuses ("unsolved") as NOT IN the rest: SQLite then walks the updated_at
+            # index in list order and stops at the page's end, instead of sorting every match
+            # out of the status index (140 ms for the unsolved view at 100,000 tickets).
+            tickets = tickets.exclude(status__in=others)
+        else:
+            tickets = tickets.filter(status__in=filters.status)
     if filters.priority:
         tickets = tickets.filter(priority__in=filters.priority)
     if filters.tier is not None:
@@ -136,14 +143,19 @@ def ticket_list(user: User, filters: TicketFilters, *, cursor: str | None = None
 def ticket_neighbours(user: User, ticket: Ticket, filters: TicketFilters) -> tuple[int | None, int | None]:
     """Numbers of the tickets before and after `ticket` in the list order, for next/previous keys."""
     tickets = _apply_filters(tickets_visible_to(user), user, filters)
+    at, number = ticket.updated_at, ticket.number
+    # The redundant range on updated_at lets SQLite walk the index from the ticket outwards; with
+    # the OR alone it sorts every older ticket first (80 ms at 100,000 tickets, on every page view).
     newer = (
-        tickets.filter(Q(updated_at__gt=ticket.updated_at) | Q(updated_at=ticket.updated_at, number__gt=ticket.number))
+        tickets.filter(updated_at__gte=at)
+        .filter(Q(updated_at__gt=at) | Q(number__gt=number))
         .order_by("updated_at", "number")
         .values_list("number", flat=True)
         .first()
     )
     older = (
-        tickets.filter(Q(updated_at__lt=ticket.updated_at) | Q(updated_at=ticket.updated_at, number__lt=ticket.number))
+        tickets.filter(updated_at__lte=at)
+        .filter(Q(updated_at__lt=at) | Q(number__lt=number))
         .order_by("-updated_at", "-number")
         .values_list("number", flat=True)
         .first()
