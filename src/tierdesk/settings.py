@@ -142,6 +142,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves from finders in place; the folder only has to exist for it to start quietly.
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = []
 # Front-end packages come from npm at build time (make setup); they are served, never committed.
 _NODE_MODULES = PROJECT_DIR / "node_modules"
