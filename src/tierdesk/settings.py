@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Serves the interactive API docs' own scripts, so /api/v1/docs works without the internet.
+    "ninja",
     "huey.contrib.djhuey",
     "tierdesk.core",
     "tierdesk.accounts",
@@ -167,6 +169,9 @@ TIERDESK_ATTACHMENT_BLOCKED_EXTENSIONS = env.env_list(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = TIERDESK_ATTACHMENT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Idempotency-Key answers are replayed for this long; clients retry within minutes, not days.
+TIERDESK_IDEMPOTENCY_RETENTION_HOURS = env.env_int("TIERDESK_IDEMPOTENCY_RETENTION_HOURS", 48, minimum=1)
 
 # Solved tickets close on their own after this many days without a customer answer.
 TIERDESK_AUTOCLOSE_DAYS = env.env_int("TIERDESK_AUTOCLOSE_DAYS", 4, minimum=1)
