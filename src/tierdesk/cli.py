@@ -199,6 +199,7 @@ def _address(host: str, port: int) -> str:
 def cmd_serve(args: argparse.Namespace, *, banner: bool = False) -> int:
     setup_django()
     from django.conf import settings
+    from django.db import connections
 
     migrate(verbosity=0 if banner else 1)
     port = args.port or settings.PORT
@@ -213,6 +214,8 @@ def cmd_serve(args: argparse.Namespace, *, banner: bool = False) -> int:
                 flush=True,
             )
 
+    # The children open their own connections; this process only watches them.
+    connections.close_all()
     return supervise(specs, on_started=started)
 
 

@@ -948,8 +948,8 @@ class DemoDesk:
                     self._agent_letter(st, owner, self._say(st, content.AGENT_AFTER_REOPEN)),
                     status="solved",
                 )
-        # The worker's sweep runs through the hour: a ticket closes within an hour of its due time.
-        self._status(st, st.solved + self.autoclose + 60 + int(rng.random() * HOUR), None, "closed")
+        # The worker's autoclose sweep runs every 15 minutes: a ticket closes within 15 minutes of its due time.
+        self._status(st, st.solved + self.autoclose + 60 + int(rng.random() * 900), None, "closed")
 
     def _proactive(
         self, st: _State, created: int, engineer: Person, scenario: content.Scenario
