@@ -88,6 +88,9 @@ def web_process(
         "/dev/shm" if os.path.isdir("/dev/shm") else "/tmp",
         "--log-level",
         "info",
+        # Nothing uses gunicorn's control socket, and its default path in $HOME would be shared
+        # by every tierdesk on the machine (a demo next to a benchmark).
+        "--no-control-socket",
     ]
     if access_log:
         argv += ["--access-logfile", "-"]
@@ -143,12 +146,20 @@ def supervise(specs: Sequence[ProcessSpec], *, on_started=None) -> int:
                 else:
                     log.info("%s stopped.", name)
                 _stop_all(children)
-                return 0 if stop_requested else (code or 1)
+                return 0 if stop_requested else _exit_status(code)
             time.sleep(0.3)
     finally:
         _stop_all(children)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _exit_status(code: int) -> int:
+    """A child's exit as a shell reports it: killed by signal N is 128 + N; a clean exit that
+    nobody asked for is still a failure of the desk (1)."""
+    if code < 0:
+        return 128 - code
+    return code or 1
 
 
 def _signal_all(children: dict[str, subprocess.Popen], sig: int) -> None:
@@ -241,6 +252,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     setup_django()
     from django.core.management import execute_from_command_line
 
+    # run_huey gives the "huey" logger a handler of its own unless it has one; with Django's root
+    # handler as well, every line would print twice. A null handler leaves it to the root.
+    logging.getLogger("huey").addHandler(logging.NullHandler())
     execute_from_command_line(["tierdesk", "run_huey", *args.huey_args])
     return 0
 

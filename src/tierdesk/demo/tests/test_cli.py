@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tierdesk.cli import build_parser, demo_banner, serve_processes
+from tierdesk.cli import ProcessSpec, build_parser, demo_banner, serve_processes, supervise
 
 
 def _tierdesk(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
@@ -100,3 +100,15 @@ def test_demo_banner_names_the_address_the_logins_and_the_pages():
         "/api/v1/docs",
     ):
         assert text in banner
+
+
+def test_supervise_stops_the_others_when_one_child_dies_and_reports_it():
+    # Given a long-running child beside one that fails at once
+    sleeper = ProcessSpec("sleeper", (sys.executable, "-c", "import time; time.sleep(60)"))
+    failing = ProcessSpec("failing", (sys.executable, "-c", "import sys; sys.exit(3)"))
+
+    # When both are supervised
+    status = supervise([sleeper, failing])
+
+    # Then the failure's status comes back, and the sleeper was stopped rather than waited for
+    assert status == 3
