@@ -214,7 +214,13 @@ def main() -> int:
     parser.add_argument(
         "--requests", type=int, default=500, help="Measured requests per scenario (default 500)."
     )
-    parser.add_argument("--concurrency", type=int, default=4, help="Client threads (default 4).")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="Client threads (default: one per core). The clients share the machine with the server: "
+        "more threads than cores measure CPU queueing, not the API.",
+    )
     parser.add_argument(
         "--workers", type=int, default=None, help="gunicorn workers (default: tierdesk's)."
     )
