@@ -751,6 +751,11 @@ class DemoDesk:
                 agent,
                 self._agent_letter(st, agent, self._say(st, content.AGENT_INCIDENT_ACK)),
             )
+            if rng.random() < 0.3:
+                # A known failure with a runbook: the front line restores service itself.
+                answer = scenario.answer[lang].format_map(st.vars)
+                self._resolve(st, self._later(front_hours, t, 40 * 60), agent, answer, confirm=0.2)
+                return
             t, owner, answer = self._escalate(
                 st,
                 t + 300 + int(rng.random() * 900),
@@ -782,11 +787,13 @@ class DemoDesk:
                 self._after_solved(st, t, agent)
             return
 
+        # Tuned so that about a fifth of all tickets reach tier 2 and one in twenty engineering,
+        # as on a front line that solves what it can.
         roll = rng.random()
         if kind == "question":
-            path = "answer" if roll < 0.55 else "ask" if roll < 0.92 else "escalate"
+            path = "answer" if roll < 0.55 else "ask" if roll < 0.97 else "escalate"
         else:
-            path = "answer" if roll < 0.15 else "ask" if roll < 0.70 else "escalate"
+            path = "answer" if roll < 0.15 else "ask" if roll < 0.88 else "escalate"
         if path == "answer":
             self._resolve(
                 st,
@@ -825,7 +832,7 @@ class DemoDesk:
                     st, t + (answer_at - t) * 2 // 3, self._say(st, content.CUSTOMER_CHASER)
                 )
             t = answer_at
-            escalate = rng.random() < (0.12 if kind == "question" else 0.4)
+            escalate = rng.random() < (0.08 if kind == "question" else 0.33)
             if not escalate:
                 self._resolve(st, t, agent, scenario.answer[lang].format_map(st.vars), confirm=0.3)
                 return
@@ -836,7 +843,7 @@ class DemoDesk:
             agent,
             scenario,
             urgent=urgent,
-            engineering=rng.random() < (0.15 if kind == "question" else 0.3),
+            engineering=rng.random() < (0.15 if kind == "question" else 0.25),
         )
         self._resolve(st, t, owner, answer, confirm=0.3)
 
