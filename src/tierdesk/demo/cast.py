@@ -656,6 +656,7 @@ class Person:
     role: str = ""
     tier: int | None = None
     organization_id: int | None = None
+    languages: tuple[str, ...] = ()
 
 
 @dataclass
@@ -863,6 +864,7 @@ def cast_load() -> Cast:
             user.language,
             user.role,
             user.tier,
+            languages=tuple(user.languages or [user.language]),
         )
     members: dict[str, list[Person]] = {name: [] for name in groups}
     by_group = {name: [s[0] for s in STAFF if name in s[5]] for name in groups}

@@ -96,6 +96,29 @@ VALUES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Each region's customers run their own clusters and think in their own time zone.
+REGION_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
+    "japan": {"cluster": ("prod-tokyo-1", "dwh-main", "analytics-prod"), "tz": ("Asia/Tokyo",)},
+    "russia": {"cluster": ("prod-msk-1", "dwh-main", "bi-prod"), "tz": ("Europe/Moscow",)},
+    "emea": {
+        "cluster": ("prod-eu-1", "prod-eu-2", "analytics-prod"),
+        "tz": ("Europe/London", "Europe/Berlin"),
+    },
+    "americas": {
+        "cluster": ("prod-us-east", "prod-us-west", "bi-prod"),
+        "tz": ("America/New_York", "America/Chicago"),
+    },
+    "apac": {
+        "cluster": ("prod-ap-1", "prod-syd-1", "analytics-prod"),
+        "tz": ("Asia/Singapore", "Australia/Sydney"),
+    },
+}
+
+
+def values_for_region(region: str) -> dict[str, tuple[str, ...]]:
+    return {**VALUES, **REGION_VALUES.get(region, {})}
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One kind of request: its type and product area, and per language its subject, the
@@ -421,7 +444,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "いたしましたので、「Trust Center → レポート」よりご確認ください。チェックシートにこれらの資料で網羅されない"
             "項目がございましたら、お知らせください。",
             "ru": "Отчёт SOC 2 Type II за последний период и краткое резюме пентеста этого года доступны в Trust "
-            "Center после принятия NDA онлайн. Я открыл доступ для вашей учётной записи: документы находятся в "
+            "Center после принятия NDA онлайн. Мы открыли доступ для вашей учётной записи: документы находятся в "
             "разделе «Trust Center → Отчёты». Если в вашем опроснике есть пункты, которые эти документы не "
             "покрывают, напишите нам.",
         },
@@ -516,17 +539,17 @@ SCENARIOS: tuple[Scenario, ...] = (
             + "\n\nПохоже, это происходит при выполнении запроса:\n\n{sql}",
         },
         answer={
-            "en": "The aggregation has a very high number of groups and runs entirely on the coordinator because of "
-            "the ORDER BY without LIMIT. Please set distributed_aggregation = on for this workload (or add a LIMIT), "
-            "which moves the aggregation to the workers. We also recommend raising coordinator_heap to 16 GB on "
+            "en": "The aggregation has a very high number of groups, and with the default settings of your cluster "
+            "its final merge runs entirely on the coordinator. Please set distributed_aggregation = on for this "
+            "workload, which moves the merge to the workers. We also recommend raising coordinator_heap to 16 GB on "
             "{cluster}. The memory accounting for this case is improved in {fix_version}.",
-            "ja": "この集計はグループ数が非常に多く、LIMIT のない ORDER BY のためにコーディネーター上ですべて処理されていました。"
-            "このワークロードで distributed_aggregation = on を設定いただくか、LIMIT を追加してください。集計処理が"
-            "ワーカー側で実行されるようになります。あわせて {cluster} の coordinator_heap を 16 GB に引き上げることを"
+            "ja": "この集計はグループ数が非常に多く、貴社クラスタの既定の設定では最終マージがすべてコーディネーター上で処理されて"
+            "いました。このワークロードで distributed_aggregation = on を設定してください。マージ処理がワーカー側で"
+            "実行されるようになります。あわせて {cluster} の coordinator_heap を 16 GB に引き上げることを"
             "推奨いたします。なお、本件のメモリ管理は {fix_version} で改善されています。",
-            "ru": "У агрегации очень много групп, и из-за ORDER BY без LIMIT она целиком выполняется на "
-            "координаторе. Установите для этой нагрузки distributed_aggregation = on (или добавьте LIMIT) — тогда "
-            "агрегация уйдёт на рабочие узлы. Также рекомендуем увеличить coordinator_heap на {cluster} до 16 ГБ. "
+            "ru": "У агрегации очень много групп, и при настройках вашего кластера по умолчанию финальное слияние "
+            "целиком выполняется на координаторе. Установите для этой нагрузки distributed_aggregation = on — тогда "
+            "слияние уйдёт на рабочие узлы. Также рекомендуем увеличить coordinator_heap на {cluster} до 16 ГБ. "
             "В {fix_version} учёт памяти для этого случая улучшен.",
         },
     ),
@@ -833,7 +856,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "ja": "{idp} の新しい署名証明書を Lumora 側にも登録する必要がございます。貴社のメタデータ URL から証明書を信頼済み"
             "リストに追加し、テスト用アカウントでログインできることを確認いたしました。今後は固定の証明書ではなくメタデータ URL "
             "を設定していただくと、証明書の更新が自動的に反映されます。",
-            "ru": "Новый сертификат подписи {idp} нужно добавить и в Lumora. Я добавил сертификат из вашего URL "
+            "ru": "Новый сертификат подписи {idp} нужно добавить и в Lumora. Мы добавили сертификат из вашего URL "
             "метаданных в список доверенных, вход снова работает — проверили на вашей тестовой учётной записи. "
             "Чтобы в следующий раз этого не случилось, укажите в настройках URL метаданных вместо фиксированного "
             "сертификата: тогда Lumora будет подхватывать смену сертификата автоматически.",
@@ -869,7 +892,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "ja": "詳しくご説明いただきありがとうございます。本件を機能要望 FR-{fr} として製品チームに登録し、貴社を要望元として"
             "紐付けました。製品チームは毎月要望を確認しており、対応が決まりましたら要望を更新いたします。当面の回避策として、"
             "CSV エクスポートで「型付きの値」オプションを選択していただくと、数値が数値のまま出力されます。",
-            "ru": "Спасибо за подробное описание. Я зарегистрировал это как пожелание FR-{fr} для продуктовой "
+            "ru": "Спасибо за подробное описание. Мы зарегистрировали это как пожелание FR-{fr} для продуктовой "
             "команды и привязал к нему вашу организацию; команда разбирает пожелания ежемесячно и обновит запрос, "
             "когда он попадёт в план. Пока можно использовать выгрузку в CSV с опцией «типизированные значения» — "
             "числа останутся числами.",
@@ -900,7 +923,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "ja": "完了通知の Webhook は {fix_version} で提供予定です。貴社のユースケースを FR-{fr} に追加いたしました。それまでの"
             "間は、GET /v2/queries/{{id}} にロングポーリング用のパラメータ wait=60 を指定していただくと、クエリ完了時点ですぐに"
             "応答が返るため、リクエスト数を大きく削減できます。",
-            "ru": "Webhook о завершении запланирован в {fix_version}; я добавил ваш сценарий в FR-{fr}. Пока можно "
+            "ru": "Webhook о завершении запланирован в {fix_version}; мы добавили ваш сценарий в FR-{fr}. Пока можно "
             "использовать параметр длинного опроса wait=60 в GET /v2/queries/{{id}}: ответ приходит сразу после "
             "завершения запроса, и число обращений заметно сокращается.",
         },
@@ -932,8 +955,8 @@ SCENARIOS: tuple[Scenario, ...] = (
             "ja": "監査ログのストリーミングは FR-{fr} としてロードマップに含まれており、TLS 経由の syslog というご要件を登録"
             "いたしました。それまでの間は、GET /v2/audit-events に since パラメータを指定して取得できますので、小さな収集ジョブで"
             "1分ごとにポーリングする方法をご検討ください。KB-{kb} にサンプルがございます。",
-            "ru": "Потоковая передача журнала аудита есть в планах как FR-{fr}, ваше требование по syslog через TLS я "
-            "записал. Пока журнал доступен через GET /v2/audit-events с параметром since — небольшое "
+            "ru": "Потоковая передача журнала аудита есть в планах как FR-{fr}, ваше требование по syslog через TLS мы "
+            "записали. Пока журнал доступен через GET /v2/audit-events с параметром since — небольшое "
             "задание-коллектор может опрашивать его раз в минуту; пример есть в статье KB-{kb}.",
         },
     ),
@@ -1179,7 +1202,7 @@ AGENT_ESCALATED = {
         "いただいたログとプロファイルを添えて、専門チームにエスカレーションいたしました。担当エンジニアより直接ご連絡いたします。",
     ),
     "ru": (
-        "Я передал обращение инженерам второй линии вместе с присланными логами и профилем. Они свяжутся с вами напрямую.",
+        "Мы передали обращение инженерам второй линии вместе с присланными логами и профилем. Они свяжутся с вами напрямую.",
     ),
 }
 AGENT_INCIDENT_ACK = {
@@ -1236,7 +1259,7 @@ AGENT_AFTER_REOPEN = {
     ),
     "ru": (
         "Спасибо, что сообщили. Настройку сбрасывало ночное задание, которое пересоздаёт таблицу; добавьте её и "
-        "в определение задания — тогда она сохранится. Последние два запуска прошли нормально, я проверил.",
+        "в определение задания — тогда она сохранится. Мы проверили: последние два запуска прошли нормально.",
     ),
 }
 ENGINEERING_FIX = {
@@ -1272,18 +1295,18 @@ PHONE_OPENING = {
 NOTE_ESCALATION = {
     "en": (
         "Escalating to tier 2.\nSummary: {subject}\nEnvironment: {cluster}, version {version}, {plan} plan.\n"
-        "Repro: customer's query and profile are in the thread; reproduced on the test cluster.\n"
-        "Tried: statistics refresh, new session. No change.",
+        "Repro: the customer's details and logs are in the thread; reproduced on the test cluster.\n"
+        "Checked: known issues, the KB, the configuration against the documentation. No match.",
     ),
     "ja": (
         "Tier 2 へエスカレーションします。\n概要：{subject}\n環境：{cluster}、バージョン {version}、{plan} プラン\n"
-        "再現：お客様のクエリとプロファイルはスレッド内に添付済み。検証環境で再現を確認。\n実施済み：統計情報の更新、"
-        "セッションの再接続。改善なし。",
+        "再現：お客様からの詳細とログはスレッド内に添付済み。検証環境で再現を確認。\n確認済み：既知の不具合、KB、"
+        "ドキュメントに照らした設定内容。該当なし。",
     ),
     "ru": (
         "Эскалирую на вторую линию.\nСуть: {subject}\nОкружение: {cluster}, версия {version}, тариф {plan}.\n"
-        "Воспроизведение: запрос и профиль клиента есть в переписке, воспроизводится на тестовом кластере.\n"
-        "Уже пробовали: обновление статистики, новая сессия — без изменений.",
+        "Воспроизведение: подробности и логи клиента есть в переписке, воспроизводится на тестовом кластере.\n"
+        "Проверено: известные проблемы, база знаний, настройки по документации — совпадений нет.",
     ),
 }
 NOTE_FRONT_LINE = {
@@ -1304,9 +1327,9 @@ NOTE_FRONT_LINE = {
     ),
 }
 NOTE_BACK_LINE = (
-    "Profile shows the time is spent in stage 3 (hash join build side). Matches the pattern in KB-{kb}; preparing the answer.",
+    "Went through the customer's logs and configuration: matches the pattern in KB-{kb}. Preparing the answer.",
     "Checked the server logs of {cluster} around {time}: same stack as ENG-{eng}. Verifying the workaround on {version}.",
-    "Reproduced with the customer's sample on {version}. Not a configuration issue; looks like a defect.",
+    "Reproduced with the customer's data on {version}. Not a configuration issue; looks like a defect.",
 )
 NOTE_TO_ENGINEERING = (
     "Escalating to engineering: reproducible defect on {version}.\nRepro: steps and sample data in the thread.\n"

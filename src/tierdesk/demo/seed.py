@@ -245,14 +245,17 @@ class _Vars(dict):
     """Template values for one ticket: people's names up front, product details drawn on first use
     and then kept, so every message of a thread names the same version and cluster."""
 
-    __slots__ = ("rng",)
+    __slots__ = ("rng", "values")
 
-    def __init__(self, rng: random.Random, base: dict[str, str]):
+    def __init__(
+        self, rng: random.Random, base: dict[str, str], values: dict[str, tuple[str, ...]]
+    ):
         super().__init__(base)
         self.rng = rng
+        self.values = values
 
     def __missing__(self, key: str) -> str:
-        value = self.rng.choice(content.VALUES[key])
+        value = self.rng.choice(self.values[key])
         self[key] = value
         return value
 
@@ -266,6 +269,8 @@ class _State:
         "assignee",
         "channel",
         "closed",
+        "front",
+        "front_hours",
         "frt",
         "group",
         "lang",
@@ -350,6 +355,13 @@ class DemoDesk:
             name: _Picker([(p, LOGIN_WEIGHT.get(p.username, 1.0)) for p in people])
             for name, people in cast.group_members.items()
             if people
+        }
+        self.region_values = {region: content.values_for_region(region) for region in REGION_OFFSET}
+        self.pick_speakers = {
+            (name, lang): _Picker([(p, LOGIN_WEIGHT.get(p.username, 1.0)) for p in speakers])
+            for name, people in cast.group_members.items()
+            for lang in Language.values
+            if (speakers := [p for p in people if lang in p.languages])
         }
         self.pick_type = _Picker(TYPE_WEIGHTS)
         self.pick_channel = _Picker(CHANNEL_WEIGHTS)
@@ -601,6 +613,18 @@ class DemoDesk:
     def _pick(self, group: str) -> Person:
         return self.pick_members[group](self.rng)
 
+    def _pick_speaker(self, group: str, lang: str) -> Person | None:
+        """A member of `group` who speaks `lang`, or None when nobody there does."""
+        picker = self.pick_speakers.get((group, lang))
+        return picker(self.rng) if picker else None
+
+    def _voice(self, st: _State, owner: Person, t: int) -> tuple[Person, int]:
+        """Who writes to the customer for `owner`, and when: the owner if they speak the customer's
+        language; otherwise the front-line engineer relays the answer in the front line's hours."""
+        if st.lang in owner.languages or owner is st.front:
+            return owner, t
+        return st.front, self._open_at(st.front_hours, t + 600 + int(self.rng.random() * 1_800))
+
     # --- one ticket ----------------------------------------------------------------------------
 
     def _ticket(self, number: int, created: int, company: Company, requester: Person) -> None:
@@ -630,7 +654,7 @@ class DemoDesk:
         st.lang = lang
         st.channel = channel
         st.requester = requester
-        st.vars = _Vars(rng, self.base_vars[requester.id])
+        st.vars = _Vars(rng, self.base_vars[requester.id], self.region_values[company.region])
         subject = " ".join(scenario.subject[lang].format_map(st.vars).split())[:250]
         st.vars["subject"] = subject
         tags = self.tags_json[scenario.key]
@@ -689,7 +713,9 @@ class DemoDesk:
                 lang
             ].format_map(st.vars)
         elif channel == "proactive":
-            opener = self._pick(BACK_LINE_FOR_AREA[scenario.area])
+            opener = self._pick_speaker(BACK_LINE_FOR_AREA[scenario.area], lang) or self._pick(
+                front_line
+            )
             text = self._agent_letter(st, opener, scenario.body[lang].format_map(st.vars))
         else:
             opener = requester
@@ -707,7 +733,9 @@ class DemoDesk:
         )
         self._message(st, created, opener, text)
 
+        st.front_hours = front_hours
         if channel == "proactive":
+            st.front = opener
             self._proactive(st, created, opener, scenario)
             return
 
@@ -722,6 +750,7 @@ class DemoDesk:
             )
             agent, t = self._pick(front_line), self._later(front_hours, created, median)
         self._assign(st, t, agent, agent)
+        st.front = agent
         if scenario.area == "security" and rng.random() < RESTRICTED_SHARE:
             self._change(st, t, agent, "restricted", "false", "true", '"false"', '"true"')
             st.restricted = True
@@ -862,8 +891,13 @@ class DemoDesk:
         rng = self.rng
         back_name = BACK_LINE_FOR_AREA[scenario.area]
         back_hours = TEAM_HOURS["always" if urgent else "back_line"]
-        self._message(st, t, agent, self._say(st, content.NOTE_ESCALATION), internal=True)
         owner = self._pick(back_name)
+        # The package is written for its reader: in the ticket's language when the back-line
+        # engineer reads it, in English otherwise.
+        note_lang = st.lang if st.lang in owner.languages else "en"
+        self._message(
+            st, t, agent, self._say(st, content.NOTE_ESCALATION, lang=note_lang), internal=True
+        )
         self._share(st, t, agent, owner)
         self._move(st, t, agent, 2, self.cast.groups[back_name])
         if not urgent and rng.random() < 0.6:
@@ -888,11 +922,12 @@ class DemoDesk:
         self._share(st, t, owner, engineer)
         self._move(st, t, owner, 3, self.cast.groups[eng_name])
         if rng.random() < 0.7:
+            voice, t = self._voice(st, owner, t)
             self._staff_reply(
                 st,
                 t,
-                owner,
-                self._agent_letter(st, owner, self._say(st, content.ENGINEERING_UNDER_WAY)),
+                voice,
+                self._agent_letter(st, voice, self._say(st, content.ENGINEERING_UNDER_WAY)),
                 status="on_hold" if rng.random() < 0.4 else None,
             )
         t = self._later(eng_hours, t, 2 * HOUR if urgent else DAY)
@@ -905,9 +940,11 @@ class DemoDesk:
         return t, engineer, self._say(st, content.ENGINEERING_FIX)
 
     def _resolve(self, st: _State, t: int, owner: Person, answer: str, *, confirm: float) -> None:
-        """The owner answers: solved at once, or pending until the customer confirms, marks it solved
-        in the portal, or stays silent."""
+        """The owner answers (through the front line if the owner does not speak the customer's
+        language): solved at once, or pending until the customer confirms, marks it solved in the
+        portal, or stays silent."""
         rng = self.rng
+        owner, t = self._voice(st, owner, t)
         if rng.random() >= confirm:
             self._staff_reply(st, t, owner, self._agent_letter(st, owner, answer), status="solved")
             self._after_solved(st, t, owner)

@@ -305,3 +305,12 @@ def test_demo_seeds_an_empty_desk(db):
 
 def test_demo_serves_a_desk_that_has_tickets_as_it_is(ticket):
     assert demo_seed_plan(5_000) == 0
+
+
+def test_customers_are_written_to_by_engineers_who_speak_their_language(desk):
+    speaks = {u.pk: set(u.languages) for u in User.objects.exclude(role="customer")}
+    public = Message.objects.filter(kind="public", author_id__in=speaks).select_related("ticket")
+
+    assert public.filter(ticket__language="ja").exists()
+    for message in public:
+        assert message.ticket.language in speaks[message.author_id], message.ticket_id
