@@ -79,7 +79,8 @@ TEMPLATES = [
 DATABASE_URL = env.env_str("TIERDESK_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'tierdesk.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Opening a SQLite connection costs its PRAGMAs and a schema read; keep one per thread.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
     DATABASES["default"]["OPTIONS"] = {
         # Web, worker and mail listener share one file: WAL lets readers run beside a writer,
         # IMMEDIATE takes the write lock up front so two writers queue on the busy timeout

@@ -253,7 +253,8 @@ def ticket_open(
     ticket = Ticket.objects.create(
         subject=clean_subject,
         requester=requester,
-        organization_id=requester.organization_id,
+        # Through the requester's loaded organization, so the answer needs no second query.
+        organization=requester.organization if requester.organization_id else None,
         channel=channel,
         type=type,
         product_area=product_area,
