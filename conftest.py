@@ -16,10 +16,25 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def make_person(username: str, *, role: str = Role.CUSTOMER, organization: Organization | None = None,
-                tier: int | None = None, language: str = "en", **extra) -> User:
-    person = User(username=username, email=f"{username}@example.test", role=role, organization=organization,
-                  tier=tier, language=language, first_name=username.capitalize(), **extra)
+def make_person(
+    username: str,
+    *,
+    role: str = Role.CUSTOMER,
+    organization: Organization | None = None,
+    tier: int | None = None,
+    language: str = "en",
+    **extra,
+) -> User:
+    person = User(
+        username=username,
+        email=f"{username}@example.test",
+        role=role,
+        organization=organization,
+        tier=tier,
+        language=language,
+        first_name=username.capitalize(),
+        **extra,
+    )
     person.set_password(PASSWORD)
     person.save()
     return person
@@ -27,14 +42,19 @@ def make_person(username: str, *, role: str = Role.CUSTOMER, organization: Organ
 
 @pytest.fixture
 def acme(db) -> Organization:
-    return Organization.objects.create(name="Acme Analytics", email_domains=["acme.test"], plan=Plan.ENTERPRISE,
-                                       region=Region.AMERICAS)
+    return Organization.objects.create(
+        name="Acme Analytics",
+        email_domains=["acme.test"],
+        plan=Plan.ENTERPRISE,
+        region=Region.AMERICAS,
+    )
 
 
 @pytest.fixture
 def globex(db) -> Organization:
-    return Organization.objects.create(name="Globex KK", email_domains=["globex.test"], plan=Plan.STANDARD,
-                                       region=Region.JAPAN)
+    return Organization.objects.create(
+        name="Globex KK", email_domains=["globex.test"], plan=Plan.STANDARD, region=Region.JAPAN
+    )
 
 
 @pytest.fixture
@@ -89,5 +109,9 @@ def admin_user(db) -> User:
 def ticket(alice):
     from tierdesk.tickets.services import ticket_open
 
-    return ticket_open(actor=alice, subject="Query times out after upgrade",
-                       body="ERR_QUERY_TIMEOUT on every dashboard since 4.2", product_area="query_engine")
+    return ticket_open(
+        actor=alice,
+        subject="Query times out after upgrade",
+        body="ERR_QUERY_TIMEOUT on every dashboard since 4.2",
+        product_area="query_engine",
+    )

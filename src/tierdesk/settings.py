@@ -107,7 +107,10 @@ if REDIS_URL:
         "name": env.env_str("TIERDESK_QUEUE_NAME", "tierdesk"),
         "url": REDIS_URL,
         "immediate": False,
-        "consumer": {"workers": env.env_int("TIERDESK_WORKERS", 2, minimum=1), "worker_type": "thread"},
+        "consumer": {
+            "workers": env.env_int("TIERDESK_WORKERS", 2, minimum=1),
+            "worker_type": "thread",
+        },
     }
 else:
     HUEY = {
@@ -115,7 +118,10 @@ else:
         "name": "tierdesk",
         "filename": str(DATA_DIR / "queue.sqlite3"),
         "immediate": False,
-        "consumer": {"workers": env.env_int("TIERDESK_WORKERS", 2, minimum=1), "worker_type": "thread"},
+        "consumer": {
+            "workers": env.env_int("TIERDESK_WORKERS", 2, minimum=1),
+            "worker_type": "thread",
+        },
     }
 
 # --- accounts -------------------------------------------------------------------------------
@@ -162,7 +168,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "attachments"
 MEDIA_URL = "/media/"
 
-TIERDESK_ATTACHMENT_MAX_BYTES = env.env_int("TIERDESK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+TIERDESK_ATTACHMENT_MAX_BYTES = env.env_int(
+    "TIERDESK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024, minimum=1
+)
 # Executables and scripts are refused: they are how malware reaches an engineer's laptop.
 TIERDESK_ATTACHMENT_BLOCKED_EXTENSIONS = env.env_list(
     "TIERDESK_ATTACHMENT_BLOCKED_EXTENSIONS",
@@ -172,7 +180,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = TIERDESK_ATTACHMENT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Idempotency-Key answers are replayed for this long; clients retry within minutes, not days.
-TIERDESK_IDEMPOTENCY_RETENTION_HOURS = env.env_int("TIERDESK_IDEMPOTENCY_RETENTION_HOURS", 48, minimum=1)
+TIERDESK_IDEMPOTENCY_RETENTION_HOURS = env.env_int(
+    "TIERDESK_IDEMPOTENCY_RETENTION_HOURS", 48, minimum=1
+)
 
 # Solved tickets close on their own after this many days without a customer answer.
 TIERDESK_AUTOCLOSE_DAYS = env.env_int("TIERDESK_AUTOCLOSE_DAYS", 4, minimum=1)

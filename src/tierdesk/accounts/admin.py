@@ -24,14 +24,38 @@ class SkillGroupAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "first_name", "last_name", "email", "role", "tier", "organization", "is_active"]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "role",
+        "tier",
+        "organization",
+        "is_active",
+    ]
     list_filter = ["role", "tier", "region", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email"]
     autocomplete_fields = ["organization"]
     filter_horizontal = ["skill_groups", "groups", "user_permissions"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,
-        (_("Support"), {"fields": ["role", "organization", "tier", "skill_groups", "languages", "region", "time_zone", "language", "phone"]}),
+        (
+            _("Support"),
+            {
+                "fields": [
+                    "role",
+                    "organization",
+                    "tier",
+                    "skill_groups",
+                    "languages",
+                    "region",
+                    "time_zone",
+                    "language",
+                    "phone",
+                ]
+            },
+        ),
     )
 
 

@@ -24,18 +24,30 @@ class Organization(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     email_domains = models.JSONField(
-        _("email domains"), default=list, blank=True,
-        help_text=_("Mail from these domains belongs to this organization, e.g. [\"example.com\"]."),
+        _("email domains"),
+        default=list,
+        blank=True,
+        help_text=_('Mail from these domains belongs to this organization, e.g. ["example.com"].'),
     )
-    plan = models.CharField(_("support plan"), max_length=20, choices=Plan.choices, default=Plan.STANDARD)
-    region = models.CharField(_("region"), max_length=20, choices=Region.choices, default=Region.AMERICAS)
-    size = models.CharField(_("company size"), max_length=20, choices=CompanySize.choices, default=CompanySize.MEDIUM)
+    plan = models.CharField(
+        _("support plan"), max_length=20, choices=Plan.choices, default=Plan.STANDARD
+    )
+    region = models.CharField(
+        _("region"), max_length=20, choices=Region.choices, default=Region.AMERICAS
+    )
+    size = models.CharField(
+        _("company size"), max_length=20, choices=CompanySize.choices, default=CompanySize.MEDIUM
+    )
     annual_revenue = models.DecimalField(
         _("annual revenue (USD)"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     success_manager = models.ForeignKey(
-        "accounts.User", verbose_name=_("success manager"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="managed_organizations",
+        "accounts.User",
+        verbose_name=_("success manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_organizations",
         limit_choices_to={"role__in": [Role.AGENT, Role.MANAGER, Role.ADMIN]},
     )
     notes = models.TextField(_("notes"), blank=True)
@@ -55,14 +67,22 @@ class SkillGroup(models.Model):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     description = models.TextField(_("description"), blank=True)
-    product_area = models.CharField(_("product area"), max_length=40, choices=ProductArea.choices, blank=True)
+    product_area = models.CharField(
+        _("product area"), max_length=40, choices=ProductArea.choices, blank=True
+    )
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, blank=True)
     plan = models.CharField(_("support plan"), max_length=20, choices=Plan.choices, blank=True)
     region = models.CharField(_("region"), max_length=20, choices=Region.choices, blank=True)
-    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, default=Tier.FRONT_LINE)
+    tier = models.PositiveSmallIntegerField(
+        _("tier"), choices=Tier.choices, default=Tier.FRONT_LINE
+    )
     manager = models.ForeignKey(
-        "accounts.User", verbose_name=_("manager"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="managed_groups",
+        "accounts.User",
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_groups",
     )
 
     class Meta:
@@ -77,16 +97,26 @@ class SkillGroup(models.Model):
 class User(AbstractUser):
     """A person who signs in: a customer contact of an organization, or a member of staff."""
 
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CUSTOMER, db_index=True)
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.CUSTOMER, db_index=True
+    )
     organization = models.ForeignKey(
-        Organization, verbose_name=_("organization"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="contacts",
+        Organization,
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contacts",
     )
     tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, null=True, blank=True)
-    skill_groups = models.ManyToManyField(SkillGroup, verbose_name=_("skill groups"), blank=True, related_name="members")
+    skill_groups = models.ManyToManyField(
+        SkillGroup, verbose_name=_("skill groups"), blank=True, related_name="members"
+    )
     languages = models.JSONField(_("languages spoken"), default=list, blank=True)
     region = models.CharField(_("region"), max_length=20, choices=Region.choices, blank=True)
-    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
+    )
     language = models.CharField(
         _("interface language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
     )
@@ -121,7 +151,9 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         if self.role == Role.CUSTOMER and self.organization_id is None:
-            raise ValidationError({"organization": _("A customer contact belongs to an organization.")})
+            raise ValidationError(
+                {"organization": _("A customer contact belongs to an organization.")}
+            )
         if self.role == Role.AGENT and self.tier is None:
             raise ValidationError({"tier": _("An agent works at tier 1, 2 or 3.")})
 
@@ -138,10 +170,14 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
 class ApiToken(models.Model):
     """A bearer token for the REST API; only its hash is stored, so a database leak reveals no token."""
 
-    user = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100, blank=True)
     key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("First characters, to tell tokens apart."))
+    prefix = models.CharField(
+        _("prefix"), max_length=12, help_text=_("First characters, to tell tokens apart.")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)

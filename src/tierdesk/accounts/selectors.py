@@ -12,6 +12,8 @@ def organizations_visible_to(user: User) -> QuerySet[Organization]:
     organizations = Organization.objects.select_related("success_manager").order_by("name")
     if user.is_support_staff:
         return organizations
+    if user.organization_id is None:
+        return organizations.none()
     return organizations.filter(pk=user.organization_id)
 
 
@@ -20,12 +22,18 @@ def users_visible_to(user: User) -> QuerySet[User]:
     people = User.objects.select_related("organization").order_by("username")
     if user.is_support_staff:
         return people.filter(is_active=True)
+    if user.organization_id is None:
+        return people.filter(pk=user.pk)
     return people.filter(is_active=True, organization_id=user.organization_id)
 
 
 def staff_members() -> QuerySet[User]:
     """Active staff who can own tickets, by name."""
-    return User.objects.filter(is_active=True).exclude(role="customer").order_by("first_name", "username")
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(role="customer")
+        .order_by("first_name", "username")
+    )
 
 
 def skill_groups() -> QuerySet[SkillGroup]:

@@ -21,11 +21,15 @@ def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     if not user.is_active:
         raise ValidationFailed(user=_("This account is disabled."))
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name[:100], key_hash=hash_token(raw), prefix=raw[:10])
+    token = ApiToken.objects.create(
+        user=user, name=name[:100], key_hash=hash_token(raw), prefix=raw[:10]
+    )
     return token, raw
 
 
-def token_issue_for_credentials(*, username: str, password: str, name: str = "") -> tuple[ApiToken, str]:
+def token_issue_for_credentials(
+    *, username: str, password: str, name: str = ""
+) -> tuple[ApiToken, str]:
     """Checks a username and password and issues a token; a wrong pair raises without saying which part."""
     errors = {}
     if not username:
@@ -81,7 +85,9 @@ def token_revoke(*, user: User, token_id: int) -> ApiToken:
 def user_set_language(*, user: User, language: str) -> User:
     """Sets the interface language a person sees on every page."""
     if language not in Language.values:
-        raise ValidationFailed(language=_("Choose one of: %(choices)s.") % {"choices": ", ".join(Language.values)})
+        raise ValidationFailed(
+            language=_("Choose one of: %(choices)s.") % {"choices": ", ".join(Language.values)}
+        )
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])

@@ -15,7 +15,9 @@ class ValidationFailed(ServiceError):
     def __init__(self, errors: Mapping[str, str | list[str]] | None = None, **fields: str) -> None:
         merged: dict[str, list[str]] = {}
         for field, reasons in {**(errors or {}), **fields}.items():
-            merged[field] = [str(reasons)] if isinstance(reasons, str) else [str(r) for r in reasons]
+            merged[field] = (
+                [str(reasons)] if isinstance(reasons, str) else [str(r) for r in reasons]
+            )
         self.errors = merged
         super().__init__("; ".join(f"{f}: {', '.join(r)}" for f, r in merged.items()))
 

@@ -20,7 +20,9 @@ class IdempotentRequest(models.Model):
     class Meta:
         verbose_name = _("idempotent request")
         verbose_name_plural = _("idempotent requests")
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")
+        ]
 
     def __str__(self) -> str:
         return self.key

@@ -15,10 +15,16 @@ def idempotent_requests_prune(*, now: datetime | None = None, batch_size: int = 
 
     Deletes in batches so a large backlog never holds the SQLite write lock for long.
     """
-    cutoff = (now or timezone.now()) - timedelta(hours=settings.TIERDESK_IDEMPOTENCY_RETENTION_HOURS)
+    cutoff = (now or timezone.now()) - timedelta(
+        hours=settings.TIERDESK_IDEMPOTENCY_RETENTION_HOURS
+    )
     deleted = 0
     while True:
-        ids = list(IdempotentRequest.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:batch_size])
+        ids = list(
+            IdempotentRequest.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[
+                :batch_size
+            ]
+        )
         if not ids:
             return deleted
         deleted += IdempotentRequest.objects.filter(pk__in=ids).delete()[0]

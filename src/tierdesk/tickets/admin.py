@@ -18,7 +18,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
-    list_display = ["number", "subject", "status", "priority", "tier", "channel", "organization", "assignee", "updated_at"]
+    list_display = [
+        "number",
+        "subject",
+        "status",
+        "priority",
+        "tier",
+        "channel",
+        "organization",
+        "assignee",
+        "updated_at",
+    ]
     list_filter = ["status", "priority", "tier", "channel", "type"]
     search_fields = ["subject"]
     list_select_related = ["organization", "assignee"]

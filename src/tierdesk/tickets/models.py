@@ -37,35 +37,67 @@ class Ticket(models.Model):
     number = models.BigAutoField(_("number"), primary_key=True)
     subject = models.CharField(_("subject"), max_length=250)
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requester"),
+        on_delete=models.PROTECT,
         related_name="requested_tickets",
     )
     organization = models.ForeignKey(
-        "accounts.Organization", verbose_name=_("organization"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="tickets",
+        "accounts.Organization",
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
     )
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
-    type = models.CharField(_("type"), max_length=20, choices=TicketType.choices, default=TicketType.QUESTION)
-    product_area = models.CharField(_("product area"), max_length=40, choices=ProductArea.choices, blank=True)
-    priority = models.CharField(_("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.NEW)
-    tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices, default=Tier.FRONT_LINE)
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL
+    )
+    type = models.CharField(
+        _("type"), max_length=20, choices=TicketType.choices, default=TicketType.QUESTION
+    )
+    product_area = models.CharField(
+        _("product area"), max_length=40, choices=ProductArea.choices, blank=True
+    )
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW
+    )
+    tier = models.PositiveSmallIntegerField(
+        _("tier"), choices=Tier.choices, default=Tier.FRONT_LINE
+    )
     group = models.ForeignKey(
-        "accounts.SkillGroup", verbose_name=_("group"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="tickets",
+        "accounts.SkillGroup",
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="assigned_tickets",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
     )
-    language = models.CharField(_("language"), max_length=5, choices=Language.choices, default=Language.ENGLISH)
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
+    )
     tags = models.JSONField(_("tags"), default=list, blank=True)
     restricted = models.BooleanField(
-        _("restricted"), default=False,
+        _("restricted"),
+        default=False,
         help_text=_("Only the named staff can read a restricted ticket."),
     )
     restricted_to = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("readable by"), blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("readable by"),
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
@@ -83,13 +115,21 @@ class Ticket(models.Model):
             # The console and API list newest-updated first and page with an (updated_at, number)
             # cursor; each filter the list offers has its own leading column.
             models.Index(fields=["-updated_at", "-number"], name="ticket_updated_idx"),
-            models.Index(fields=["status", "-updated_at", "-number"], name="ticket_status_updated_idx"),
-            models.Index(fields=["organization", "-updated_at", "-number"], name="ticket_org_updated_idx"),
-            models.Index(fields=["assignee", "-updated_at", "-number"], name="ticket_assignee_updated_idx"),
+            models.Index(
+                fields=["status", "-updated_at", "-number"], name="ticket_status_updated_idx"
+            ),
+            models.Index(
+                fields=["organization", "-updated_at", "-number"], name="ticket_org_updated_idx"
+            ),
+            models.Index(
+                fields=["assignee", "-updated_at", "-number"], name="ticket_assignee_updated_idx"
+            ),
             models.Index(fields=["requester", "-updated_at"], name="ticket_requester_updated_idx"),
             models.Index(fields=["created_at"], name="ticket_created_idx"),
             # Solved tickets waiting to be closed by the worker's autoclose sweep.
-            models.Index(fields=["solved_at"], name="ticket_solved_open_idx", condition=Q(status="solved")),
+            models.Index(
+                fields=["solved_at"], name="ticket_solved_open_idx", condition=Q(status="solved")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -106,14 +146,25 @@ class Ticket(models.Model):
 class Message(models.Model):
     """One entry of a ticket's conversation: a public reply the customer sees or an internal note."""
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+",
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="messages"
     )
-    kind = models.CharField(_("kind"), max_length=10, choices=MessageKind.choices, default=MessageKind.PUBLIC)
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=MessageKind.choices, default=MessageKind.PUBLIC
+    )
+    channel = models.CharField(
+        _("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL
+    )
     body_text = models.TextField(_("text"))
-    body_html = models.TextField(_("HTML"), blank=True, help_text=_("Sanitised; safe to show as is."))
+    body_html = models.TextField(
+        _("HTML"), blank=True, help_text=_("Sanitised; safe to show as is.")
+    )
     created_at = models.DateTimeField(_("created"))
 
     class Meta:
@@ -139,13 +190,22 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 class Attachment(models.Model):
     """A file sent with a message, kept in the configured storage."""
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="attachments")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="attachments"
+    )
     message = models.ForeignKey(
-        Message, verbose_name=_("message"), null=True, blank=True, on_delete=models.CASCADE,
+        Message,
+        verbose_name=_("message"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="attachments",
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=500)
     filename = models.CharField(_("file name"), max_length=255)
@@ -165,16 +225,25 @@ class Attachment(models.Model):
 class TicketEvent(models.Model):
     """One change to a ticket: who, when, which field, from what to what. Never updated or deleted."""
 
-    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events"
+    )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", help_text=_("Empty when the system made the change."),
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty when the system made the change."),
     )
     kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices)
     field = models.CharField(_("field"), max_length=40, blank=True)
     from_value = models.TextField(_("from"), blank=True)
     to_value = models.TextField(_("to"), blank=True)
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     data = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("time"))
 

@@ -83,7 +83,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ValidationFailed(cursor=f"{cursor!r} is not a cursor this list gave out.") from None
 
 
-def _apply_filters(tickets: QuerySet[Ticket], user: User, filters: TicketFilters) -> QuerySet[Ticket]:
+def _apply_filters(
+    tickets: QuerySet[Ticket], user: User, filters: TicketFilters
+) -> QuerySet[Ticket]:
     if filters.status:
         others = sorted(set(Status.values) - set(filters.status))
         if len(filters.status) > 1 and others:
@@ -102,7 +104,7 @@ def _apply_filters(tickets: QuerySet[Ticket], user: User, filters: TicketFilters
     elif filters.assignee == "none":
         tickets = tickets.filter(assignee__isnull=True)
     elif filters.assignee is not None:
-        tickets = tickets.filter(assignee_id=filters.assignee)
+        tickets = tickets.filter(assignee_id=int(filters.assignee))
     if filters.organization is not None:
         tickets = tickets.filter(organization_id=filters.organization)
     if filters.channel:
@@ -120,7 +122,9 @@ def _apply_filters(tickets: QuerySet[Ticket], user: User, filters: TicketFilters
     return tickets
 
 
-def ticket_list(user: User, filters: TicketFilters, *, cursor: str | None = None, limit: int = 50) -> TicketPage:
+def ticket_list(
+    user: User, filters: TicketFilters, *, cursor: str | None = None, limit: int = 50
+) -> TicketPage:
     """One page of tickets `user` may read, newest update first, and the cursor of the next page."""
     limit = max(1, min(limit, PAGE_SIZE_MAX))
     tickets = _apply_filters(tickets_visible_to(user), user, filters)
@@ -132,15 +136,17 @@ def ticket_list(user: User, filters: TicketFilters, *, cursor: str | None = None
             Q(updated_at__lt=updated_at) | Q(number__lt=number)
         )
     rows = list(
-        tickets.select_related("requester", "organization", "assignee", "group").order_by("-updated_at", "-number")[
-            : limit + 1
-        ]
+        tickets.select_related("requester", "organization", "assignee", "group").order_by(
+            "-updated_at", "-number"
+        )[: limit + 1]
     )
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return TicketPage(tickets=rows[:limit], next_cursor=next_cursor)
 
 
-def ticket_neighbours(user: User, ticket: Ticket, filters: TicketFilters) -> tuple[int | None, int | None]:
+def ticket_neighbours(
+    user: User, ticket: Ticket, filters: TicketFilters
+) -> tuple[int | None, int | None]:
     """Numbers of the tickets before and after `ticket` in the list order, for next/previous keys."""
     tickets = _apply_filters(tickets_visible_to(user), user, filters)
     at, number = ticket.updated_at, ticket.number
@@ -165,7 +171,11 @@ def ticket_neighbours(user: User, ticket: Ticket, filters: TicketFilters) -> tup
 
 def ticket_messages(user: User, ticket: Ticket) -> QuerySet[Message]:
     """The conversation as `user` may see it: customers never see internal notes."""
-    messages = ticket.messages.select_related("author").prefetch_related("attachments").order_by("created_at", "id")
+    messages = (
+        ticket.messages.select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
     if user.is_customer:
         messages = messages.filter(kind=MessageKind.PUBLIC)
     return messages
@@ -192,6 +202,8 @@ def attachment_get_for_user(user: User, attachment_id: int) -> Attachment:
         .filter(pk=attachment_id, ticket__in=tickets_visible_to(user))
         .first()
     )
-    if attachment is None or (user.is_customer and attachment.message and attachment.message.is_internal):
+    if attachment is None or (
+        user.is_customer and attachment.message and attachment.message.is_internal
+    ):
         raise NotFound("No such attachment.")
     return attachment

@@ -40,7 +40,19 @@ TAG_PATTERN = re.compile(r"^[\w][\w.\-:/]{0,49}$", re.UNICODE)
 # Fields a PATCH may change, and who may change them. Customers may only close the loop on
 # their own request (status) and fix their wording (subject).
 STAFF_FIELDS = frozenset(
-    {"subject", "status", "priority", "type", "product_area", "tier", "group", "assignee", "language", "tags", "restricted"}
+    {
+        "subject",
+        "status",
+        "priority",
+        "type",
+        "product_area",
+        "tier",
+        "group",
+        "assignee",
+        "language",
+        "tags",
+        "restricted",
+    }
 )
 CUSTOMER_FIELDS = frozenset({"subject", "status"})
 CUSTOMER_STATUSES = frozenset({Status.SOLVED, Status.OPEN})
@@ -86,7 +98,9 @@ def normalize_tags(value: Any, errors: dict[str, str]) -> list[str]:
         if not tag:
             continue
         if not TAG_PATTERN.match(tag):
-            errors["tags"] = _("%(tag)s is not a valid tag: use letters, digits, _ . - : / and at most 50 characters.") % {"tag": raw}
+            errors["tags"] = _(
+                "%(tag)s is not a valid tag: use letters, digits, _ . - : / and at most 50 characters."
+            ) % {"tag": raw}
             return []
         if tag not in tags:
             tags.append(tag)
@@ -104,7 +118,9 @@ def _clean_subject(subject: Any, errors: dict[str, str]) -> str:
     return text
 
 
-def _clean_body(body_text: str, body_html: str, errors: dict[str, str], field: str = "body") -> tuple[str, str]:
+def _clean_body(
+    body_text: str, body_html: str, errors: dict[str, str], field: str = "body"
+) -> tuple[str, str]:
     """Returns (text, sanitised HTML); either may be given, the other is derived from it."""
     body_text = (body_text or "").strip()
     body_html = (body_html or "").strip()
@@ -125,7 +141,10 @@ def validate_attachment(item: NewAttachment) -> str | None:
     """The reason an attachment is refused, or None when it may be stored."""
     suffix = PurePath(item.filename).suffix.lower()
     if suffix in settings.TIERDESK_ATTACHMENT_BLOCKED_EXTENSIONS:
-        return _("%(name)s: files of type %(suffix)s are not accepted.") % {"name": item.filename, "suffix": suffix}
+        return _("%(name)s: files of type %(suffix)s are not accepted.") % {
+            "name": item.filename,
+            "suffix": suffix,
+        }
     size = item.file.size or 0
     if size > settings.TIERDESK_ATTACHMENT_MAX_BYTES:
         return _("%(name)s is %(size)d bytes; the limit is %(limit)d bytes.") % {
@@ -287,8 +306,13 @@ def ticket_open(
         },
     )
     message = Message.objects.create(
-        ticket=ticket, author=actor, kind=MessageKind.PUBLIC, channel=channel,
-        body_text=body_text, body_html=clean_html, created_at=now,
+        ticket=ticket,
+        author=actor,
+        kind=MessageKind.PUBLIC,
+        channel=channel,
+        body_text=body_text,
+        body_html=clean_html,
+        created_at=now,
     )
     _record(ticket, actor=actor, kind=EventKind.MESSAGE, at=now, message=message)
     _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
@@ -321,7 +345,9 @@ def ticket_reply(
     ticket = _lock(ticket)
     _ensure_can_write(actor, ticket)
     if actor.is_support_staff and not actor.can_reply_publicly:
-        raise PermissionDenied(_("Quality reviewers add internal notes; they do not reply to customers."))
+        raise PermissionDenied(
+            _("Quality reviewers add internal notes; they do not reply to customers.")
+        )
     errors: dict[str, str] = {}
     body_text, clean_html = _clean_body(body, body_html, errors)
     if channel is not None:
@@ -333,8 +359,13 @@ def ticket_reply(
 
     now = timezone.now()
     message = Message.objects.create(
-        ticket=ticket, author=actor, kind=MessageKind.PUBLIC, channel=channel or ticket.channel,
-        body_text=body_text, body_html=clean_html, created_at=now,
+        ticket=ticket,
+        author=actor,
+        kind=MessageKind.PUBLIC,
+        channel=channel or ticket.channel,
+        body_text=body_text,
+        body_html=clean_html,
+        created_at=now,
     )
     _record(ticket, actor=actor, kind=EventKind.MESSAGE, at=now, message=message)
     _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
@@ -347,11 +378,17 @@ def ticket_reply(
     return message
 
 
-def _status_after_reply(actor: User, ticket: Ticket, requested: str | None, errors: dict[str, str]) -> str | None:
+def _status_after_reply(
+    actor: User, ticket: Ticket, requested: str | None, errors: dict[str, str]
+) -> str | None:
     if actor.is_customer:
         if requested:
             errors["status"] = _("Customers cannot set a status with a reply.")
-        return Status.OPEN if ticket.status in {Status.PENDING, Status.SOLVED, Status.ON_HOLD} else None
+        return (
+            Status.OPEN
+            if ticket.status in {Status.PENDING, Status.SOLVED, Status.ON_HOLD}
+            else None
+        )
     if requested is None:
         return Status.OPEN if ticket.status == Status.NEW else None
     _choice(errors, "status", requested, Status.values)
@@ -362,7 +399,11 @@ def _status_after_reply(actor: User, ticket: Ticket, requested: str | None, erro
 
 @transaction.atomic
 def ticket_add_note(
-    *, actor: User, ticket: Ticket, body: str = "", body_html: str = "",
+    *,
+    actor: User,
+    ticket: Ticket,
+    body: str = "",
+    body_html: str = "",
     attachments: Sequence[NewAttachment] = (),
 ) -> Message:
     """Adds an internal note, which customers never see. Notes do not count as a response."""
@@ -376,8 +417,13 @@ def ticket_add_note(
         raise ValidationFailed(errors)
     now = timezone.now()
     message = Message.objects.create(
-        ticket=ticket, author=actor, kind=MessageKind.INTERNAL, channel=ticket.channel,
-        body_text=body_text, body_html=clean_html, created_at=now,
+        ticket=ticket,
+        author=actor,
+        kind=MessageKind.INTERNAL,
+        channel=ticket.channel,
+        body_text=body_text,
+        body_html=clean_html,
+        created_at=now,
     )
     _record(ticket, actor=actor, kind=EventKind.NOTE, at=now, message=message)
     _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
@@ -387,7 +433,9 @@ def ticket_add_note(
 
 
 @transaction.atomic
-def ticket_attach(*, actor: User, ticket: Ticket, attachments: Sequence[NewAttachment]) -> list[Attachment]:
+def ticket_attach(
+    *, actor: User, ticket: Ticket, attachments: Sequence[NewAttachment]
+) -> list[Attachment]:
     """Attaches files to a ticket outside a message (customers and staff alike)."""
     ticket = _lock(ticket)
     _ensure_can_write(actor, ticket)
@@ -398,27 +446,47 @@ def ticket_attach(*, actor: User, ticket: Ticket, attachments: Sequence[NewAttac
     if errors:
         raise ValidationFailed(errors)
     now = timezone.now()
-    stored = _store_attachments(ticket=ticket, message=None, actor=actor, attachments=attachments, at=now)
+    stored = _store_attachments(
+        ticket=ticket, message=None, actor=actor, attachments=attachments, at=now
+    )
     ticket.updated_at = now
     ticket.save(update_fields=["updated_at"])
     return stored
 
 
 def _store_attachments(
-    *, ticket: Ticket, message: Message | None, actor: User, attachments: Sequence[NewAttachment], at: datetime,
+    *,
+    ticket: Ticket,
+    message: Message | None,
+    actor: User,
+    attachments: Sequence[NewAttachment],
+    at: datetime,
 ) -> list[Attachment]:
     stored = []
     for item in attachments:
         attachment = Attachment(
-            ticket=ticket, message=message, uploaded_by=actor,
+            ticket=ticket,
+            message=message,
+            uploaded_by=actor,
             filename=PurePath(item.filename).name[:255] or "attachment",
-            content_type=item.content_type[:120], size=item.file.size or 0, created_at=at,
+            content_type=item.content_type[:120],
+            size=item.file.size or 0,
+            created_at=at,
         )
         attachment.file.save(attachment.filename, item.file, save=False)
         attachment.save()
         _record(
-            ticket, actor=actor, kind=EventKind.ATTACHMENT, at=at, message=message, new=attachment.filename,
-            data={"attachment": attachment.pk, "size": attachment.size, "content_type": attachment.content_type},
+            ticket,
+            actor=actor,
+            kind=EventKind.ATTACHMENT,
+            at=at,
+            message=message,
+            new=attachment.filename,
+            data={
+                "attachment": attachment.pk,
+                "size": attachment.size,
+                "content_type": attachment.content_type,
+            },
         )
         stored.append(attachment)
     return stored
@@ -449,7 +517,13 @@ def _set(ticket: Ticket, actor: User | None, field: str, value: Any, at: datetim
         return
     setattr(ticket, field, value)
     _record(
-        ticket, actor=actor, kind=EventKind.CHANGED, at=at, field=field, old=old, new=value,
+        ticket,
+        actor=actor,
+        kind=EventKind.CHANGED,
+        at=at,
+        field=field,
+        old=old,
+        new=value,
         data={"from_label": _display(old), "to_label": _display(value)},
     )
 
@@ -466,7 +540,9 @@ def _apply_status(ticket: Ticket, actor: User | None, status: str, at: datetime)
         ticket.solved_at = None
 
 
-def _resolve_assignee(value: Any, ticket: Ticket, restricted: bool, errors: dict[str, str]) -> User | None:
+def _resolve_assignee(
+    value: Any, ticket: Ticket, restricted: bool, errors: dict[str, str]
+) -> User | None:
     if value is None or value == "":
         return None
     assignee = value if isinstance(value, User) else User.objects.filter(pk=value).first()
@@ -479,7 +555,9 @@ def _resolve_assignee(value: Any, ticket: Ticket, restricted: bool, errors: dict
         errors["assignee"] = _("Tickets are assigned to agents, managers or administrators.")
         return None
     if restricted and not ticket.restricted_to.filter(pk=assignee.pk).exists():
-        errors["assignee"] = _("%(name)s may not read this restricted ticket.") % {"name": assignee.display_name}
+        errors["assignee"] = _("%(name)s may not read this restricted ticket.") % {
+            "name": assignee.display_name
+        }
         return None
     return assignee
 
@@ -540,7 +618,9 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
     return ticket
 
 
-def _validate_changes(actor: User, ticket: Ticket, changes: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+def _validate_changes(
+    actor: User, ticket: Ticket, changes: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for field, value in changes.items():
         if field == "subject":
@@ -581,7 +661,9 @@ def _validate_changes(actor: User, ticket: Ticket, changes: dict[str, Any], erro
             values[field] = _resolve_group(value, errors)
         elif field == "assignee":
             restricted = changes.get("restricted", ticket.restricted)
-            values[field] = _resolve_assignee(value, ticket, restricted and ticket.restricted, errors)
+            values[field] = _resolve_assignee(
+                value, ticket, restricted and ticket.restricted, errors
+            )
     return values
 
 
@@ -602,10 +684,19 @@ def ticket_share_restricted(*, actor: User, ticket: Ticket, people: Sequence[Use
     now = timezone.now()
     for person in people:
         if person.is_customer:
-            raise ValidationFailed(restricted_to=_("Only staff can be named on a restricted ticket."))
+            raise ValidationFailed(
+                restricted_to=_("Only staff can be named on a restricted ticket.")
+            )
         ticket.restricted_to.add(person)
-        _record(ticket, actor=actor, kind=EventKind.CHANGED, at=now, field="restricted_to", new=person,
-                data={"to_label": person.display_name})
+        _record(
+            ticket,
+            actor=actor,
+            kind=EventKind.CHANGED,
+            at=now,
+            field="restricted_to",
+            new=person,
+            data={"to_label": person.display_name},
+        )
     return ticket
 
 
@@ -636,7 +727,11 @@ def tickets_autoclose(*, now: datetime | None = None, batch_size: int = 500) -> 
             return closed
         for number in numbers:
             with transaction.atomic():
-                ticket = Ticket.objects.select_for_update().filter(pk=number, status=Status.SOLVED).first()
+                ticket = (
+                    Ticket.objects.select_for_update()
+                    .filter(pk=number, status=Status.SOLVED)
+                    .first()
+                )
                 if ticket is None or ticket.solved_at is None or ticket.solved_at > cutoff:
                     continue
                 _apply_status(ticket, None, Status.CLOSED, now)

@@ -27,10 +27,21 @@ print(type(HUEY).__name__, result.get(blocking=True, timeout=5))
 
 
 def run_round_trip(tmp_path, **env: str) -> str:
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tierdesk.settings", "TIERDESK_DATA_DIR": str(tmp_path), **env}
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tierdesk.settings",
+        "TIERDESK_DATA_DIR": str(tmp_path),
+        **env,
+    }
     if "TIERDESK_REDIS_URL" not in env:
         environment.pop("TIERDESK_REDIS_URL", None)
-    done = subprocess.run([sys.executable, "-c", ROUND_TRIP], env=environment, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", ROUND_TRIP],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -40,7 +51,10 @@ def test_embedded_queue_is_a_sqlite_file_in_the_data_dir(tmp_path):
     assert (tmp_path / "queue.sqlite3").exists()
 
 
-@pytest.mark.skipif(not os.environ.get("TIERDESK_TEST_REDIS"), reason="TIERDESK_TEST_REDIS is not set: Redis queue not tested")
+@pytest.mark.skipif(
+    not os.environ.get("TIERDESK_TEST_REDIS"),
+    reason="TIERDESK_TEST_REDIS is not set: Redis queue not tested",
+)
 def test_redis_queue_when_configured(tmp_path):
     output = run_round_trip(
         tmp_path,

@@ -47,7 +47,9 @@ def test_default_database_is_sqlite_in_the_data_dir(tmp_path):
     environment = {k: v for k, v in os.environ.items() if k != "TIERDESK_DATABASE_URL"}
     environment.update(TIERDESK_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="tierdesk.settings")
     script = "from django.conf import settings; print(settings.DATABASES['default']['NAME'])"
-    done = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True
+    )
     assert done.stdout.strip() == str(tmp_path / "tierdesk.sqlite3")
 
 
@@ -59,7 +61,9 @@ def test_embedded_database_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
         "c.execute('PRAGMA journal_mode'); print(c.fetchone()[0]);"
         "c.execute('PRAGMA busy_timeout'); print(c.fetchone()[0])"
     )
-    done = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True
+    )
     journal_mode, busy_timeout = done.stdout.split()
     assert journal_mode == "wal"
     assert int(busy_timeout) >= 5000

@@ -21,7 +21,7 @@ def run_together(*actions) -> list[BaseException]:
         try:
             barrier.wait()
             action()
-        except BaseException as error:  # noqa: BLE001 — reported by the test below
+        except BaseException as error:
             failures.append(error)
         finally:
             connections.close_all()

@@ -16,8 +16,14 @@ from tierdesk.tickets.services import (
 )
 
 
-def upload(name: str, content: bytes = b"log line\n", content_type: str = "text/plain") -> NewAttachment:
-    return NewAttachment(filename=name, content_type=content_type, file=SimpleUploadedFile(name, content, content_type))
+def upload(
+    name: str, content: bytes = b"log line\n", content_type: str = "text/plain"
+) -> NewAttachment:
+    return NewAttachment(
+        filename=name,
+        content_type=content_type,
+        file=SimpleUploadedFile(name, content, content_type),
+    )
 
 
 def test_first_staff_reply_is_the_first_response(alice, agent):
@@ -99,7 +105,12 @@ def test_outsider_cannot_reply(ticket, oscar):
 
 def test_reply_with_attachment_stores_file_and_event(ticket, agent, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    message = ticket_reply(actor=agent, ticket=ticket, body="See the patch", attachments=[upload("fix.sql", b"select 1;")])
+    message = ticket_reply(
+        actor=agent,
+        ticket=ticket,
+        body="See the patch",
+        attachments=[upload("fix.sql", b"select 1;")],
+    )
 
     attachment = message.attachments.get()
     assert attachment.filename == "fix.sql"
@@ -109,11 +120,15 @@ def test_reply_with_attachment_stores_file_and_event(ticket, agent, settings, tm
 
 
 @override_settings(TIERDESK_ATTACHMENT_MAX_BYTES=10)
-def test_oversized_and_executable_attachments_are_refused_with_reasons(ticket, alice, tmp_path, settings):
+def test_oversized_and_executable_attachments_are_refused_with_reasons(
+    ticket, alice, tmp_path, settings
+):
     settings.MEDIA_ROOT = tmp_path
     with pytest.raises(ValidationFailed) as refused:
         ticket_reply(
-            actor=alice, ticket=ticket, body="files",
+            actor=alice,
+            ticket=ticket,
+            body="files",
             attachments=[upload("big.log", b"x" * 11), upload("setup.exe", b"MZ")],
         )
 
@@ -124,7 +139,9 @@ def test_oversized_and_executable_attachments_are_refused_with_reasons(ticket, a
 
 def test_attach_without_message(ticket, alice, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
-    stored = ticket_attach(actor=alice, ticket=ticket, attachments=[upload("screen.png", b"\x89PNG", "image/png")])
+    stored = ticket_attach(
+        actor=alice, ticket=ticket, attachments=[upload("screen.png", b"\x89PNG", "image/png")]
+    )
 
     assert stored[0].message is None
     assert stored[0].content_type == "image/png"

@@ -19,7 +19,9 @@ def test_customer_opens_ticket_for_own_organization(alice, acme):
 
 
 def test_open_records_created_and_first_message_events(alice):
-    ticket = ticket_open(actor=alice, subject="Export fails", body="HTTP 503", tags=["Export", "export", "csv"])
+    ticket = ticket_open(
+        actor=alice, subject="Export fails", body="HTTP 503", tags=["Export", "export", "csv"]
+    )
 
     events = list(TicketEvent.objects.filter(ticket=ticket).values_list("kind", flat=True))
     assert events == ["created", "message"]
@@ -30,7 +32,14 @@ def test_open_records_created_and_first_message_events(alice):
 
 def test_every_invalid_field_is_named_and_nothing_is_stored(alice):
     with pytest.raises(ValidationFailed) as refused:
-        ticket_open(actor=alice, subject="", body="  ", priority="critical", type="rant", tags=["ok", "no spaces!"])
+        ticket_open(
+            actor=alice,
+            subject="",
+            body="  ",
+            priority="critical",
+            type="rant",
+            tags=["ok", "no spaces!"],
+        )
 
     assert set(refused.value.errors) == {"subject", "body", "priority", "type", "tags"}
     assert "critical" in refused.value.errors["priority"][0]
@@ -46,7 +55,9 @@ def test_customer_cannot_open_for_someone_else(alice, carol):
 
 
 def test_staff_open_for_a_contact_takes_the_contacts_organization(agent, oscar, globex):
-    ticket = ticket_open(actor=agent, subject="Call notes", body="Customer phoned", requester=oscar, channel="phone")
+    ticket = ticket_open(
+        actor=agent, subject="Call notes", body="Customer phoned", requester=oscar, channel="phone"
+    )
 
     assert ticket.organization == globex
     assert ticket.language == "ja"
@@ -55,7 +66,9 @@ def test_staff_open_for_a_contact_takes_the_contacts_organization(agent, oscar, 
 
 def test_html_body_is_sanitised_and_text_extracted(alice):
     ticket = ticket_open(
-        actor=alice, subject="HTML", body_html='<p onclick="x()">Hello<script>alert(1)</script> <b>world</b></p>'
+        actor=alice,
+        subject="HTML",
+        body_html='<p onclick="x()">Hello<script>alert(1)</script> <b>world</b></p>',
     )
 
     message = ticket.messages.get()
@@ -65,6 +78,8 @@ def test_html_body_is_sanitised_and_text_extracted(alice):
 
 
 def test_restricted_ticket_names_its_opener(agent, alice):
-    ticket = ticket_open(actor=agent, subject="Security report", body="CVE", requester=alice, restricted=True)
+    ticket = ticket_open(
+        actor=agent, subject="Security report", body="CVE", requester=alice, restricted=True
+    )
 
     assert list(ticket.restricted_to.all()) == [agent]

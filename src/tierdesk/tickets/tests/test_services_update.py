@@ -19,10 +19,18 @@ from tierdesk.tickets.services import (
 
 
 def test_each_changed_field_is_one_event_with_from_and_to(ticket, agent, group):
-    ticket_update(actor=agent, ticket=ticket, changes={"priority": "high", "group": group.name, "tags": ["vip"], "type": "question"})
+    ticket_update(
+        actor=agent,
+        ticket=ticket,
+        changes={"priority": "high", "group": group.name, "tags": ["vip"], "type": "question"},
+    )
 
     changes = {e.field: (e.from_value, e.to_value) for e in ticket.events.filter(kind="changed")}
-    assert changes == {"priority": ("normal", "high"), "group": ("", str(group.pk)), "tags": ("", "vip")}
+    assert changes == {
+        "priority": ("normal", "high"),
+        "group": ("", str(group.pk)),
+        "tags": ("", "vip"),
+    }
     group_event = ticket.events.get(field="group")
     assert group_event.data["to_label"] == "Query engine"
 
@@ -84,7 +92,9 @@ def test_tickets_go_to_agents_not_customers_or_reviewers(ticket, manager, alice,
 
 
 def test_restricted_ticket_is_hidden_from_unnamed_staff(agent, backline, alice):
-    ticket = ticket_open(actor=agent, subject="Data breach", body="details", requester=alice, restricted=True)
+    ticket = ticket_open(
+        actor=agent, subject="Data breach", body="details", requester=alice, restricted=True
+    )
 
     assert ticket_get_for_user(agent, ticket.number) == ticket
     with pytest.raises(NotFound):
