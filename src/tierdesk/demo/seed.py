@@ -406,7 +406,7 @@ class DemoDesk:
         return prefix + self._clock[seconds]
 
     def _label_dt(self, ts: int) -> str:
-        """A timestamp as an event's to_value: str() of an aware datetime, as services._label does."""
+        """A timestamp as an event's to_value: str() of an aware datetime, as tickets.events._label does."""
         text = self._dt(ts)
         return text if self.postgres else text + "+00:00"
 

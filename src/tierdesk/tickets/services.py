@@ -3,23 +3,19 @@ the same transaction, so the history metrics are computed from is always complet
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tierdesk.accounts.choices import Language, Role, Tier
-from tierdesk.accounts.models import Organization, SkillGroup, User
+from tierdesk.accounts.models import SkillGroup, User
 from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
-from tierdesk.core.text import html_to_text, sanitize_html, text_to_html
 from tierdesk.tickets.choices import (
     STATUS_TRANSITIONS,
     Channel,
@@ -30,12 +26,29 @@ from tierdesk.tickets.choices import (
     Status,
     TicketType,
 )
-from tierdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
+from tierdesk.tickets.events import display_value, record_event
+from tierdesk.tickets.models import Attachment, Message, Ticket
+from tierdesk.tickets.validation import (
+    NewAttachment,
+    check_attachments,
+    check_choice,
+    clean_body,
+    clean_subject,
+    normalize_tags,
+)
 
-SUBJECT_MAX = 250
-BODY_MAX = 200_000
-TAGS_MAX = 30
-TAG_PATTERN = re.compile(r"^[\w][\w.\-:/]{0,49}$", re.UNICODE)
+__all__ = [
+    "NewAttachment",
+    "restricted_ticket_read_record",
+    "ticket_add_note",
+    "ticket_attach",
+    "ticket_claim",
+    "ticket_open",
+    "ticket_reply",
+    "ticket_share_restricted",
+    "ticket_update",
+    "tickets_autoclose",
+]
 
 # Fields a PATCH may change, and who may change them. Customers may only close the loop on
 # their own request (status) and fix their wording (subject).
@@ -56,164 +69,6 @@ STAFF_FIELDS = frozenset(
 )
 CUSTOMER_FIELDS = frozenset({"subject", "status"})
 CUSTOMER_STATUSES = frozenset({Status.SOLVED, Status.OPEN})
-
-
-@dataclass(frozen=True)
-class NewAttachment:
-    """A file on its way into a ticket: name, type and content, whatever channel it came from."""
-
-    filename: str
-    content_type: str
-    file: UploadedFile
-
-    @classmethod
-    def from_upload(cls, upload: UploadedFile) -> NewAttachment:
-        return cls(
-            filename=upload.name or "attachment",
-            content_type=upload.content_type or "application/octet-stream",
-            file=upload,
-        )
-
-
-# --- validation --------------------------------------------------------------------------------
-
-
-def _choice(errors: dict[str, str], field: str, value: Any, choices: Iterable[Any]) -> None:
-    allowed = list(choices)
-    if value not in allowed:
-        errors[field] = _("%(value)s is not one of: %(choices)s.") % {
-            "value": value,
-            "choices": ", ".join(str(c) for c in allowed),
-        }
-
-
-def normalize_tags(value: Any, errors: dict[str, str]) -> list[str]:
-    """Tags lower-cased, de-duplicated and in the order given; records an error for a bad tag."""
-    if not isinstance(value, list | tuple):
-        errors["tags"] = _("Give a list of tags.")
-        return []
-    tags: list[str] = []
-    for raw in value:
-        tag = str(raw).strip().lower().replace(" ", "_")
-        if not tag:
-            continue
-        if not TAG_PATTERN.match(tag):
-            errors["tags"] = _(
-                "%(tag)s is not a valid tag: use letters, digits, _ . - : / and at most 50 characters."
-            ) % {"tag": raw}
-            return []
-        if tag not in tags:
-            tags.append(tag)
-    if len(tags) > TAGS_MAX:
-        errors["tags"] = _("A ticket carries at most %(max)d tags.") % {"max": TAGS_MAX}
-    return tags
-
-
-def _clean_subject(subject: Any, errors: dict[str, str]) -> str:
-    text = " ".join(str(subject or "").split())
-    if not text:
-        errors["subject"] = _("This field is required.")
-    elif len(text) > SUBJECT_MAX:
-        errors["subject"] = _("At most %(max)d characters.") % {"max": SUBJECT_MAX}
-    return text
-
-
-def _clean_body(
-    body_text: str, body_html: str, errors: dict[str, str], field: str = "body"
-) -> tuple[str, str]:
-    """Returns (text, sanitised HTML); either may be given, the other is derived from it."""
-    body_text = (body_text or "").strip()
-    body_html = (body_html or "").strip()
-    if body_html:
-        body_html = sanitize_html(body_html)
-        if not body_text:
-            body_text = html_to_text(body_html)
-    elif body_text:
-        body_html = text_to_html(body_text)
-    if not body_text:
-        errors[field] = _("This field is required.")
-    elif len(body_text) > BODY_MAX:
-        errors[field] = _("At most %(max)d characters.") % {"max": BODY_MAX}
-    return body_text, body_html
-
-
-def validate_attachment(item: NewAttachment) -> str | None:
-    """The reason an attachment is refused, or None when it may be stored."""
-    suffix = PurePath(item.filename).suffix.lower()
-    if suffix in settings.TIERDESK_ATTACHMENT_BLOCKED_EXTENSIONS:
-        return _("%(name)s: files of type %(suffix)s are not accepted.") % {
-            "name": item.filename,
-            "suffix": suffix,
-        }
-    size = item.file.size or 0
-    if size > settings.TIERDESK_ATTACHMENT_MAX_BYTES:
-        return _("%(name)s is %(size)d bytes; the limit is %(limit)d bytes.") % {
-            "name": item.filename,
-            "size": size,
-            "limit": settings.TIERDESK_ATTACHMENT_MAX_BYTES,
-        }
-    if size == 0:
-        return _("%(name)s is empty.") % {"name": item.filename}
-    return None
-
-
-def _check_attachments(attachments: Sequence[NewAttachment], errors: dict[str, str]) -> None:
-    reasons = [reason for item in attachments if (reason := validate_attachment(item))]
-    if reasons:
-        errors["attachments"] = " ".join(reasons)
-
-
-# --- events ------------------------------------------------------------------------------------
-
-
-def _label(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _record(
-    ticket: Ticket,
-    *,
-    actor: User | None,
-    kind: str,
-    at: datetime,
-    field: str = "",
-    old: Any = None,
-    new: Any = None,
-    message: Message | None = None,
-    data: dict[str, Any] | None = None,
-) -> TicketEvent:
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        actor=actor,
-        kind=kind,
-        field=field,
-        from_value=_raw(old),
-        to_value=_raw(new),
-        message=message,
-        data=data or {},
-        created_at=at,
-    )
-
-
-def _raw(value: Any) -> str:
-    """Stored form of a field value: ids for people and groups, so later renames keep history true."""
-    if isinstance(value, User | SkillGroup | Organization):
-        return str(value.pk)
-    return _label(value)
-
-
-def _display(value: Any) -> str:
-    if isinstance(value, User):
-        return value.display_name
-    if isinstance(value, SkillGroup | Organization):
-        return value.name
-    return _label(value)
 
 
 # --- open --------------------------------------------------------------------------------------
@@ -242,17 +97,17 @@ def ticket_open(
     Raises ValidationFailed naming every refused field; nothing is stored in that case.
     """
     errors: dict[str, str] = {}
-    clean_subject = _clean_subject(subject, errors)
-    body_text, clean_html = _clean_body(body, body_html, errors)
-    _choice(errors, "channel", channel, Channel.values)
-    _choice(errors, "type", type, TicketType.values)
-    _choice(errors, "priority", priority, Priority.values)
+    subject_text = clean_subject(subject, errors)
+    body_text, clean_html = clean_body(body, body_html, errors)
+    check_choice(errors, "channel", channel, Channel.values)
+    check_choice(errors, "type", type, TicketType.values)
+    check_choice(errors, "priority", priority, Priority.values)
     if product_area:
-        _choice(errors, "product_area", product_area, ProductArea.values)
+        check_choice(errors, "product_area", product_area, ProductArea.values)
     if language:
-        _choice(errors, "language", language, Language.values)
+        check_choice(errors, "language", language, Language.values)
     clean_tags = normalize_tags(list(tags), errors)
-    _check_attachments(attachments, errors)
+    check_attachments(attachments, errors)
 
     if actor.is_customer:
         if requester is not None and requester.pk != actor.pk:
@@ -270,7 +125,7 @@ def ticket_open(
 
     now = timezone.now()
     ticket = Ticket.objects.create(
-        subject=clean_subject,
+        subject=subject_text,
         requester=requester,
         # Through the requester's loaded organization, so the answer needs no second query.
         organization=requester.organization if requester.organization_id else None,
@@ -289,7 +144,7 @@ def ticket_open(
     )
     if restricted:
         ticket.restricted_to.add(actor)
-    _record(
+    record_event(
         ticket,
         actor=actor,
         kind=EventKind.CREATED,
@@ -314,7 +169,7 @@ def ticket_open(
         body_html=clean_html,
         created_at=now,
     )
-    _record(ticket, actor=actor, kind=EventKind.MESSAGE, at=now, message=message)
+    record_event(ticket, actor=actor, kind=EventKind.MESSAGE, at=now, message=message)
     _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
     return ticket
 
@@ -349,10 +204,10 @@ def ticket_reply(
             _("Quality reviewers add internal notes; they do not reply to customers.")
         )
     errors: dict[str, str] = {}
-    body_text, clean_html = _clean_body(body, body_html, errors)
+    body_text, clean_html = clean_body(body, body_html, errors)
     if channel is not None:
-        _choice(errors, "channel", channel, Channel.values)
-    _check_attachments(attachments, errors)
+        check_choice(errors, "channel", channel, Channel.values)
+    check_attachments(attachments, errors)
     next_status = _status_after_reply(actor, ticket, status, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -367,7 +222,7 @@ def ticket_reply(
         body_html=clean_html,
         created_at=now,
     )
-    _record(ticket, actor=actor, kind=EventKind.MESSAGE, at=now, message=message)
+    record_event(ticket, actor=actor, kind=EventKind.MESSAGE, at=now, message=message)
     _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
     if actor.is_support_staff and ticket.first_responded_at is None:
         _set(ticket, actor, "first_responded_at", now, now)
@@ -391,7 +246,7 @@ def _status_after_reply(
         )
     if requested is None:
         return Status.OPEN if ticket.status == Status.NEW else None
-    _choice(errors, "status", requested, Status.values)
+    check_choice(errors, "status", requested, Status.values)
     if "status" not in errors and requested != ticket.status and not ticket.can_move_to(requested):
         errors["status"] = _transition_refusal(ticket.status, requested)
     return requested
@@ -411,8 +266,8 @@ def ticket_add_note(
         raise PermissionDenied(_("Only staff can add internal notes."))
     ticket = _lock(ticket)
     errors: dict[str, str] = {}
-    body_text, clean_html = _clean_body(body, body_html, errors)
-    _check_attachments(attachments, errors)
+    body_text, clean_html = clean_body(body, body_html, errors)
+    check_attachments(attachments, errors)
     if errors:
         raise ValidationFailed(errors)
     now = timezone.now()
@@ -425,7 +280,7 @@ def ticket_add_note(
         body_html=clean_html,
         created_at=now,
     )
-    _record(ticket, actor=actor, kind=EventKind.NOTE, at=now, message=message)
+    record_event(ticket, actor=actor, kind=EventKind.NOTE, at=now, message=message)
     _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
     ticket.updated_at = now
     ticket.save(update_fields=["updated_at"])
@@ -442,7 +297,7 @@ def ticket_attach(
     errors: dict[str, str] = {}
     if not attachments:
         errors["attachments"] = _("Choose at least one file.")
-    _check_attachments(attachments, errors)
+    check_attachments(attachments, errors)
     if errors:
         raise ValidationFailed(errors)
     now = timezone.now()
@@ -475,7 +330,7 @@ def _store_attachments(
         )
         attachment.file.save(attachment.filename, item.file, save=False)
         attachment.save()
-        _record(
+        record_event(
             ticket,
             actor=actor,
             kind=EventKind.ATTACHMENT,
@@ -516,7 +371,7 @@ def _set(ticket: Ticket, actor: User | None, field: str, value: Any, at: datetim
     if old == value:
         return
     setattr(ticket, field, value)
-    _record(
+    record_event(
         ticket,
         actor=actor,
         kind=EventKind.CHANGED,
@@ -524,7 +379,7 @@ def _set(ticket: Ticket, actor: User | None, field: str, value: Any, at: datetim
         field=field,
         old=old,
         new=value,
-        data={"from_label": _display(old), "to_label": _display(value)},
+        data={"from_label": display_value(old), "to_label": display_value(value)},
     )
 
 
@@ -624,9 +479,9 @@ def _validate_changes(
     values: dict[str, Any] = {}
     for field, value in changes.items():
         if field == "subject":
-            values[field] = _clean_subject(value, errors)
+            values[field] = clean_subject(value, errors)
         elif field == "status":
-            _choice(errors, "status", value, Status.values)
+            check_choice(errors, "status", value, Status.values)
             if "status" in errors:
                 continue
             if actor.is_customer and value not in CUSTOMER_STATUSES:
@@ -636,20 +491,20 @@ def _validate_changes(
             else:
                 values[field] = value
         elif field == "priority":
-            _choice(errors, field, value, Priority.values)
+            check_choice(errors, field, value, Priority.values)
             values[field] = value
         elif field == "type":
-            _choice(errors, field, value, TicketType.values)
+            check_choice(errors, field, value, TicketType.values)
             values[field] = value
         elif field == "product_area":
             if value:
-                _choice(errors, field, value, ProductArea.values)
+                check_choice(errors, field, value, ProductArea.values)
             values[field] = value or ""
         elif field == "language":
-            _choice(errors, field, value, Language.values)
+            check_choice(errors, field, value, Language.values)
             values[field] = value
         elif field == "tier":
-            _choice(errors, field, value, Tier.values)
+            check_choice(errors, field, value, Tier.values)
             values[field] = value
         elif field == "tags":
             values[field] = normalize_tags(value, errors)
@@ -688,7 +543,7 @@ def ticket_share_restricted(*, actor: User, ticket: Ticket, people: Sequence[Use
                 restricted_to=_("Only staff can be named on a restricted ticket.")
             )
         ticket.restricted_to.add(person)
-        _record(
+        record_event(
             ticket,
             actor=actor,
             kind=EventKind.CHANGED,
@@ -703,7 +558,7 @@ def ticket_share_restricted(*, actor: User, ticket: Ticket, people: Sequence[Use
 def restricted_ticket_read_record(*, actor: User, ticket: Ticket) -> None:
     """Records that someone read a restricted ticket: the audit trail of who saw what."""
     if ticket.restricted:
-        _record(ticket, actor=actor, kind=EventKind.VIEWED, at=timezone.now())
+        record_event(ticket, actor=actor, kind=EventKind.VIEWED, at=timezone.now())
 
 
 # --- housekeeping ------------------------------------------------------------------------------

@@ -1,0 +1,60 @@
+"""Writing a ticket's history: one TicketEvent per change, with ids for people and groups and
+their names at the time, so later renames keep the history true."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tierdesk.accounts.models import Organization, SkillGroup, User
+from tierdesk.tickets.models import Message, Ticket, TicketEvent
+
+
+def _label(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def record_event(
+    ticket: Ticket,
+    *,
+    actor: User | None,
+    kind: str,
+    at: datetime,
+    field: str = "",
+    old: Any = None,
+    new: Any = None,
+    message: Message | None = None,
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        actor=actor,
+        kind=kind,
+        field=field,
+        from_value=stored_value(old),
+        to_value=stored_value(new),
+        message=message,
+        data=data or {},
+        created_at=at,
+    )
+
+
+def stored_value(value: Any) -> str:
+    """Stored form of a field value: ids for people and groups, so later renames keep history true."""
+    if isinstance(value, User | SkillGroup | Organization):
+        return str(value.pk)
+    return _label(value)
+
+
+def display_value(value: Any) -> str:
+    if isinstance(value, User):
+        return value.display_name
+    if isinstance(value, SkillGroup | Organization):
+        return value.name
+    return _label(value)
