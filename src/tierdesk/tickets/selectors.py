@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from tierdesk.accounts.models import User
 from tierdesk.core.errors import NotFound, ValidationFailed
@@ -44,7 +45,7 @@ def ticket_get_for_user(user: User, number: int) -> Ticket:
         .first()
     )
     if ticket is None:
-        raise NotFound("No such ticket.")
+        raise NotFound(_("No such ticket."))
     return ticket
 
 
@@ -80,7 +81,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         updated, number = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
         return datetime.fromisoformat(updated), int(number)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed(cursor=f"{cursor!r} is not a cursor this list gave out.") from None
+        raise ValidationFailed(
+            cursor=_("%(cursor)s is not a cursor this list gave out.") % {"cursor": cursor}
+        ) from None
 
 
 def _apply_filters(
@@ -205,5 +208,5 @@ def attachment_get_for_user(user: User, attachment_id: int) -> Attachment:
     if attachment is None or (
         user.is_customer and attachment.message and attachment.message.is_internal
     ):
-        raise NotFound("No such attachment.")
+        raise NotFound(_("No such attachment."))
     return attachment

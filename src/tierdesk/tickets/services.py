@@ -356,12 +356,13 @@ def _lock(ticket: Ticket) -> Ticket:
 
 
 def _transition_refusal(current: str, requested: str) -> str:
-    allowed = sorted(STATUS_TRANSITIONS[current])
+    # Status names as the person reads them in their language; API clients see the same labels.
+    allowed = [str(Status(status).label) for status in sorted(STATUS_TRANSITIONS[current])]
     if not allowed:
-        return _("A %(current)s ticket cannot change status.") % {"current": current}
+        return _("A %(current)s ticket cannot change status.") % {"current": Status(current).label}
     return _("A %(current)s ticket cannot move to %(requested)s; allowed: %(allowed)s.") % {
-        "current": current,
-        "requested": requested,
+        "current": Status(current).label,
+        "requested": Status(requested).label,
         "allowed": ", ".join(allowed),
     }
 

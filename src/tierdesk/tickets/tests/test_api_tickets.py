@@ -211,7 +211,7 @@ def test_disallowed_status_transition_is_refused_naming_status(agent, ticket):
 
     assert response.status_code == 422
     assert fields(response) == {"status"}
-    assert "cannot move to pending" in response.json()["errors"][0]["reason"]
+    assert "cannot move to pending" in response.json()["errors"][0]["reason"].lower()
     ticket.refresh_from_db()
     assert ticket.status == "solved"
 

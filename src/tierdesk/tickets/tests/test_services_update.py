@@ -40,7 +40,7 @@ def test_disallowed_status_transition_is_refused(ticket, agent):
         ticket_update(actor=agent, ticket=ticket, changes={"status": "closed"})
 
     assert "status" in refused.value.errors
-    assert "new" in refused.value.errors["status"][0]
+    assert "A New ticket cannot move to Closed" in refused.value.errors["status"][0]
     ticket.refresh_from_db()
     assert ticket.status == "new"
 
