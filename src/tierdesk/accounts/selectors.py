@@ -42,3 +42,20 @@ def skill_groups() -> QuerySet[SkillGroup]:
 
 def tokens_of(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at")
+
+
+def person_by_reference(people: QuerySet[User], reference: int | str) -> User | None:
+    """The person among `people` named by id (all digits) or username, or None."""
+    text = str(reference).strip()
+    if text.isdigit():
+        # Ids beyond a 64-bit integer name nobody; the database would refuse to compare them.
+        return people.filter(pk=int(text)).first() if len(text) < 19 else None
+    return people.filter(username=text).first()
+
+
+def skill_group_by_reference(reference: int | str) -> SkillGroup | None:
+    """The skill group named by id (all digits) or name, or None."""
+    text = str(reference).strip()
+    if text.isdigit():
+        return SkillGroup.objects.filter(pk=int(text)).first() if len(text) < 19 else None
+    return SkillGroup.objects.filter(name=text).first()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from tierdesk.accounts.choices import Language, Role, Tier
 from tierdesk.accounts.models import SkillGroup, User
+from tierdesk.accounts.selectors import person_by_reference, skill_group_by_reference
 from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tierdesk.tickets.choices import (
     STATUS_TRANSITIONS,
@@ -44,6 +45,7 @@ __all__ = [
     "ticket_attach",
     "ticket_claim",
     "ticket_open",
+    "ticket_open_follow_up",
     "ticket_reply",
     "ticket_share_restricted",
     "ticket_update",
@@ -68,7 +70,10 @@ STAFF_FIELDS = frozenset(
     }
 )
 CUSTOMER_FIELDS = frozenset({"subject", "status"})
-CUSTOMER_STATUSES = frozenset({Status.SOLVED, Status.OPEN})
+# Urgent is the desk's call, made from the impact; customers choose up to high.
+CUSTOMER_PRIORITIES = frozenset({Priority.LOW, Priority.NORMAL, Priority.HIGH})
+# Phone and proactive tickets are opened by staff or the system on a customer's behalf.
+CUSTOMER_CHANNELS = frozenset({Channel.PORTAL, Channel.API, Channel.EMAIL, Channel.CHAT})
 
 
 # --- open --------------------------------------------------------------------------------------
@@ -109,12 +114,10 @@ def ticket_open(
     clean_tags = normalize_tags(list(tags), errors)
     check_attachments(attachments, errors)
 
+    _ensure_public_voice(actor)
     if actor.is_customer:
-        if requester is not None and requester.pk != actor.pk:
-            errors["requester"] = _("Customers open tickets for themselves only.")
+        _check_customer_opening(errors, requester, actor, priority, channel, group, restricted)
         requester = actor
-        if restricted:
-            errors["restricted"] = _("Only staff can restrict a ticket.")
     elif requester is None:
         requester = actor
     elif not requester.is_active:
@@ -143,7 +146,7 @@ def ticket_open(
         updated_at=now,
     )
     if restricted:
-        ticket.restricted_to.add(actor)
+        _name_readers(ticket, actor, [actor], now)
     record_event(
         ticket,
         actor=actor,
@@ -174,7 +177,99 @@ def ticket_open(
     return ticket
 
 
+def _check_customer_opening(
+    errors: dict[str, str],
+    requester: User | None,
+    actor: User,
+    priority: str,
+    channel: str,
+    group: SkillGroup | None,
+    restricted: bool,
+) -> None:
+    if requester is not None and requester.pk != actor.pk:
+        errors["requester"] = _("Customers open tickets for themselves only.")
+    if restricted:
+        errors["restricted"] = _("Only staff can restrict a ticket.")
+    if group is not None:
+        errors["group"] = _("The support team chooses the group.")
+    if priority in Priority.values and priority not in CUSTOMER_PRIORITIES:
+        errors["priority"] = _("Choose low, normal or high; the support team sets urgent.")
+    if channel in Channel.values and channel not in CUSTOMER_CHANNELS:
+        errors["channel"] = _("Customers open tickets by portal, API, email or chat.")
+
+
+@transaction.atomic
+def ticket_open_follow_up(
+    *,
+    actor: User,
+    ticket: Ticket,
+    body: str = "",
+    body_html: str = "",
+    channel: str | None = None,
+    attachments: Sequence[NewAttachment] = (),
+) -> Ticket:
+    """Opens a new ticket that continues a closed one, for a message that arrives after closing.
+
+    The follow-up keeps the closed ticket's requester, subject, type, product area, group,
+    language and tags; both tickets record the link, so neither history is rewritten.
+    """
+    ticket = _lock(ticket)
+    if actor.is_customer and ticket.organization_id != actor.organization_id:
+        raise NotFound(_("No such ticket."))
+    if ticket.status != Status.CLOSED:
+        raise ValidationFailed(
+            status=_("Only a closed ticket gets a follow-up; reply to it instead.")
+        )
+    follow_up = ticket_open(
+        actor=actor,
+        subject=ticket.subject,
+        body=body,
+        body_html=body_html,
+        requester=ticket.requester if actor.is_support_staff else None,
+        channel=channel or (Channel.PORTAL if actor.is_customer else ticket.channel),
+        type=ticket.type,
+        product_area=ticket.product_area,
+        priority=ticket.priority if ticket.priority in CUSTOMER_PRIORITIES else Priority.HIGH,
+        language=ticket.language,
+        tags=ticket.tags,
+        group=None if actor.is_customer else ticket.group,
+        attachments=attachments,
+    )
+    if actor.is_customer and ticket.group_id:
+        # The customer may not choose a group, but the follow-up belongs with the same team.
+        follow_up.group_id = ticket.group_id
+        follow_up.save(update_fields=["group"])
+    now = follow_up.created_at
+    record_event(
+        follow_up,
+        actor=actor,
+        kind=EventKind.CHANGED,
+        at=now,
+        field="follow_up_of",
+        new=ticket.number,
+        data={"to_label": f"#{ticket.number}"},
+    )
+    record_event(
+        ticket,
+        actor=actor,
+        kind=EventKind.CHANGED,
+        at=now,
+        field="followed_up_by",
+        new=follow_up.number,
+        data={"to_label": f"#{follow_up.number}"},
+    )
+    return follow_up
+
+
 # --- conversation ------------------------------------------------------------------------------
+
+
+def _ensure_public_voice(actor: User) -> None:
+    """Quality reviewers read and annotate; nothing they do reaches a customer."""
+    if actor.is_support_staff and not actor.can_reply_publicly:
+        raise PermissionDenied(
+            _("Quality reviewers add internal notes; they do not reply to customers.")
+        )
 
 
 def _ensure_can_write(actor: User, ticket: Ticket) -> None:
@@ -197,12 +292,9 @@ def ticket_reply(
 ) -> Message:
     """Adds a public reply. A staff reply may set the next status (default: open) and counts as
     the first response once; a customer reply reopens a pending or solved ticket."""
+    _ensure_public_voice(actor)
     ticket = _lock(ticket)
     _ensure_can_write(actor, ticket)
-    if actor.is_support_staff and not actor.can_reply_publicly:
-        raise PermissionDenied(
-            _("Quality reviewers add internal notes; they do not reply to customers.")
-        )
     errors: dict[str, str] = {}
     body_text, clean_html = clean_body(body, body_html, errors)
     if channel is not None:
@@ -292,6 +384,7 @@ def ticket_attach(
     *, actor: User, ticket: Ticket, attachments: Sequence[NewAttachment]
 ) -> list[Attachment]:
     """Attaches files to a ticket outside a message (customers and staff alike)."""
+    _ensure_public_voice(actor)
     ticket = _lock(ticket)
     _ensure_can_write(actor, ticket)
     errors: dict[str, str] = {}
@@ -397,20 +490,24 @@ def _apply_status(ticket: Ticket, actor: User | None, status: str, at: datetime)
 
 
 def _resolve_assignee(
-    value: Any, ticket: Ticket, restricted: bool, errors: dict[str, str]
+    value: Any, ticket: Ticket, readers_after: set[int] | None, errors: dict[str, str]
 ) -> User | None:
+    """The assignee named by a person, id or username. `readers_after` is the set of staff who
+    may read the ticket after this change, or None when it is not restricted."""
     if value is None or value == "":
         return None
-    assignee = value if isinstance(value, User) else User.objects.filter(pk=value).first()
-    if assignee is None:
-        assignee = User.objects.filter(username=str(value)).first()
+    assignee = (
+        value
+        if isinstance(value, User)
+        else person_by_reference(User.objects.filter(is_active=True), value)
+    )
     if assignee is None or not assignee.is_active:
         errors["assignee"] = _("No active person %(value)s.") % {"value": value}
         return None
     if assignee.is_customer or assignee.role == Role.REVIEWER:
         errors["assignee"] = _("Tickets are assigned to agents, managers or administrators.")
         return None
-    if restricted and not ticket.restricted_to.filter(pk=assignee.pk).exists():
+    if readers_after is not None and assignee.pk not in readers_after:
         errors["assignee"] = _("%(name)s may not read this restricted ticket.") % {
             "name": assignee.display_name
         }
@@ -421,10 +518,7 @@ def _resolve_assignee(
 def _resolve_group(value: Any, errors: dict[str, str]) -> SkillGroup | None:
     if value is None or value == "":
         return None
-    group = value if isinstance(value, SkillGroup) else None
-    if group is None:
-        lookup = {"pk": value} if str(value).isdigit() else {"name": value}
-        group = SkillGroup.objects.filter(**lookup).first()
+    group = value if isinstance(value, SkillGroup) else skill_group_by_reference(value)
     if group is None:
         errors["group"] = _("No skill group %(value)s.") % {"value": value}
     return group
@@ -438,6 +532,7 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
     assignee (id or username, None to unassign), language, tags, restricted. Every refused
     field is named in ValidationFailed and nothing is changed.
     """
+    _ensure_public_voice(actor)
     ticket = _lock(ticket)
     if actor.is_customer and ticket.organization_id != actor.organization_id:
         raise NotFound(_("No such ticket."))
@@ -458,11 +553,10 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
         raise ValidationFailed(errors)
 
     now = timezone.now()
-    restricted_now = values.get("restricted", ticket.restricted)
-    if restricted_now and not ticket.restricted:
-        ticket.restricted_to.add(actor)
-        if ticket.assignee_id:
-            ticket.restricted_to.add(ticket.assignee_id)
+    if values.get("restricted") and not ticket.restricted:
+        # Whoever restricts the ticket, and whoever owns it, keep reading it.
+        owner = values.get("assignee", ticket.assignee)
+        _name_readers(ticket, actor, [p for p in (actor, owner) if p is not None], now)
     for field, value in values.items():
         if field == "status":
             if value != ticket.status:
@@ -485,7 +579,7 @@ def _validate_changes(
             check_choice(errors, "status", value, Status.values)
             if "status" in errors:
                 continue
-            if actor.is_customer and value not in CUSTOMER_STATUSES:
+            if actor.is_customer and not _customer_may_set_status(ticket.status, value):
                 errors["status"] = _("Customers may mark a ticket solved or reopen it.")
             elif value != ticket.status and not ticket.can_move_to(value):
                 errors["status"] = _transition_refusal(ticket.status, value)
@@ -516,11 +610,38 @@ def _validate_changes(
         elif field == "group":
             values[field] = _resolve_group(value, errors)
         elif field == "assignee":
-            restricted = changes.get("restricted", ticket.restricted)
             values[field] = _resolve_assignee(
-                value, ticket, restricted and ticket.restricted, errors
+                value, ticket, _readers_after(actor, ticket, changes), errors
             )
     return values
+
+
+def _customer_may_set_status(current: str, requested: str) -> bool:
+    if requested == current:
+        return True
+    if requested == Status.SOLVED:
+        return True
+    return requested == Status.OPEN and current == Status.SOLVED
+
+
+def _readers_after(actor: User, ticket: Ticket, changes: dict[str, Any]) -> set[int] | None:
+    """Staff who may read the ticket once `changes` apply; None when it will not be restricted.
+    Restricting a ticket names the person restricting it and the assignee given with it."""
+    if not changes.get("restricted", ticket.restricted):
+        return None
+    readers = set(ticket.restricted_to.values_list("pk", flat=True)) if ticket.restricted else set()
+    if not ticket.restricted:
+        readers.add(actor.pk)
+        assignee = changes.get("assignee")
+        if assignee is not None:
+            person = (
+                assignee
+                if isinstance(assignee, User)
+                else person_by_reference(User.objects.filter(is_active=True), assignee)
+            )
+            if person is not None:
+                readers.add(person.pk)
+    return readers
 
 
 def ticket_claim(*, actor: User, ticket: Ticket) -> Ticket:
@@ -533,27 +654,41 @@ def ticket_share_restricted(*, actor: User, ticket: Ticket, people: Sequence[Use
     """Names more staff who may read a restricted ticket; only someone who may read it can share it."""
     if actor.is_customer:
         raise PermissionDenied(_("Only staff can share restricted tickets."))
+    ticket = _lock(ticket)
     if not ticket.restricted:
         raise ValidationFailed(restricted=_("This ticket is not restricted."))
     if not ticket.restricted_to.filter(pk=actor.pk).exists():
         raise NotFound(_("No such ticket."))
+    if not people:
+        raise ValidationFailed(restricted_to=_("Name at least one person."))
+    if any(person.is_customer or not person.is_active for person in people):
+        raise ValidationFailed(
+            restricted_to=_("Only active staff can be named on a restricted ticket.")
+        )
     now = timezone.now()
+    _name_readers(ticket, actor, people, now)
+    ticket.updated_at = now
+    ticket.save(update_fields=["updated_at"])
+    return ticket
+
+
+def _name_readers(ticket: Ticket, actor: User, people: Sequence[User], at: datetime) -> None:
+    """Adds readers to a restricted ticket, one audit event per person newly named."""
+    named = set(ticket.restricted_to.values_list("pk", flat=True))
     for person in people:
-        if person.is_customer:
-            raise ValidationFailed(
-                restricted_to=_("Only staff can be named on a restricted ticket.")
-            )
+        if person.pk in named:
+            continue
+        named.add(person.pk)
         ticket.restricted_to.add(person)
         record_event(
             ticket,
             actor=actor,
             kind=EventKind.CHANGED,
-            at=now,
+            at=at,
             field="restricted_to",
             new=person,
             data={"to_label": person.display_name},
         )
-    return ticket
 
 
 def restricted_ticket_read_record(*, actor: User, ticket: Ticket) -> None:

@@ -250,7 +250,7 @@ def desk(alice, oscar, agent, backline):
     """Six tickets across two organizations with different statuses, priorities and owners."""
     made = {
         "new": open_ticket(alice, "New one"),
-        "urgent": open_ticket(alice, "Urgent one", priority="urgent"),
+        "urgent": open_ticket(agent, "Urgent one", priority="urgent", requester=alice),
         "mine": open_ticket(alice, "Assigned to agent"),
         "pending": open_ticket(alice, "Waiting on customer"),
         "globex": open_ticket(oscar, "Globex ticket", channel="email"),
