@@ -56,14 +56,27 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    # A remote image in a customer's mail is a tracking pixel that fires when an engineer opens
+    # the ticket; images are kept only when they travel inside the message (cid:, data:image).
+    if tag == "img" and attribute == "src":
+        return value if value.startswith(("cid:", "data:image/")) else None
+    # data: links open attacker-written pages from our origin's context menu; links stay web links.
+    if tag == "a" and attribute == "href" and value.lower().startswith("data:"):
+        return None
+    return value
+
+
 def sanitize_html(raw: str) -> str:
-    """HTML safe to show inside a page: no scripts, styles, event handlers or foreign schemes."""
+    """HTML safe to show inside a page: no scripts, styles, event handlers, foreign schemes or
+    remote images."""
     return nh3.clean(
         raw,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto", "cid", "data"},
         link_rel="noopener noreferrer nofollow",
+        attribute_filter=_keep_attribute,
     )
 
 
