@@ -17,7 +17,8 @@ from tierdesk.accounts.schemas import (
 )
 from tierdesk.accounts.selectors import organizations_visible_to, tokens_of, users_visible_to
 from tierdesk.accounts.services import token_issue_for_credentials, token_revoke
-from tierdesk.core.api import PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, ErrorOut, Page, keyset_page
+from tierdesk.core.api import ErrorOut, Page
+from tierdesk.core.pagination import PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, keyset_page
 
 router = Router(tags=["accounts"])
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import functools
 import hashlib
@@ -14,7 +12,6 @@ from typing import Any, Generic, TypeVar
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, IntegrityError, connections, transaction
-from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, RawPostDataException
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -39,8 +36,6 @@ from tierdesk.core.models import IdempotentRequest
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 255
-PAGE_LIMIT_DEFAULT = 50
-PAGE_LIMIT_MAX = 200
 
 T = TypeVar("T")
 
@@ -401,38 +396,6 @@ class Page(Schema, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
-
-
-def _encode(value: str) -> str:
-    return base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> str:
-    try:
-        padded = (cursor + "=" * (-len(cursor) % 4)).encode()
-        value = base64.b64decode(padded, altchars=b"-_", validate=True).decode()
-        if not value:
-            raise ValueError(cursor)
-        return value
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed(
-            cursor=_("%(cursor)s is not a cursor this list gave out.") % {"cursor": cursor}
-        ) from None
-
-
-def keyset_page(
-    items: QuerySet[Any], *, key: str, cursor: str | None, limit: int
-) -> tuple[list[Model], str | None]:
-    """A page of `items` ordered by the unique text column `key`, after `cursor`.
-
-    Keyset paging costs the same on the last page as on the first, and counts nothing.
-    """
-    limit = max(1, min(limit, PAGE_LIMIT_MAX))
-    if cursor:
-        items = items.filter(**{f"{key}__gt": _decode(cursor)})
-    rows = list(items.order_by(key)[: limit + 1])
-    next_cursor = _encode(str(getattr(rows[limit - 1], key))) if len(rows) > limit else None
-    return rows[:limit], next_cursor
 
 
 # --- health ------------------------------------------------------------------------------------

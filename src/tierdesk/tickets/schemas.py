@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, ConfigDict, field_validator
 
 from tierdesk.accounts.choices import Language, Tier
 from tierdesk.accounts.schemas import GroupRef, OrganizationRef, PersonRef
-from tierdesk.core.api import PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX
+from tierdesk.core.pagination import PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX
 from tierdesk.tickets.choices import Channel, Priority, ProductArea, Status, TicketType
 from tierdesk.tickets.selectors import TicketFilters
 

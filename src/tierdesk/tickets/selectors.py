@@ -3,8 +3,6 @@ see all but restricted tickets they are not named on."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,13 +10,21 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from tierdesk.accounts.models import User
-from tierdesk.core.errors import NotFound, ValidationFailed
+from tierdesk.core.errors import NotFound
+from tierdesk.core.pagination import (
+    ID_MAX,
+    cursor_decode,
+    cursor_encode,
+    cursor_refused,
+    page_limit,
+)
 from tierdesk.tickets.choices import EventKind, MessageKind, Status
 from tierdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
 
 # Fields whose changes a customer may follow on their ticket's timeline.
-CUSTOMER_VISIBLE_FIELDS = frozenset({"status", "priority", "subject", "type"})
-PAGE_SIZE_MAX = 200
+CUSTOMER_VISIBLE_FIELDS = frozenset(
+    {"status", "priority", "subject", "type", "follow_up_of", "followed_up_by"}
+)
 
 
 def tickets_visible_to(user: User) -> QuerySet[Ticket]:
@@ -71,19 +77,23 @@ class TicketPage:
 
 
 def encode_cursor(ticket: Ticket) -> str:
-    raw = f"{ticket.updated_at.isoformat()}|{ticket.number}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    """The cursor of the page that follows `ticket` in the list order."""
+    return cursor_encode(f"{ticket.updated_at.isoformat()}|{ticket.number}")
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    """The (updated_at, number) a cursor of `encode_cursor` carries; ValidationFailed naming
+    `cursor` for anything else, a time without a time zone included."""
+    value = cursor_decode(cursor)
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        updated, number = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
-        return datetime.fromisoformat(updated), int(number)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ValidationFailed(
-            cursor=_("%(cursor)s is not a cursor this list gave out.") % {"cursor": cursor}
-        ) from None
+        updated, number_text = value.split("|")
+        updated_at, number = datetime.fromisoformat(updated), int(number_text)
+    except ValueError:
+        raise cursor_refused(cursor) from None
+    # A naive time would be read in the server's zone and shift the page by hours.
+    if updated_at.tzinfo is None or not 0 < number <= ID_MAX:
+        raise cursor_refused(cursor)
+    return updated_at, number
 
 
 def _apply_filters(
@@ -118,7 +128,8 @@ def _apply_filters(
         tickets = tickets.filter(updated_at__gte=filters.updated_since)
     if filters.q:
         term = filters.q.strip().lstrip("#")
-        if term.isdigit():
+        # A number beyond any ticket number can only be words of the subject.
+        if term.isascii() and term.isdigit() and len(term) <= 19 and int(term) <= ID_MAX:
             tickets = tickets.filter(Q(number=int(term)) | Q(subject__icontains=term))
         else:
             tickets = tickets.filter(subject__icontains=term)
@@ -129,7 +140,7 @@ def ticket_list(
     user: User, filters: TicketFilters, *, cursor: str | None = None, limit: int = 50
 ) -> TicketPage:
     """One page of tickets `user` may read, newest update first, and the cursor of the next page."""
-    limit = max(1, min(limit, PAGE_SIZE_MAX))
+    limit = page_limit(limit)
     tickets = _apply_filters(tickets_visible_to(user), user, filters)
     if cursor:
         updated_at, number = decode_cursor(cursor)
@@ -195,6 +206,14 @@ def ticket_events(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
             | Q(kind=EventKind.ATTACHMENT, message__isnull=True)
         )
     return events
+
+
+def ticket_readers(user: User, ticket: Ticket) -> QuerySet[User]:
+    """The staff named on a restricted ticket, by name; none for an unrestricted ticket, and none
+    shown to a customer."""
+    if user.is_customer or not ticket.restricted:
+        return User.objects.none()
+    return ticket.restricted_to.order_by("first_name", "username")
 
 
 def attachment_get_for_user(user: User, attachment_id: int) -> Attachment:

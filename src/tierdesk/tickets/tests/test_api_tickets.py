@@ -1,5 +1,6 @@
 """Ticket API: open, list with filters and cursor, read, change; access answers 404 to outsiders."""
 
+import base64
 from datetime import timedelta
 
 import pytest
@@ -392,3 +393,30 @@ def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
 
     assert len(response.json()["items"]) == 30
     assert response.json()["items"][0]["assignee"]["username"] == "backline"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2024-05-01T09:00:00|5",  # no time zone: the server's zone would shift the page
+        "2024-05-01T09:00:00+00:00|99999999999999999999999",
+        "2024-05-01T09:00:00+00:00",
+        "yesterday|5",
+    ],
+)
+def test_cursor_the_list_never_gave_out_is_refused_naming_cursor(agent, raw):
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    response = client_for(agent).get(f"{API}/tickets", {"cursor": cursor})
+
+    assert response.status_code == 422
+    assert fields(response) == {"cursor"}
+
+
+@pytest.mark.parametrize("term", ["99999999999999999999999", "²"])
+def test_search_for_digits_that_are_no_ticket_number_finds_words_of_the_subject(alice, agent, term):
+    open_ticket(alice, f"Error {term} on export")
+
+    response = client_for(agent).get(f"{API}/tickets", {"q": term})
+
+    assert subjects(response) == {f"Error {term} on export"}
