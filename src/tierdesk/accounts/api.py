@@ -17,7 +17,7 @@ from tierdesk.accounts.schemas import (
 )
 from tierdesk.accounts.selectors import organizations_visible_to, tokens_of, users_visible_to
 from tierdesk.accounts.services import token_issue_for_credentials, token_revoke
-from tierdesk.core.api import ErrorOut, Page
+from tierdesk.core.api import ErrorOut, Page, RecordId
 from tierdesk.core.pagination import PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX, keyset_page
 
 router = Router(tags=["accounts"])
@@ -30,7 +30,7 @@ class PageQuery(Schema):
 
 class UserQuery(PageQuery):
     role: Role | None = None
-    organization: int | None = None
+    organization: RecordId | None = None
 
 
 @router.post(

@@ -6,13 +6,23 @@ import contextlib
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, IntegrityError, connections, transaction
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, RawPostDataException
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+    RawPostDataException,
+)
+from django.urls import URLPattern, URLResolver
 from django.utils import translation
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router, Schema, Status
@@ -21,7 +31,7 @@ from ninja.operation import Operation
 from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import contribute_operation_callback
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tierdesk.accounts.models import User
 from tierdesk.accounts.services import token_authenticate
@@ -33,11 +43,18 @@ from tierdesk.core.errors import (
     ValidationFailed,
 )
 from tierdesk.core.models import IdempotentRequest
+from tierdesk.core.pagination import ID_MAX
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_KEY_MAX = 255
 
 T = TypeVar("T")
+
+logger = logging.getLogger(__name__)
+
+# An id a client sends in a query or body: bounded, so a number no row can have is refused
+# with 422 naming the field instead of reaching the database, which cannot compare with it.
+RecordId = Annotated[int, Field(ge=1, le=ID_MAX)]
 
 
 # --- the error shape ---------------------------------------------------------------------------
@@ -87,7 +104,32 @@ def _field_path(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
 
 
 class TierdeskAPI(NinjaAPI):
-    """NinjaAPI whose validation errors name fields the way clients write them."""
+    """NinjaAPI whose validation errors name fields the way clients write them, and whose every
+    answer under its URLs, 405 and 500 included, is JSON in the one error shape."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = self._in_error_shape(pattern.callback)
+        return patterns
+
+    def _in_error_shape(self, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        """Wraps a view so that what ninja answers outside any operation is in the error shape:
+        a method the path does not take (ninja says "Method not allowed" as text), and an
+        exception raised around the operation (by Idempotency-Key handling, for one)."""
+
+        @functools.wraps(view)
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                response = view(request, *args, **kwargs)
+            except Exception as exc:
+                return self.on_exception(request, exc)
+            if isinstance(response, HttpResponseNotAllowed):
+                return method_not_allowed(request, response["Allow"])
+            return response
+
+        return guarded
 
     def validation_error_from_error_contexts(
         self, error_contexts: list[ValidationErrorContext]
@@ -109,8 +151,39 @@ class TokenRefused(AuthenticationFailed):
     """A bearer token was sent but is unknown or revoked."""
 
 
+def method_not_allowed(request: HttpRequest, allowed: str) -> HttpResponse:
+    """405 naming the method refused and the ones this path takes."""
+    methods = ", ".join(sorted(m.strip() for m in allowed.split(",") if m.strip()))
+    detail = _("%(method)s is not allowed here; this path takes %(allowed)s.") % {
+        "method": request.method[:20] if request.method else "",
+        "allowed": methods,
+    }
+    response = error_response(405, detail)
+    response["Allow"] = methods
+    return response
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
-    """Maps the services' errors and ninja's own to one JSON shape: {"detail", "errors"}."""
+    """Maps the services' errors and ninja's own to one JSON shape: {"detail", "errors"}.
+    Anything else is a fault of ours: 500 with a generic detail, the traceback in the log."""
+
+    @api.exception_handler(Exception)
+    def _fault(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.error("Unhandled error answering %s %s", request.method, request.path, exc_info=exc)
+        return error_response(
+            500, _("Something went wrong on our side. It was logged; please try again later.")
+        )
+
+    @api.exception_handler(SuspiciousOperation)
+    def _suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        # Too many fields or files, a malformed multipart body: the client's fault, as Django
+        # itself answers them outside the API.
+        logger.warning("Refused %s %s: %s", request.method, request.path, exc)
+        return error_response(400, _("The request could not be read."))
+
+    @api.exception_handler(DjangoPermissionDenied)
+    def _django_forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+        return error_response(403, str(exc) or _("You may not do this."))
 
     @api.exception_handler(ValidationFailed)
     def _invalid(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:

@@ -12,7 +12,8 @@ from pydantic import AwareDatetime, ConfigDict, field_validator
 
 from tierdesk.accounts.choices import Language, Tier
 from tierdesk.accounts.schemas import GroupRef, OrganizationRef, PersonRef
-from tierdesk.core.pagination import PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX
+from tierdesk.core.api import RecordId
+from tierdesk.core.pagination import ID_MAX, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX
 from tierdesk.tickets.choices import Channel, Priority, ProductArea, Status, TicketType
 from tierdesk.tickets.selectors import TicketFilters
 
@@ -184,9 +185,9 @@ class TicketListQuery(Schema):
     priority: list[Priority] = []
     tier: Tier | None = None
     assignee: str | None = Field(None, description='A person\'s id, "me" or "none".')
-    organization: int | None = None
+    organization: RecordId | None = None
     channel: Channel | None = None
-    group: int | None = None
+    group: RecordId | None = None
     updated_since: AwareDatetime | None = Field(None, description="ISO 8601 with a time zone.")
     q: str | None = Field(
         None, max_length=200, description="Words of the subject, or a ticket number."
@@ -206,7 +207,9 @@ class TicketListQuery(Schema):
     @field_validator("assignee")
     @classmethod
     def _assignee(cls, value: str | None) -> str | None:
-        if value is None or value in {"me", "none"} or value.isdigit():
+        if value is None or value in {"me", "none"}:
+            return value
+        if value.isascii() and value.isdigit() and len(value) <= 19 and 0 < int(value) <= ID_MAX:
             return value
         raise ValueError(_('Give a person\'s id, "me" or "none".'))
 

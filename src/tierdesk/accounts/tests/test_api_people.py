@@ -77,3 +77,10 @@ def test_foreign_cursor_is_refused_naming_cursor(agent):
 
     assert response.status_code == 422
     assert fields(response) == {"cursor"}
+
+
+def test_organization_filter_beyond_any_record_is_refused_naming_it(agent):
+    response = client_for(agent).get(f"{API}/users", {"organization": "99999999999999999999999"})
+
+    assert response.status_code == 422
+    assert fields(response) == {"organization"}

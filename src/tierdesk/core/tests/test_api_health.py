@@ -84,3 +84,46 @@ def test_unknown_endpoint_answers_404_in_the_api_shape(db):
     assert response.status_code == 404
     assert fields(response) == set()
     assert "nonsense" in response.json()["detail"]
+
+
+def test_method_a_path_does_not_take_answers_405_in_the_api_shape(agent):
+    response = client_for(agent).delete(f"{API}/tickets")
+
+    assert response.status_code == 405
+    assert fields(response) == set()
+    assert "DELETE" in response.json()["detail"]
+    assert response["Allow"] == "GET, POST"
+
+
+def test_method_no_path_takes_answers_405_in_the_api_shape(db):
+    response = Client().options(f"{API}/tickets/1/nonsense")
+
+    assert response.status_code == 405
+    assert fields(response) == set()
+    assert "OPTIONS" in response.json()["detail"]
+
+
+def test_fault_in_an_operation_answers_500_in_the_api_shape_and_logs_the_traceback(
+    agent, ticket, caplog
+):
+    with mock.patch(
+        "tierdesk.tickets.api.ticket_get_for_user", side_effect=RuntimeError("secret detail")
+    ):
+        response = client_for(agent).get(f"{API}/tickets/{ticket.number}")
+
+    assert response.status_code == 500
+    assert fields(response) == set()
+    assert "secret detail" not in response.content.decode()
+    [logged] = [r for r in caplog.records if r.name == "tierdesk.core.api"]
+    assert logged.exc_info[0] is RuntimeError
+    assert f"/tickets/{ticket.number}" in logged.getMessage()
+
+
+def test_fault_around_an_operation_answers_500_in_the_api_shape(agent):
+    with mock.patch("tierdesk.core.api.request_fingerprint", side_effect=RuntimeError("boom")):
+        response = client_for(agent, **{"Idempotency-Key": "k1"}).post(
+            f"{API}/tickets", {"subject": "Hi", "body": "text"}, content_type="application/json"
+        )
+
+    assert response.status_code == 500
+    assert fields(response) == set()

@@ -420,3 +420,22 @@ def test_search_for_digits_that_are_no_ticket_number_finds_words_of_the_subject(
     response = client_for(agent).get(f"{API}/tickets", {"q": term})
 
     assert subjects(response) == {f"Error {term} on export"}
+
+
+@pytest.mark.parametrize("field", ["assignee", "organization", "group"])
+def test_id_filter_beyond_any_record_is_refused_naming_the_filter(agent, field):
+    response = client_for(agent).get(f"{API}/tickets", {field: "99999999999999999999999"})
+
+    assert response.status_code == 422
+    assert fields(response) == {field}
+
+
+def test_patch_assigns_by_username(agent, backline, ticket):
+    response = client_for(agent).patch(
+        f"{API}/tickets/{ticket.number}", {"assignee": "backline"}, content_type="application/json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["assignee"]["username"] == "backline"
+    ticket.refresh_from_db()
+    assert ticket.assignee == backline
