@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.http import (
     Http404,
@@ -278,6 +279,37 @@ class JsonOrFormParser(Parser):
                     data[key] = values if len(values) > 1 else values[0]
             return data
         return super().parse_body(request)
+
+
+def form_files(request: HttpRequest, field: str | None = "attachments") -> list[UploadedFile]:
+    """The files a multipart request sent under `field` (None: the operation takes no files).
+    Files under any other name are refused with ValidationFailed naming that name: a misspelt
+    field must not lose a customer's file without a word."""
+    stray = sorted(name for name in request.FILES if name != field)
+    if stray:
+        reason = (
+            _("Send files under %(field)s.") % {"field": field}
+            if field
+            else _("This operation takes no files.")
+        )
+        raise ValidationFailed(dict.fromkeys(stray, reason))
+    return request.FILES.getlist(field) if field else []
+
+
+def multipart_form(schema: type[BaseModel], *, files: str = "attachments") -> dict[str, Any]:
+    """`openapi_extra` describing, beside the JSON body, a multipart form with the same fields as
+    `schema` and files under `files`."""
+    described = schema.model_json_schema(ref_template="#/components/schemas/{model}")
+    properties = dict(described.get("properties", {}))
+    properties[files] = {
+        "type": "array",
+        "items": {"type": "string", "format": "binary"},
+        "description": "Files to attach; a file under any other name is refused (422).",
+    }
+    form: dict[str, Any] = {"type": "object", "properties": properties}
+    if described.get("required"):
+        form["required"] = described["required"]
+    return {"requestBody": {"content": {"multipart/form-data": {"schema": form}}}}
 
 
 def buffer_body(request: HttpRequest) -> None:

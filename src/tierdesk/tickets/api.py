@@ -9,8 +9,12 @@ from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status, UploadedFile
 
 from tierdesk.accounts.models import SkillGroup, User
-from tierdesk.accounts.selectors import skill_groups, users_visible_to
-from tierdesk.core.api import ErrorOut, idempotent
+from tierdesk.accounts.selectors import (
+    person_by_reference,
+    skill_group_by_reference,
+    users_visible_to,
+)
+from tierdesk.core.api import ErrorOut, form_files, idempotent, multipart_form
 from tierdesk.core.errors import ValidationFailed
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.schemas import (
@@ -45,47 +49,17 @@ router = Router(tags=["tickets"])
 
 ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
-# A multipart form for the same operation as the JSON body, for OpenAPI readers.
-MESSAGE_FORM = {
-    "requestBody": {
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "properties": {
-                        "body": {"type": "string"},
-                        "body_html": {"type": "string"},
-                        "internal": {"type": "boolean"},
-                        "status": {"type": "string"},
-                        "attachments": {
-                            "type": "array",
-                            "items": {"type": "string", "format": "binary"},
-                        },
-                    },
-                }
-            }
-        }
-    }
-}
-
 
 def _person(viewer: User, reference: int | str, field: str) -> User:
     """The person a client named by id or username, among those `viewer` may see."""
-    people = users_visible_to(viewer)
-    text = str(reference)
-    person = (
-        people.filter(pk=int(text)) if text.isdigit() else people.filter(username=text)
-    ).first()
+    person = person_by_reference(users_visible_to(viewer), reference)
     if person is None:
         raise ValidationFailed({field: _("No person %(value)s.") % {"value": reference}})
     return person
 
 
 def _group(reference: int | str) -> SkillGroup:
-    text = str(reference)
-    group = (
-        skill_groups().filter(pk=int(text)) if text.isdigit() else skill_groups().filter(name=text)
-    ).first()
+    group = skill_group_by_reference(reference)
     if group is None:
         raise ValidationFailed(group=_("No skill group %(value)s.") % {"value": reference})
     return group
@@ -100,7 +74,8 @@ def _read(user: User, number: int) -> Ticket:
 
 
 def _uploads(request: HttpRequest) -> list[NewAttachment]:
-    return [NewAttachment.from_upload(upload) for upload in request.FILES.getlist("attachments")]
+    """Files sent with a multipart form under `attachments`; any other file name is refused."""
+    return [NewAttachment.from_upload(upload) for upload in form_files(request)]
 
 
 @router.get("/tickets", response={200: TicketPageOut, **ERRORS}, summary="List tickets")
@@ -110,10 +85,17 @@ def ticket_index(request: HttpRequest, query: Query[TicketListQuery]) -> Any:
     return {"items": page.tickets, "next_cursor": page.next_cursor}
 
 
-@router.post("/tickets", response={201: TicketOut, **ERRORS}, summary="Open a ticket")
+@router.post(
+    "/tickets",
+    response={201: TicketOut, **ERRORS},
+    summary="Open a ticket",
+    openapi_extra=multipart_form(TicketIn),
+)
 @idempotent
 def ticket_create(request: HttpRequest, payload: TicketIn) -> Any:
-    """Opens a ticket with its first message. Staff may open it for a `requester`."""
+    """Opens a ticket with its first message. Staff may open it for a `requester`. Send JSON, or
+    a multipart form with the same fields (tags repeated or comma-separated) and files under
+    `attachments`."""
     actor = request.auth
     if actor.is_customer and payload.group is not None:
         raise ValidationFailed(group=_("Only staff choose the group."))
@@ -124,6 +106,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Any:
         if payload.requester is not None
         else None,
         group=_group(payload.group) if payload.group is not None else None,
+        attachments=_uploads(request),
         **fields,
     )
     return Status(201, ticket)
@@ -157,7 +140,7 @@ def message_index(request: HttpRequest, number: int) -> Any:
     "/tickets/{number}/messages",
     response={201: MessageOut, **ERRORS},
     summary="Reply or add a note",
-    openapi_extra=MESSAGE_FORM,
+    openapi_extra=multipart_form(MessageIn),
 )
 @idempotent
 def message_create(request: HttpRequest, number: int, payload: MessageIn) -> Any:
@@ -193,12 +176,13 @@ def message_create(request: HttpRequest, number: int, payload: MessageIn) -> Any
 )
 @idempotent
 def attachment_create(
-    request: HttpRequest, number: int, attachments: File[list[UploadedFile]]
+    request: HttpRequest, number: int, attachments: File[list[UploadedFile] | None] = None
 ) -> Any:
-    """Attaches files to the ticket outside any message."""
+    """Attaches files sent under `attachments` to the ticket, outside any message."""
     ticket = ticket_get_for_user(request.auth, number)
-    uploads = [NewAttachment.from_upload(upload) for upload in attachments]
-    return Status(201, ticket_attach(actor=request.auth, ticket=ticket, attachments=uploads))
+    return Status(
+        201, ticket_attach(actor=request.auth, ticket=ticket, attachments=_uploads(request))
+    )
 
 
 @router.get(

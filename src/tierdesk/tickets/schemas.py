@@ -141,6 +141,19 @@ class TicketIn(Schema):
     group: int | str | None = Field(None, description="Staff only: a skill group's id or name.")
     restricted: bool = Field(False, description="Staff only: only named staff may read the ticket.")
 
+    # A form sends one tag as a plain value and leaves unused fields blank.
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags_from_form(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [tag for tag in value.split(",") if tag.strip()]
+        return value
+
+    @field_validator("requester", "group", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
 
 class TicketPatchIn(Schema):
     """Only the fields present are changed; `null` clears assignee, group or product area."""

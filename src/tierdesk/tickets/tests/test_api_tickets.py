@@ -4,11 +4,13 @@ import base64
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
 from tierdesk.accounts.choices import Tier
 from tierdesk.core.tests.api_support import API, client_for, fields
-from tierdesk.tickets.models import Ticket, TicketEvent
+from tierdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
 from tierdesk.tickets.services import ticket_open, ticket_update
 
 
@@ -127,6 +129,73 @@ def test_customer_choosing_a_group_is_refused_naming_group(alice, group):
 
     assert response.status_code == 422
     assert fields(response) == {"group"}
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def test_ticket_opened_as_a_form_keeps_its_files_on_the_first_message(alice, media):
+    log = SimpleUploadedFile("export.log", b"stopped at row 10000\n", content_type="text/plain")
+
+    response = client_for(alice).post(
+        f"{API}/tickets",
+        {"subject": "Export fails", "body": "Log attached", "tags": "export", "attachments": [log]},
+    )
+
+    assert response.status_code == 201, response.content
+    ticket = Ticket.objects.get(pk=response.json()["number"])
+    [attachment] = ticket.attachments.all()
+    assert (attachment.filename, attachment.size) == ("export.log", 21)
+    assert attachment.message == ticket.messages.get()
+    assert response.json()["tags"] == ["export"]
+
+
+def test_ticket_form_with_a_blocked_file_opens_nothing(alice, media):
+    script = SimpleUploadedFile("fix.exe", b"MZ...", content_type="application/octet-stream")
+
+    response = client_for(alice).post(
+        f"{API}/tickets", {"subject": "Hi", "body": "text", "attachments": [script]}
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"attachments"}
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/tickets", {"subject": "Hi", "body": "text"}),
+        ("/tickets/{number}/messages", {"body": "text"}),
+        ("/tickets/{number}/attachments", {}),
+    ],
+)
+def test_file_sent_under_another_name_is_refused_naming_that_name(alice, ticket, media, path, form):
+    log = SimpleUploadedFile("export.log", b"stopped at row 10000\n", content_type="text/plain")
+
+    response = client_for(alice).post(
+        API + path.format(number=ticket.number), {**form, "file": [log]}
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"file"}
+    assert (Ticket.objects.count(), Message.objects.count(), Attachment.objects.count()) == (
+        1,
+        1,
+        0,
+    )
+
+
+def test_openapi_describes_opening_a_ticket_as_a_form_with_files(db):
+    paths = Client().get(f"{API}/openapi.json").json()["paths"]
+
+    form = paths["/api/v1/tickets"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    properties = form["schema"]["properties"]
+    assert {"subject", "body", "tags", "requester", "attachments"} <= set(properties)
+    assert properties["attachments"]["items"]["format"] == "binary"
+    assert set(form["schema"]["required"]) == {"subject", "body"}
 
 
 # --- read --------------------------------------------------------------------------------------
