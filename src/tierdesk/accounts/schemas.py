@@ -3,17 +3,59 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from tierdesk.accounts.models import User
+
+
+def api_viewer(context: Any) -> User | None:
+    """The person an answer is being serialised for, from the context ninja validates it with."""
+    request = (context or {}).get("request")
+    viewer = getattr(request, "auth", None)
+    return viewer if isinstance(viewer, User) else None
+
+
+def sees_staff_details(context: Any) -> bool:
+    """Whether the answer is for support staff. Without a known viewer, the answer is treated as
+    a customer's: what leaks through a forgotten context is then only what customers may see."""
+    viewer = api_viewer(context)
+    return viewer is not None and viewer.is_support_staff
+
+
+def knows_person(context: Any, person: User) -> bool:
+    """Whether the viewer may see `person`'s id and username: staff see everyone's; a customer
+    sees their own and their organization's contacts', never the support staff's."""
+    viewer = api_viewer(context)
+    if viewer is None:
+        return False
+    if viewer.is_support_staff or person.pk == viewer.pk:
+        return True
+    return (
+        person.is_customer
+        and viewer.organization_id is not None
+        and person.organization_id == viewer.organization_id
+    )
+
 
 class PersonRef(Schema):
-    """A person as other records name them."""
+    """A person as other records name them. A customer sees `id` and `username` only of
+    themselves and the contacts of their organization; for anyone else, the support staff above
+    all, both are null and only the name is given."""
 
-    id: int
-    username: str
+    id: int | None
+    username: str | None
     name: str = Field(..., validation_alias="display_name")
+
+    @staticmethod
+    def resolve_id(obj: User, context: Any) -> int | None:
+        return obj.pk if knows_person(context, obj) else None
+
+    @staticmethod
+    def resolve_username(obj: User, context: Any) -> str | None:
+        return obj.username if knows_person(context, obj) else None
 
 
 class OrganizationRef(Schema):

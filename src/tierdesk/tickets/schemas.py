@@ -11,10 +11,18 @@ from ninja import Field, Schema
 from pydantic import AwareDatetime, ConfigDict, field_validator
 
 from tierdesk.accounts.choices import Language, Tier
-from tierdesk.accounts.schemas import GroupRef, OrganizationRef, PersonRef
+from tierdesk.accounts.models import SkillGroup, User
+from tierdesk.accounts.schemas import (
+    GroupRef,
+    OrganizationRef,
+    PersonRef,
+    api_viewer,
+    sees_staff_details,
+)
 from tierdesk.core.api import RecordId
 from tierdesk.core.pagination import ID_MAX, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX
 from tierdesk.tickets.choices import Channel, Priority, ProductArea, Status, TicketType
+from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.selectors import TicketFilters
 
 # Inputs refuse unknown fields, so a misspelt field is named instead of silently ignored.
@@ -31,7 +39,14 @@ def _absolute(context: Any, path: str) -> str:
 # --- out ---------------------------------------------------------------------------------------
 
 
+# Routing is the desk's business: customers see who asked and where the ticket stands.
+STAFF_ONLY = "Null for customers."
+
+
 class TicketOut(Schema):
+    """A ticket. For a customer, `tier`, `tags`, `assignee`, `group` and `readers` are always
+    null, and staff people are named without id or username (see PersonRef)."""
+
     number: int
     subject: str
     status: str
@@ -39,14 +54,19 @@ class TicketOut(Schema):
     type: str
     product_area: str
     channel: str
-    tier: int
+    tier: int | None = Field(None, description=STAFF_ONLY)
     language: str
-    tags: list[str]
+    tags: list[str] | None = Field(None, description=STAFF_ONLY)
     restricted: bool
     requester: PersonRef
     organization: OrganizationRef | None
-    assignee: PersonRef | None
-    group: GroupRef | None
+    assignee: PersonRef | None = Field(None, description=f"Null when unassigned. {STAFF_ONLY}")
+    group: GroupRef | None = Field(None, description=f"Null when no group. {STAFF_ONLY}")
+    readers: list[PersonRef] | None = Field(
+        None,
+        description="The staff named on a restricted ticket, by name; null when the ticket is "
+        f"not restricted. {STAFF_ONLY}",
+    )
     created_at: datetime
     updated_at: datetime
     first_responded_at: datetime | None
@@ -57,9 +77,30 @@ class TicketOut(Schema):
     )
 
     @staticmethod
-    def resolve_url(obj: Any, context: Any) -> str:
-        request = (context or {}).get("request")
-        viewer = getattr(request, "auth", None)
+    def resolve_tier(obj: Ticket, context: Any) -> int | None:
+        return obj.tier if sees_staff_details(context) else None
+
+    @staticmethod
+    def resolve_tags(obj: Ticket, context: Any) -> list[str] | None:
+        return obj.tags if sees_staff_details(context) else None
+
+    @staticmethod
+    def resolve_assignee(obj: Ticket, context: Any) -> User | None:
+        return obj.assignee if sees_staff_details(context) else None
+
+    @staticmethod
+    def resolve_group(obj: Ticket, context: Any) -> SkillGroup | None:
+        return obj.group if sees_staff_details(context) else None
+
+    @staticmethod
+    def resolve_readers(obj: Ticket, context: Any) -> list[User] | None:
+        if not obj.restricted or not sees_staff_details(context):
+            return None
+        return sorted(obj.restricted_to.all(), key=lambda p: (p.display_name.lower(), p.pk))
+
+    @staticmethod
+    def resolve_url(obj: Ticket, context: Any) -> str:
+        viewer = api_viewer(context)
         prefix = "/portal" if viewer is not None and viewer.is_customer else ""
         return _absolute(context, f"{prefix}/tickets/{obj.number}")
 

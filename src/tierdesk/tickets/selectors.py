@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from tierdesk.accounts.models import User
@@ -155,7 +155,11 @@ def ticket_list(
         )[: limit + 1]
     )
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return TicketPage(tickets=rows[:limit], next_cursor=next_cursor)
+    rows = rows[:limit]
+    if user.is_support_staff:
+        # Staff see who may read a restricted ticket: one query for the page, none otherwise.
+        prefetch_related_objects([t for t in rows if t.restricted], "restricted_to")
+    return TicketPage(tickets=rows, next_cursor=next_cursor)
 
 
 def ticket_neighbours(

@@ -84,3 +84,14 @@ def test_organization_filter_beyond_any_record_is_refused_naming_it(agent):
 
     assert response.status_code == 422
     assert fields(response) == {"organization"}
+
+
+def test_customer_sees_their_success_manager_by_name_only(acme, alice, manager):
+    acme.success_manager = manager
+    acme.save()
+
+    customer_view = client_for(alice).get(f"{API}/organizations").json()["items"]
+    staff_view = client_for(manager).get(f"{API}/organizations").json()["items"]
+
+    assert customer_view[0]["success_manager"] == {"id": None, "username": None, "name": "Manager"}
+    assert staff_view[0]["success_manager"]["username"] == "manager"

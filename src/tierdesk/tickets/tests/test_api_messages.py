@@ -112,6 +112,26 @@ def test_customer_never_sees_internal_notes_nor_their_events(agent, carol, ticke
     assert {"note", "changed"} <= {e["kind"] for e in staff_events}
 
 
+def test_customer_sees_staff_by_name_only_and_colleagues_in_full(agent, carol, ticket):
+    ticket_reply_as_agent = post_json(
+        client_for(agent), f"{API}/tickets/{ticket.number}/messages", {"body": "On it."}
+    )
+    assert ticket_reply_as_agent.status_code == 201
+    client = client_for(carol)
+
+    messages = client.get(f"{API}/tickets/{ticket.number}/messages").json()
+    events = client.get(f"{API}/tickets/{ticket.number}/events").json()
+
+    assert [m["author"] for m in messages] == [
+        {"id": ticket.requester_id, "username": "alice", "name": "Alice"},
+        {"id": None, "username": None, "name": "Agent"},
+    ]
+    staff_actors = [e["actor"] for e in events if e["actor"]["name"] == "Agent"]
+    assert staff_actors
+    assert all(a == {"id": None, "username": None, "name": "Agent"} for a in staff_actors)
+    assert "agent" not in str(messages) + str(events)
+
+
 def test_events_name_field_from_and_to_with_labels(agent, ticket):
     ticket_update(actor=agent, ticket=ticket, changes={"assignee": agent, "priority": "high"})
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from tierdesk.accounts.choices import Tier
 from tierdesk.core.tests.api_support import API, client_for, fields
 from tierdesk.tickets.models import Attachment, Message, Ticket, TicketEvent
-from tierdesk.tickets.services import ticket_open, ticket_update
+from tierdesk.tickets.services import ticket_open, ticket_share_restricted, ticket_update
 
 
 def open_ticket(actor, subject="Dashboards load slowly", **extra):
@@ -41,7 +41,7 @@ def test_customer_opens_a_ticket_and_gets_its_number(alice):
     assert (ticket.subject, ticket.priority, ticket.channel) == ("Export fails", "high", "api")
     assert created["requester"]["username"] == "alice"
     assert created["organization"]["name"] == "Acme Analytics"
-    assert created["tags"] == ["export"]
+    assert ticket.tags == ["export"]
     assert created["url"].endswith(f"/portal/tickets/{ticket.number}")
     assert ticket.messages.get().body_text == "CSV export stops at 10k rows"
 
@@ -149,7 +149,7 @@ def test_ticket_opened_as_a_form_keeps_its_files_on_the_first_message(alice, med
     [attachment] = ticket.attachments.all()
     assert (attachment.filename, attachment.size) == ("export.log", 21)
     assert attachment.message == ticket.messages.get()
-    assert response.json()["tags"] == ["export"]
+    assert ticket.tags == ["export"]
 
 
 def test_ticket_form_with_a_blocked_file_opens_nothing(alice, media):
@@ -238,6 +238,52 @@ def test_reading_an_ordinary_ticket_records_no_audit_event(agent, ticket):
     client_for(agent).get(f"{API}/tickets/{ticket.number}")
 
     assert not TicketEvent.objects.filter(ticket=ticket, kind="viewed").exists()
+
+
+# --- what customers see ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def routed(agent, group, ticket):
+    """The fixture ticket assigned, grouped, escalated and tagged by the desk."""
+    ticket_update(
+        actor=agent,
+        ticket=ticket,
+        changes={"assignee": agent, "group": group, "tier": Tier.BACK_LINE, "tags": ["vip"]},
+    )
+    return ticket
+
+
+def test_customer_sees_no_routing_of_their_ticket(routed, carol):
+    client = client_for(carol)
+
+    read = client.get(f"{API}/tickets/{routed.number}").json()
+    [listed] = client.get(f"{API}/tickets").json()["items"]
+
+    for shown in (read, listed):
+        assert {
+            k: shown[k] for k in ("assignee", "group", "tier", "tags", "readers")
+        } == dict.fromkeys(("assignee", "group", "tier", "tags", "readers"))
+        assert "agent" not in str(shown)
+        assert shown["requester"]["username"] == "alice"
+
+
+def test_staff_see_the_routing_of_a_ticket(routed, agent, group):
+    shown = client_for(agent).get(f"{API}/tickets/{routed.number}").json()
+
+    assert shown["assignee"] == {"id": agent.pk, "username": "agent", "name": "Agent"}
+    assert shown["group"] == {"id": group.pk, "name": group.name}
+    assert (shown["tier"], shown["tags"], shown["readers"]) == (2, ["vip"], None)
+
+
+def test_staff_see_who_may_read_a_restricted_ticket(agent, alice):
+    restricted = open_ticket(agent, requester=alice, restricted=True)
+
+    shown = client_for(agent).get(f"{API}/tickets/{restricted.number}").json()
+    requester_view = client_for(alice).get(f"{API}/tickets/{restricted.number}").json()
+
+    assert shown["readers"] == [{"id": agent.pk, "username": "agent", "name": "Agent"}]
+    assert requester_view["readers"] is None
 
 
 # --- change ------------------------------------------------------------------------------------
@@ -462,6 +508,23 @@ def test_list_runs_a_fixed_number_of_queries_whatever_the_page_size(
 
     assert len(response.json()["items"]) == 30
     assert response.json()["items"][0]["assignee"]["username"] == "backline"
+
+
+def test_list_of_restricted_tickets_reads_their_readers_in_one_query(
+    alice, agent, backline, django_assert_max_num_queries
+):
+    for n in range(10):
+        ticket = open_ticket(agent, f"Ticket {n}", requester=alice, restricted=True)
+        ticket_share_restricted(actor=agent, ticket=ticket, people=[backline])
+    client = client_for(agent)
+    client.get(f"{API}/tickets")
+
+    # The token, the page and the readers of every restricted ticket on it.
+    with django_assert_max_num_queries(3):
+        response = client.get(f"{API}/tickets")
+
+    readers = [[r["username"] for r in t["readers"]] for t in response.json()["items"]]
+    assert readers == [["agent", "backline"]] * 10
 
 
 @pytest.mark.parametrize(
