@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tierdesk.core.errors import NotFound, ValidationFailed
 from tierdesk.portal.forms import NewRequestForm, PortalReplyForm
-from tierdesk.tickets import selectors, services
+from tierdesk.tickets import downloads, selectors, services
 from tierdesk.tickets.choices import UNSOLVED_STATUSES, Channel, Status
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.selectors import TicketFilters
@@ -174,12 +174,6 @@ def ticket_status(request: HttpRequest, number: int) -> HttpResponse:
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     """A file from one of my organization's requests; files on internal notes do not exist here."""
     try:
-        attachment = selectors.attachment_get_for_user(request.user, attachment_id)
+        return downloads.attachment_download(request.user, attachment_id)
     except NotFound:
         raise Http404(_("No such attachment.")) from None
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status, UploadedFile
 
@@ -16,6 +16,7 @@ from tierdesk.accounts.selectors import (
 )
 from tierdesk.core.api import ErrorOut, form_files, idempotent, multipart_form
 from tierdesk.core.errors import ValidationFailed
+from tierdesk.tickets import downloads
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.schemas import (
     AttachmentOut,
@@ -29,7 +30,6 @@ from tierdesk.tickets.schemas import (
     TicketPatchIn,
 )
 from tierdesk.tickets.selectors import (
-    attachment_get_for_user,
     ticket_events,
     ticket_get_for_user,
     ticket_list,
@@ -192,15 +192,8 @@ def attachment_create(
     summary="Download an attachment",
 )
 def attachment_download(request: HttpRequest, attachment_id: int) -> Any:
-    attachment = attachment_get_for_user(request.auth, attachment_id)
-    if attachment.ticket.restricted:
-        restricted_ticket_read_record(actor=request.auth, ticket=attachment.ticket)
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
+    """The file, always as a download; a read of a restricted ticket is recorded."""
+    return downloads.attachment_download(request.auth, attachment_id)
 
 
 @router.get(

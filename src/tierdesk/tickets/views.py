@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
-from tierdesk.tickets import selectors, services
+from tierdesk.tickets import downloads, selectors, services
 from tierdesk.tickets.choices import Status
 from tierdesk.tickets.forms import NoteForm, ReplyForm, TicketFilterForm, TicketPropertiesForm
 from tierdesk.tickets.models import Ticket
@@ -274,12 +274,6 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
     """A file from a ticket the agent may read, always as a download (never rendered inline,
     so an uploaded HTML file cannot run in the console's origin)."""
     try:
-        attachment = selectors.attachment_get_for_user(request.user, attachment_id)
+        return downloads.attachment_download(request.user, attachment_id)
     except NotFound:
         raise Http404(_("No such attachment.")) from None
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type or "application/octet-stream",
-    )
