@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Status, UploadedFile
 
@@ -15,14 +16,18 @@ from tierdesk.accounts.selectors import (
     users_visible_to,
 )
 from tierdesk.core.api import ErrorOut, form_files, idempotent, multipart_form
-from tierdesk.core.errors import ValidationFailed
+from tierdesk.core.errors import PermissionDenied, ValidationFailed
 from tierdesk.tickets import downloads
+from tierdesk.tickets.choices import Channel
+from tierdesk.tickets.choices import Status as TicketStatus
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.schemas import (
     AttachmentOut,
     EventOut,
+    FollowUpIn,
     MessageIn,
     MessageOut,
+    ReadersIn,
     TicketIn,
     TicketListQuery,
     TicketOut,
@@ -41,7 +46,9 @@ from tierdesk.tickets.services import (
     ticket_add_note,
     ticket_attach,
     ticket_open,
+    ticket_open_follow_up,
     ticket_reply,
+    ticket_share_restricted,
     ticket_update,
 )
 
@@ -63,6 +70,26 @@ def _group(reference: int | str) -> SkillGroup:
     if group is None:
         raise ValidationFailed(group=_("No skill group %(value)s.") % {"value": reference})
     return group
+
+
+def _staff(viewer: User, references: list[int | str]) -> list[User]:
+    """The staff a client named by id or username; every reference that names no staff member
+    is refused, naming `people`."""
+    people, reasons = [], []
+    for reference in references:
+        person = person_by_reference(users_visible_to(viewer), reference)
+        if person is None:
+            reasons.append(_("No person %(value)s.") % {"value": reference})
+        elif person.is_customer:
+            reasons.append(
+                _("%(value)s is a customer; only staff are named on a restricted ticket.")
+                % {"value": reference}
+            )
+        else:
+            people.append(person)
+    if reasons:
+        raise ValidationFailed({"people": reasons})
+    return people
 
 
 def _read(user: User, number: int) -> Ticket:
@@ -158,15 +185,70 @@ def message_create(request: HttpRequest, number: int, payload: MessageIn) -> Any
             attachments=_uploads(request),
         )
     else:
-        message = ticket_reply(
-            actor=actor,
-            ticket=ticket,
-            body=payload.body,
-            body_html=payload.body_html,
-            status=payload.status,
-            attachments=_uploads(request),
-        )
+        try:
+            message = ticket_reply(
+                actor=actor,
+                ticket=ticket,
+                body=payload.body,
+                body_html=payload.body_html,
+                status=payload.status,
+                attachments=_uploads(request),
+            )
+        except ValidationFailed as refusal:
+            if "status" in refusal.errors and ticket.status == TicketStatus.CLOSED:
+                # The service's wording speaks of the pages; a client needs the endpoint.
+                raise ValidationFailed(
+                    {**refusal.errors, "status": _closed_ticket_reason(ticket)}
+                ) from None
+            raise
     return Status(201, message)
+
+
+def _closed_ticket_reason(ticket: Ticket) -> str:
+    path = reverse("api-v1:follow_up_create", kwargs={"number": ticket.number})
+    return _("This ticket is closed; POST the message to %(path)s to open a follow-up ticket.") % {
+        "path": path
+    }
+
+
+@router.post(
+    "/tickets/{number}/follow-up",
+    response={201: TicketOut, **ERRORS},
+    summary="Follow up a closed ticket",
+    openapi_extra=multipart_form(FollowUpIn),
+)
+@idempotent
+def follow_up_create(request: HttpRequest, number: int, payload: FollowUpIn) -> Any:
+    """Opens a new ticket that continues a closed one, with this message and any files under
+    `attachments`. Both tickets record the link. 422 naming `status` if the ticket is not closed."""
+    actor = request.auth
+    closed = ticket_get_for_user(actor, number)
+    follow_up = ticket_open_follow_up(
+        actor=actor,
+        ticket=closed,
+        body=payload.body,
+        body_html=payload.body_html,
+        channel=payload.channel or (Channel.API if actor.is_customer else None),
+        attachments=_uploads(request),
+    )
+    return Status(201, follow_up)
+
+
+@router.post(
+    "/tickets/{number}/readers",
+    response={200: TicketOut, **ERRORS},
+    summary="Share a restricted ticket",
+)
+def reader_add(request: HttpRequest, number: int, payload: ReadersIn) -> Any:
+    """Names more staff who may read a restricted ticket; only staff named on it may. Naming
+    someone already named changes nothing, so a retry is safe. Answers the ticket with its
+    `readers`. 422 naming `people` for anyone who is not active staff."""
+    actor = request.auth
+    ticket = ticket_get_for_user(actor, number)
+    if actor.is_customer:
+        raise PermissionDenied(_("Only staff can share restricted tickets."))
+    ticket_share_restricted(actor=actor, ticket=ticket, people=_staff(actor, payload.people))
+    return ticket_get_for_user(actor, number)
 
 
 @router.post(

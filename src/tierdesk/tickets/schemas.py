@@ -230,6 +230,34 @@ class MessageIn(Schema):
     )
 
 
+class FollowUpIn(Schema):
+    """The message that continues a closed ticket in a new one. Send JSON, or a multipart form
+    with the same fields and files under `attachments`."""
+
+    model_config = INPUT_CONFIG
+
+    body: str = Field("", description="The message, as plain text.")
+    body_html: str = Field("", description="The message as HTML; sanitised on arrival.")
+    channel: Channel | None = Field(
+        None, description="Defaults to the API for customers and to the closed ticket's for staff."
+    )
+
+
+class ReadersIn(Schema):
+    """Staff to name on a restricted ticket, by id or username."""
+
+    model_config = INPUT_CONFIG
+
+    people: list[PersonReference] = Field(..., min_length=1, max_length=50)
+
+    @field_validator("people", mode="before")
+    @classmethod
+    def _people_from_form(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
 class TicketListQuery(Schema):
     """Filters of the ticket list; statuses and priorities repeat or come comma-separated."""
 

@@ -37,6 +37,8 @@ def test_openapi_description_lists_the_endpoints(db):
         "/api/v1/tickets/{number}",
         "/api/v1/tickets/{number}/messages",
         "/api/v1/tickets/{number}/events",
+        "/api/v1/tickets/{number}/readers",
+        "/api/v1/tickets/{number}/follow-up",
         "/api/v1/organizations",
         "/api/v1/users",
     ]:

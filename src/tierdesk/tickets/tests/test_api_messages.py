@@ -156,6 +156,20 @@ def test_restricted_ticket_messages_are_audited_when_read(agent, alice):
     assert TicketEvent.objects.filter(ticket=restricted, kind="viewed").count() == 1
 
 
+@pytest.mark.parametrize("part", ["", "/messages", "/events"])
+def test_each_read_of_a_restricted_ticket_records_one_viewed_event(agent, alice, part):
+    restricted = ticket_open(
+        actor=agent, requester=alice, subject="Security report", body="CVE details", restricted=True
+    )
+    client = client_for(agent)
+
+    for expected in (1, 2):
+        response = client.get(f"{API}/tickets/{restricted.number}{part}")
+
+        assert response.status_code == 200
+        assert TicketEvent.objects.filter(ticket=restricted, kind="viewed").count() == expected
+
+
 # --- attachments -------------------------------------------------------------------------------
 
 

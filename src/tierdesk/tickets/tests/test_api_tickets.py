@@ -571,3 +571,170 @@ def test_patch_assigns_by_username(agent, backline, ticket):
     assert response.json()["assignee"]["username"] == "backline"
     ticket.refresh_from_db()
     assert ticket.assignee == backline
+
+
+# --- sharing a restricted ticket ---------------------------------------------------------------
+
+
+def share(client, ticket, people):
+    return client.post(
+        f"{API}/tickets/{ticket.number}/readers",
+        {"people": people},
+        content_type="application/json",
+    )
+
+
+def test_named_staff_share_a_restricted_ticket_by_id_and_username(agent, backline, manager, alice):
+    restricted = open_ticket(agent, requester=alice, restricted=True)
+
+    response = share(client_for(agent), restricted, [backline.pk, "manager"])
+
+    assert response.status_code == 200, response.content
+    assert [r["username"] for r in response.json()["readers"]] == ["agent", "backline", "manager"]
+    assert set(restricted.restricted_to.values_list("username", flat=True)) == {
+        "agent",
+        "backline",
+        "manager",
+    }
+    assert client_for(backline).get(f"{API}/tickets/{restricted.number}").status_code == 200
+
+
+def test_sharing_again_with_the_same_people_changes_nothing(agent, backline, alice):
+    restricted = open_ticket(agent, requester=alice, restricted=True)
+    client = client_for(agent)
+    share(client, restricted, ["backline"])
+    events = TicketEvent.objects.filter(ticket=restricted).count()
+
+    response = share(client, restricted, ["backline"])
+
+    assert response.status_code == 200
+    assert TicketEvent.objects.filter(ticket=restricted).count() == events
+
+
+@pytest.mark.parametrize("people", [["carol"], ["nobody"], [], ["99999999999999999999999"]])
+def test_sharing_with_anyone_but_staff_is_refused_naming_people(agent, alice, carol, people):
+    restricted = open_ticket(agent, requester=alice, restricted=True)
+
+    response = share(client_for(agent), restricted, people)
+
+    assert response.status_code == 422
+    assert fields(response) == {"people"}
+    assert list(restricted.restricted_to.values_list("username", flat=True)) == ["agent"]
+
+
+def test_staff_not_named_cannot_share_nor_learn_the_ticket_exists(agent, backline, alice):
+    restricted = open_ticket(agent, requester=alice, restricted=True)
+
+    response = share(client_for(backline), restricted, ["backline"])
+
+    assert response.status_code == 404
+    assert not restricted.restricted_to.filter(pk=backline.pk).exists()
+
+
+def test_the_requester_of_a_restricted_ticket_cannot_share_it(agent, alice):
+    restricted = open_ticket(agent, requester=alice, restricted=True)
+
+    response = share(client_for(alice), restricted, ["agent"])
+
+    assert response.status_code == 403
+
+
+def test_sharing_an_ordinary_ticket_is_refused_naming_restricted(agent, ticket):
+    response = share(client_for(agent), ticket, ["agent"])
+
+    assert response.status_code == 422
+    assert fields(response) == {"restricted"}
+
+
+# --- follow-up ---------------------------------------------------------------------------------
+
+
+def close(ticket, agent):
+    ticket_update(actor=agent, ticket=ticket, changes={"status": "solved"})
+    ticket_update(actor=agent, ticket=ticket, changes={"status": "closed"})
+
+
+def test_customer_follows_up_a_closed_ticket_with_a_new_linked_ticket(agent, alice, ticket):
+    close(ticket, agent)
+
+    response = client_for(alice).post(
+        f"{API}/tickets/{ticket.number}/follow-up",
+        {"body": "It is back since this morning."},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 201, response.content
+    created = response.json()
+    follow_up = Ticket.objects.get(pk=created["number"])
+    assert created["number"] != ticket.number
+    assert (created["subject"], created["channel"]) == (ticket.subject, "api")
+    assert follow_up.messages.get().body_text == "It is back since this morning."
+    assert TicketEvent.objects.filter(
+        ticket=ticket, field="followed_up_by", to_value=str(follow_up.number)
+    ).exists()
+
+
+def test_follow_up_as_a_form_keeps_its_files(agent, alice, ticket, media):
+    close(ticket, agent)
+    log = SimpleUploadedFile("again.log", b"ERR_QUERY_TIMEOUT\n", content_type="text/plain")
+
+    response = client_for(alice).post(
+        f"{API}/tickets/{ticket.number}/follow-up", {"body": "Log attached", "attachments": [log]}
+    )
+
+    assert response.status_code == 201, response.content
+    follow_up = Ticket.objects.get(pk=response.json()["number"])
+    assert [a.filename for a in follow_up.attachments.all()] == ["again.log"]
+
+
+def test_follow_up_retried_with_the_same_key_opens_one_ticket(agent, alice, ticket):
+    close(ticket, agent)
+    client = client_for(alice, **{"Idempotency-Key": "follow-up-1"})
+    path = f"{API}/tickets/{ticket.number}/follow-up"
+
+    first = client.post(path, {"body": "Back again"}, content_type="application/json")
+    again = client.post(path, {"body": "Back again"}, content_type="application/json")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["number"] == first.json()["number"]
+    assert Ticket.objects.count() == 2
+
+
+def test_follow_up_of_an_open_ticket_is_refused_naming_status(alice, ticket):
+    response = client_for(alice).post(
+        f"{API}/tickets/{ticket.number}/follow-up",
+        {"body": "More"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"status"}
+    assert Ticket.objects.count() == 1
+
+
+def test_outsider_cannot_follow_up_a_closed_ticket(agent, oscar, ticket):
+    close(ticket, agent)
+
+    response = client_for(oscar).post(
+        f"{API}/tickets/{ticket.number}/follow-up",
+        {"body": "Me too"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 404
+    assert Ticket.objects.count() == 1
+
+
+def test_customer_reply_to_a_closed_ticket_points_to_the_follow_up_endpoint(agent, alice, ticket):
+    close(ticket, agent)
+
+    response = client_for(alice).post(
+        f"{API}/tickets/{ticket.number}/messages",
+        {"body": "Again"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"status"}
+    assert f"/api/v1/tickets/{ticket.number}/follow-up" in response.json()["errors"][0]["reason"]
+    assert ticket.messages.count() == 1
