@@ -244,6 +244,7 @@ def reader_add(request: HttpRequest, number: int, payload: ReadersIn) -> Any:
     someone already named changes nothing, so a retry is safe. Answers the ticket with its
     `readers`. 422 naming `people` for anyone who is not active staff."""
     actor = request.auth
+    form_files(request, field=None)
     ticket = ticket_get_for_user(actor, number)
     if actor.is_customer:
         raise PermissionDenied(_("Only staff can share restricted tickets."))

@@ -622,6 +622,32 @@ def test_sharing_with_anyone_but_staff_is_refused_naming_people(agent, alice, ca
     assert list(restricted.restricted_to.values_list("username", flat=True)) == ["agent"]
 
 
+def test_files_sent_to_share_a_ticket_are_refused_naming_their_field(agent, backline, alice):
+    restricted = open_ticket(agent, requester=alice, restricted=True)
+    log = SimpleUploadedFile("a.log", b"x", content_type="text/plain")
+
+    response = client_for(agent).post(
+        f"{API}/tickets/{restricted.number}/readers", {"people": "backline", "file": [log]}
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"file"}
+    assert not restricted.restricted_to.filter(pk=backline.pk).exists()
+
+
+def test_staff_share_a_ticket_with_a_form_naming_people_comma_separated(
+    agent, backline, manager, alice
+):
+    restricted = open_ticket(agent, requester=alice, restricted=True)
+
+    response = client_for(agent).post(
+        f"{API}/tickets/{restricted.number}/readers", {"people": "backline, manager"}
+    )
+
+    assert response.status_code == 200, response.content
+    assert restricted.restricted_to.count() == 3
+
+
 def test_staff_not_named_cannot_share_nor_learn_the_ticket_exists(agent, backline, alice):
     restricted = open_ticket(agent, requester=alice, restricted=True)
 
