@@ -3,12 +3,7 @@ marking it solved or reopening it. Customers only; staff are sent to the console
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -20,6 +15,7 @@ from tierdesk.tickets import downloads, selectors, services
 from tierdesk.tickets.choices import UNSOLVED_STATUSES, Channel, Status
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.selectors import TicketFilters
+from tierdesk.web.decorators import customer_required, ticket_or_404
 from tierdesk.web.forms import add_service_errors, new_attachments
 from tierdesk.web.timeline import build_timeline
 
@@ -31,28 +27,8 @@ SHOW_STATUSES = {
 }
 
 
-def customer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Lets customers in; staff go to the console's page for the same thing."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_support_staff:
-            if "number" in kwargs:
-                return redirect("tickets:detail", number=kwargs["number"])
-            if "attachment_id" in kwargs:
-                return redirect("tickets:attachment", attachment_id=kwargs["attachment_id"])
-            return redirect("tickets:list")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _ticket_or_404(request: HttpRequest, number: int) -> Ticket:
-    try:
-        return selectors.ticket_get_for_user(request.user, number)
-    except NotFound:
-        raise Http404(_("No such request.")) from None
+def _request_or_404(request: HttpRequest, number: int) -> Ticket:
+    return ticket_or_404(request, number, _("No such request."))
 
 
 @customer_required
@@ -126,7 +102,7 @@ def _render_ticket(
 @customer_required
 @require_GET
 def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
-    ticket = _ticket_or_404(request, number)
+    ticket = _request_or_404(request, number)
     services.restricted_ticket_read_record(actor=request.user, ticket=ticket)
     return _render_ticket(request, ticket)
 
@@ -134,7 +110,7 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
 @customer_required
 @require_POST
 def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
-    ticket = _ticket_or_404(request, number)
+    ticket = _request_or_404(request, number)
     form = PortalReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -156,7 +132,7 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def ticket_status(request: HttpRequest, number: int) -> HttpResponse:
     """ "Mark as solved" and "reopen": the two status moves a requester makes."""
-    ticket = _ticket_or_404(request, number)
+    ticket = _request_or_404(request, number)
     status = request.POST.get("status", "")
     try:
         services.ticket_update(actor=request.user, ticket=ticket, changes={"status": status})

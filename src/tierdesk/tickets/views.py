@@ -3,12 +3,9 @@ properties panel, "take it", and attachment downloads. Staff only; customers go 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +19,7 @@ from tierdesk.tickets import downloads, selectors, services
 from tierdesk.tickets.choices import Status
 from tierdesk.tickets.forms import NoteForm, ReplyForm, TicketFilterForm, TicketPropertiesForm
 from tierdesk.tickets.models import Ticket
+from tierdesk.web.decorators import staff_required, ticket_or_404
 from tierdesk.web.forms import add_service_errors, new_attachments
 from tierdesk.web.timeline import build_timeline
 
@@ -40,30 +38,6 @@ QUICK_VIEW_TITLES = {
     "unsolved": _lazy("All unsolved"),
     "all": _lazy("All tickets"),
 }
-
-
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Lets staff in; sends a customer to the portal's page for the same thing."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_customer:
-            if "number" in kwargs:
-                return redirect("portal:ticket", number=kwargs["number"])
-            if "attachment_id" in kwargs:
-                return redirect("portal:attachment", attachment_id=kwargs["attachment_id"])
-            return redirect("portal:home")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _ticket_or_404(request: HttpRequest, number: int) -> Ticket:
-    try:
-        return selectors.ticket_get_for_user(request.user, number)
-    except NotFound:
-        raise Http404(_("No such ticket.")) from None
 
 
 def _list_query(request: HttpRequest) -> str:
@@ -167,7 +141,7 @@ def _back_to_ticket(request: HttpRequest, ticket: Ticket) -> HttpResponse:
 @staff_required
 @require_GET
 def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     services.restricted_ticket_read_record(actor=request.user, ticket=ticket)
     return _render_ticket(request, ticket)
 
@@ -176,7 +150,7 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
     """A public reply, optionally setting the status ("submit as pending")."""
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     form = ReplyForm(request.POST, request.FILES, ticket=ticket)
     if form.is_valid():
         try:
@@ -201,7 +175,7 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def ticket_note(request: HttpRequest, number: int) -> HttpResponse:
     """An internal note: staff only, never shown to the customer."""
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     form = NoteForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -226,7 +200,7 @@ def ticket_note(request: HttpRequest, number: int) -> HttpResponse:
 def ticket_properties(request: HttpRequest, number: int) -> HttpResponse:
     """The side panel's changes. htmx gets the panel back (with the header badge and timeline
     swapped out of band); a plain form post gets the page."""
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     form = TicketPropertiesForm(request.POST, ticket=ticket)
     saved = False
     if form.is_valid():
@@ -234,7 +208,7 @@ def ticket_properties(request: HttpRequest, number: int) -> HttpResponse:
         try:
             if changes:
                 ticket = services.ticket_update(actor=request.user, ticket=ticket, changes=changes)
-                ticket = _ticket_or_404(request, number)
+                ticket = ticket_or_404(request, number)
             saved = True
         except ValidationFailed as error:
             add_service_errors(form, error)
@@ -258,11 +232,13 @@ def ticket_properties(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def ticket_claim(request: HttpRequest, number: int) -> HttpResponse:
     """ "Take it": the ticket becomes the acting agent's."""
-    ticket = _ticket_or_404(request, number)
+    ticket = ticket_or_404(request, number)
     try:
         services.ticket_claim(actor=request.user, ticket=ticket)
     except ValidationFailed as error:
         messages.error(request, " ".join(item["reason"] for item in error.as_list()))
+    except PermissionDenied as error:
+        messages.error(request, str(error))
     else:
         messages.success(request, _("The ticket is yours."))
     return _back_to_ticket(request, ticket)
