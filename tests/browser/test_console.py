@@ -1,5 +1,5 @@
 """End to end in the agent console: open a ticket from the list, reply, change properties over
-htmx, and move between tickets with the keyboard."""
+htmx without undoing a colleague's changes, and move between tickets with the keyboard."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tierdesk.tickets.models import Message
-from tierdesk.tickets.services import ticket_open
+from tierdesk.tickets.services import ticket_open, ticket_update
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -127,3 +127,24 @@ def test_c_takes_the_ticket(page, sign_in, agent, alice):
     expect(page.locator(".flash")).to_contain_text("The ticket is yours.")
     ticket.refresh_from_db()
     assert ticket.assignee == agent
+
+
+def test_panel_change_keeps_what_a_colleague_changed_since_the_page_loaded(
+    page, sign_in, agent, backline, alice
+):
+    from playwright.sync_api import expect
+
+    # Given the agent has a ticket open in the console
+    ticket = ticket_open(actor=alice, subject="Slow dashboards", body="Dashboards take a minute")
+    sign_in("agent")
+    page.goto(f"/tickets/{ticket.number}/")
+    # And a colleague then makes it urgent and tags it vip
+    ticket_update(actor=backline, ticket=ticket, changes={"priority": "urgent", "tags": ["vip"]})
+    # When the agent changes only the status in the panel they loaded before
+    page.select_option("#prop_status", "pending")
+    expect(page.locator("#timeline")).to_contain_text("changed status from New to Pending")
+    # Then the colleague's changes stand, and the panel now shows them
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority, ticket.tags) == ("pending", "urgent", ["vip"])
+    expect(page.locator("#prop_priority")).to_have_value("urgent")
+    expect(page.locator("#prop_tags")).to_have_value("vip")

@@ -143,25 +143,42 @@ class NoteForm(forms.Form):
         self.fields["body"].widget.attrs.setdefault("placeholder", _("Only staff see notes."))
 
 
-class TicketPropertiesForm(forms.Form):
-    """The side panel: every field is sent; only those that differ from the ticket become changes."""
+def _tag_list(text: str | None) -> list[str]:
+    # Lower-cased as the service stores them, so "VIP" typed over "vip" is no change.
+    return [tag.lower() for tag in (text or "").replace(",", " ").split() if tag]
 
-    status = forms.ChoiceField(label=_("Status"), choices=Status.choices)
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
-    type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices)
-    product_area = forms.ChoiceField(
-        label=_("Product area"), choices=[("", "—"), *ProductArea.choices], required=False
+
+class TicketPropertiesForm(forms.Form):
+    """The side panel. Every field also carries, hidden, the value the person saw when the panel
+    was drawn; only the fields they changed from it are sent to the service. A panel loaded before
+    a colleague's change therefore never writes that change back."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=Status.choices, show_hidden_initial=True)
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, show_hidden_initial=True
     )
-    tier = forms.TypedChoiceField(label=_("Tier"), choices=Tier.choices, coerce=int)
-    group = forms.TypedChoiceField(label=_("Group"), required=False, coerce=int, empty_value=None)
+    type = forms.ChoiceField(label=_("Type"), choices=TicketType.choices, show_hidden_initial=True)
+    product_area = forms.ChoiceField(
+        label=_("Product area"),
+        choices=[("", "—"), *ProductArea.choices],
+        required=False,
+        show_hidden_initial=True,
+    )
+    tier = forms.TypedChoiceField(
+        label=_("Tier"), choices=Tier.choices, coerce=int, show_hidden_initial=True
+    )
+    group = forms.TypedChoiceField(
+        label=_("Group"), required=False, coerce=int, empty_value=None, show_hidden_initial=True
+    )
     assignee = forms.TypedChoiceField(
-        label=_("Assignee"), required=False, coerce=int, empty_value=None
+        label=_("Assignee"), required=False, coerce=int, empty_value=None, show_hidden_initial=True
     )
     tags = forms.CharField(
         label=_("Tags"),
         required=False,
         max_length=2000,
         help_text=_("Separated by spaces or commas."),
+        show_hidden_initial=True,
     )
 
     def __init__(self, *args: Any, ticket: Ticket, **kwargs: Any) -> None:
@@ -192,21 +209,54 @@ class TicketPropertiesForm(forms.Form):
                 for p in account_selectors.staff_members().exclude(role="reviewer")
             ),
         ]
+        if self.is_bound:
+            # A field left out of a post (a script's) is one the sender did not change.
+            for name, field in self.fields.items():
+                if name not in self.data:
+                    field.required = False
 
     def changes(self) -> dict[str, Any]:
-        """Only the fields whose value differs from the ticket, in the service's terms."""
+        """The fields the person changed, in the service's terms, leaving out any that already
+        hold the chosen value. A field posted without its hidden value counts as changed; one
+        left out of the post as unchanged."""
         data = self.cleaned_data
-        ticket = self.ticket
-        tags = [t for t in data["tags"].replace(",", " ").split() if t]
-        current = {
-            "status": ticket.status,
-            "priority": ticket.priority,
-            "type": ticket.type,
-            "product_area": ticket.product_area,
-            "tier": ticket.tier,
-            "group": ticket.group_id,
-            "assignee": ticket.assignee_id,
-            "tags": list(ticket.tags or []),
-        }
-        proposed = {**{k: data[k] for k in current if k != "tags"}, "tags": tags}
-        return {k: v for k, v in proposed.items() if v != current[k]}
+        changes: dict[str, Any] = {}
+        for name in self._touched():
+            if name == "tags":
+                tags = self._tags_after_edit()
+                if tags != list(self.ticket.tags or []):
+                    changes[name] = tags
+            elif data[name] != self.initial[name]:
+                changes[name] = data[name]
+        return changes
+
+    def _touched(self) -> list[str]:
+        """Fields changed from the value shown, and those posted without it (a script's post)."""
+        return [
+            name
+            for name in self.fields
+            if name in self.data
+            and (name in self.changed_data or self.add_initial_prefix(name) not in self.data)
+        ]
+
+    def _tags_after_edit(self) -> list[str]:
+        """The ticket's current tags with the person's additions and removals applied, so tags a
+        colleague added since the panel was drawn stay."""
+        seen_name = self.add_initial_prefix("tags")
+        current = list(self.ticket.tags or [])
+        seen = _tag_list(self.data[seen_name]) if seen_name in self.data else current
+        typed = _tag_list(self.cleaned_data["tags"])
+        removed = set(seen) - set(typed)
+        kept = [tag for tag in current if tag not in removed]
+        return kept + [tag for tag in typed if tag not in seen and tag not in kept]
+
+    def show_ticket_as_it_is(self) -> None:
+        """After a refusal: the fields the person changed keep their choice, every other field
+        shows the ticket as it is now rather than as it was when the panel was drawn."""
+        touched = self._touched()
+        untouched = [name for name in self.fields if name not in touched]
+        data = self.data.copy()
+        for name in untouched:
+            value = self.initial[name]
+            data[name] = data[self.add_initial_prefix(name)] = "" if value is None else str(value)
+        self.data = data

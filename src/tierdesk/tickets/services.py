@@ -235,11 +235,16 @@ def ticket_open_follow_up(
         group=None if actor.is_customer else ticket.group,
         attachments=attachments,
     )
+    now = follow_up.created_at
     if actor.is_customer and ticket.group_id:
         # The customer may not choose a group, but the follow-up belongs with the same team.
         follow_up.group_id = ticket.group_id
         follow_up.save(update_fields=["group"])
-    now = follow_up.created_at
+    if ticket.restricted:
+        # What was restricted stays restricted, readable by the same people.
+        follow_up.restricted = True
+        follow_up.save(update_fields=["restricted"])
+        _name_readers(follow_up, actor, list(ticket.restricted_to.all()), now)
     record_event(
         follow_up,
         actor=actor,

@@ -198,8 +198,8 @@ def ticket_note(request: HttpRequest, number: int) -> HttpResponse:
 @staff_required
 @require_POST
 def ticket_properties(request: HttpRequest, number: int) -> HttpResponse:
-    """The side panel's changes. htmx gets the panel back (with the header badge and timeline
-    swapped out of band); a plain form post gets the page."""
+    """The side panel's changes: only the fields the person changed are written. htmx gets the
+    panel back (with the header badge and timeline swapped out of band); a plain post the page."""
     ticket = ticket_or_404(request, number)
     form = TicketPropertiesForm(request.POST, ticket=ticket)
     saved = False
@@ -214,6 +214,8 @@ def ticket_properties(request: HttpRequest, number: int) -> HttpResponse:
             add_service_errors(form, error)
     if saved:
         form = TicketPropertiesForm(ticket=ticket)
+    else:
+        form.show_ticket_as_it_is()
     if _wants_partial(request):
         context = {
             **_timeline_context(request, ticket),

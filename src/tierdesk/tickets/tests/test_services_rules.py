@@ -123,3 +123,15 @@ def test_follow_up_only_for_closed_tickets_and_never_for_outsiders(ticket, alice
     close(ticket, agent)
     with pytest.raises(NotFound):
         ticket_open_follow_up(actor=oscar, ticket=ticket, body="again")
+
+
+def test_follow_up_of_a_restricted_ticket_stays_restricted(alice, agent, backline):
+    ticket = ticket_open(actor=agent, requester=alice, subject="Legal", body="x", restricted=True)
+    close(ticket, agent)
+
+    follow_up = ticket_open_follow_up(actor=alice, ticket=ticket, body="One more question")
+
+    assert follow_up.restricted
+    assert set(follow_up.restricted_to.all()) == {agent}
+    with pytest.raises(NotFound):
+        ticket_get_for_user(backline, follow_up.number)

@@ -1,11 +1,14 @@
-"""Template helpers of the pages: short relative times and customer-facing status words."""
+"""Template helpers of the pages: short relative times, customer-facing status words and the
+hidden "value as shown" a form field carries."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from django import template
+from django.forms import BoundField
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
@@ -32,3 +35,10 @@ def customer_status(status: str) -> str:
     if status == Status.PENDING:
         return _("Awaiting your reply")
     return Status(status).label if status in Status.values else status
+
+
+@register.filter
+def hidden_initial(field: BoundField) -> SafeString:
+    """The hidden copy of the value the field showed, which a form with show_hidden_initial
+    compares the posted value with (Django renders it only for its own widget templates)."""
+    return field.as_hidden(only_initial=True)
