@@ -1,6 +1,8 @@
-"""Forms of the customer portal: a new request and a reply."""
+"""Forms of the customer portal: a new request, and a reply or follow-up."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -40,7 +42,14 @@ class NewRequestForm(forms.Form):
 
 
 class PortalReplyForm(forms.Form):
+    """A reply, or on a closed request the message that opens its follow-up."""
+
     body = forms.CharField(
         label=_("Your reply"), max_length=200_000, widget=forms.Textarea(attrs={"rows": 5})
     )
     attachments = MultipleFileField(label=_("Attachments"))
+
+    def __init__(self, *args: Any, closed: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if closed:
+            self.fields["body"].label = _("Your message")

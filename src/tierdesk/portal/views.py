@@ -91,7 +91,7 @@ def _render_ticket(
     context = {
         "ticket": ticket,
         "timeline": timeline,
-        "reply_form": reply_form or PortalReplyForm(),
+        "reply_form": reply_form or PortalReplyForm(closed=ticket.status == Status.CLOSED),
         "can_solve": ticket.status in UNSOLVED_STATUSES,
         "can_reopen": ticket.status == Status.SOLVED,
         "is_closed": ticket.status == Status.CLOSED,
@@ -110,21 +110,37 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
 @customer_required
 @require_POST
 def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
+    """A reply; to a request closed since the page was loaded (autoclose runs every quarter of an
+    hour), the message opens a follow-up request instead, so nothing the customer wrote is lost."""
     ticket = _request_or_404(request, number)
-    form = PortalReplyForm(request.POST, request.FILES)
+    form = PortalReplyForm(request.POST, request.FILES, closed=ticket.status == Status.CLOSED)
     if form.is_valid():
+        body = form.cleaned_data["body"]
+        attachments = new_attachments(form.cleaned_data["attachments"])
         try:
-            services.ticket_reply(
-                actor=request.user,
-                ticket=ticket,
-                body=form.cleaned_data["body"],
-                attachments=new_attachments(form.cleaned_data["attachments"]),
-            )
+            if ticket.status == Status.CLOSED:
+                follow_up = services.ticket_open_follow_up(
+                    actor=request.user, ticket=ticket, body=body, attachments=attachments
+                )
+            else:
+                services.ticket_reply(
+                    actor=request.user, ticket=ticket, body=body, attachments=attachments
+                )
+                follow_up = None
         except ValidationFailed as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Reply sent."))
-            return redirect("portal:ticket", number=ticket.number)
+            if follow_up is None:
+                messages.success(request, _("Reply sent."))
+                return redirect("portal:ticket", number=ticket.number)
+            messages.success(
+                request,
+                _(
+                    "Request #%(number)s was closed, so your message opened follow-up #%(follow_up)s."
+                )
+                % {"number": ticket.number, "follow_up": follow_up.number},
+            )
+            return redirect("portal:ticket", number=follow_up.number)
     return _render_ticket(request, ticket, reply_form=form)
 
 

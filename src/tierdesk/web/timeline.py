@@ -20,16 +20,22 @@ _CHOICE_FIELDS = frozenset(
     {"status", "priority", "type", "product_area", "tier", "language", "channel"}
 )
 
+# Events that link two tickets: the follow-up names the closed ticket, the closed one its follow-up.
+_LINK_FIELDS = frozenset({"follow_up_of", "followed_up_by"})
+
 
 @dataclass
 class Change:
     """One line of a change entry: a field moved from one value to another."""
 
-    kind: str  # "field", "created", "attachment", "viewed", "shared", "first_response"
+    # "field", "created", "attachment", "viewed", "shared", "first_response", "follow_up_of",
+    # "followed_up_by"
+    kind: str
     field: str = ""
     from_label: str = ""
     to_label: str = ""
     attachment_id: int | None = None
+    ticket_number: int | None = None
 
 
 @dataclass
@@ -83,6 +89,11 @@ def _describe(event: TicketEvent) -> Change | None:
         return Change(kind="first_response")
     if event.field == "restricted_to":
         return Change(kind="shared", to_label=str(data.get("to_label") or event.to_value))
+    if event.field in _LINK_FIELDS:
+        # The other ticket's number; a row that does not hold one is left out, not guessed at.
+        if not event.to_value.isdigit():
+            return None
+        return Change(kind=event.field, ticket_number=int(event.to_value))
     return Change(
         kind="field",
         field=_field_label(event.field),
@@ -92,11 +103,11 @@ def _describe(event: TicketEvent) -> Change | None:
 
 
 def _rank(entry: Entry) -> int:
-    # At one instant: "opened the ticket", then the message, then what changed with it
-    # ("replied, then set pending").
+    # At one instant: "opened the ticket" (and what it follows up), then the message, then what
+    # changed with it ("replied, then set pending").
     if entry.is_message:
         return 1
-    return 0 if entry.changes[0].kind == "created" else 2
+    return 0 if entry.changes[0].kind in {"created", "follow_up_of"} else 2
 
 
 def build_timeline(messages: Iterable[Message], events: Iterable[TicketEvent]) -> list[Entry]:

@@ -13,6 +13,7 @@ from tierdesk.tickets.services import (
     ticket_add_note,
     ticket_open,
     ticket_reply,
+    ticket_share_restricted,
     ticket_update,
 )
 
@@ -258,13 +259,74 @@ def test_customer_cannot_put_a_request_on_hold(client, alice, ticket):
     assert "Customers may mark a ticket solved or reopen it." in response.content.decode()
 
 
-def test_closed_request_offers_a_new_request_instead_of_a_reply(client, alice, agent, ticket):
+def close(ticket, agent) -> None:
     ticket_update(actor=agent, ticket=ticket, changes={"status": "solved"})
     ticket_update(actor=agent, ticket=ticket, changes={"status": "closed"})
+
+
+def test_closed_request_offers_a_follow_up_form(client, alice, agent, ticket):
+    close(ticket, agent)
     client.force_login(alice)
     body = client.get(page(ticket)).content.decode()
-    assert "This request is closed." in body
-    assert reverse("portal:reply", args=[ticket.number]) not in body
+    assert "Write a follow-up" in body
+    assert reverse("portal:reply", args=[ticket.number]) in body
+    assert "Send follow-up" in body and "Send reply" not in body
+
+
+def test_reply_to_a_request_closed_meanwhile_opens_a_follow_up(client, alice, agent, ticket):
+    # Given alice had the request open when autoclose closed it
+    ticket_update(actor=agent, ticket=ticket, changes={"status": "solved"})
+    client.force_login(alice)
+    assert "Send reply" in client.get(page(ticket)).content.decode()
+    ticket_update(actor=agent, ticket=ticket, changes={"status": "closed"})
+    # When she sends her reply, with a file
+    response = client.post(
+        reverse("portal:reply", args=[ticket.number]),
+        {"body": "It broke again this morning.", "attachments": [upload()]},
+    )
+    # Then a follow-up request holds her message and file, and she is sent to it
+    follow_up = Ticket.objects.exclude(pk=ticket.pk).get()
+    assert response.status_code == 302
+    assert response["Location"] == page(follow_up)
+    assert (follow_up.requester, follow_up.subject) == (alice, ticket.subject)
+    assert follow_up.messages.get().body_text == "It broke again this morning."
+    assert follow_up.attachments.get().filename == "screenshot.png"
+    assert ticket.messages.count() == 1
+    # And the page says what happened and links back to the closed request
+    body = client.get(page(follow_up)).content.decode()
+    assert (
+        f"Request #{ticket.number} was closed, so your message opened follow-up "
+        f"#{follow_up.number}." in body
+    )
+    assert f'Follow-up of <a href="{page(ticket)}">#{ticket.number}</a>' in body
+    closed_page = client.get(page(ticket)).content.decode()
+    assert (
+        f'Continued in follow-up <a href="{page(follow_up)}">#{follow_up.number}</a>' in closed_page
+    )
+
+
+def test_empty_follow_up_is_refused_in_place(client, alice, agent, ticket):
+    close(ticket, agent)
+    client.force_login(alice)
+    response = client.post(reverse("portal:reply", args=[ticket.number]), {"body": ""})
+    assert response.status_code == 200
+    assert "body" in response.context["reply_form"].errors
+    assert "Write a follow-up" in response.content.decode()
+    assert Ticket.objects.count() == 1
+
+
+def test_customer_never_sees_who_was_given_access_to_a_restricted_request(
+    client, alice, agent, backline
+):
+    restricted = ticket_open(
+        actor=agent, requester=alice, subject="Leaked key", body="Rotate it", restricted=True
+    )
+    ticket_share_restricted(actor=agent, ticket=restricted, people=[backline])
+    client.force_login(alice)
+    body = client.get(page(restricted)).content.decode()
+    assert "Rotate it" in body
+    assert "access to this restricted ticket" not in body
+    assert backline.display_name not in body
 
 
 def test_portal_list_query_count_is_bounded(client, alice, carol, django_assert_max_num_queries):

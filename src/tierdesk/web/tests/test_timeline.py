@@ -14,7 +14,9 @@ from tierdesk.tickets.services import (
     NewAttachment,
     ticket_attach,
     ticket_open,
+    ticket_open_follow_up,
     ticket_reply,
+    ticket_share_restricted,
     ticket_update,
 )
 from tierdesk.web.timeline import build_timeline
@@ -74,4 +76,43 @@ def test_a_file_attached_outside_a_message_is_its_own_entry_with_a_link(client, 
     assert (
         f'<a href="{reverse("portal:attachment", args=[attachment.pk])}" download>app.log</a>'
         in body
+    )
+
+
+def test_a_follow_up_names_the_ticket_it_continues_beside_its_opening(alice, agent):
+    # Given a closed ticket and the follow-up a customer's later message opened
+    with time_machine.travel(T0, tick=False):
+        closed = ticket_open(actor=alice, subject="Export fails", body="CSV is empty")
+        ticket_update(actor=agent, ticket=closed, changes={"status": "solved"})
+        ticket_update(actor=agent, ticket=closed, changes={"status": "closed"})
+    with time_machine.travel(T0 + dt.timedelta(days=10), tick=False):
+        follow_up = ticket_open_follow_up(actor=alice, ticket=closed, body="Empty again")
+    # Then, for the customer too, the follow-up opens with the link to the closed ticket
+    first = timeline_for(alice, follow_up)[0]
+    assert [(c.kind, c.ticket_number) for c in first.changes] == [
+        ("created", None),
+        ("follow_up_of", closed.number),
+    ]
+    # And the closed ticket ends with the link to its follow-up
+    last = timeline_for(alice, closed)[-1]
+    assert [(c.kind, c.ticket_number) for c in last.changes] == [
+        ("followed_up_by", follow_up.number)
+    ]
+
+
+def test_giving_access_reads_as_a_sentence_staff_see_and_customers_do_not(
+    client, alice, agent, backline
+):
+    restricted = ticket_open(
+        actor=agent, requester=alice, subject="Leaked key", body="Rotate it", restricted=True
+    )
+    ticket_share_restricted(actor=agent, ticket=restricted, people=[backline])
+    shared = [c for e in timeline_for(agent, restricted) for c in e.changes if c.kind == "shared"]
+    assert [c.to_label for c in shared] == [agent.display_name, backline.display_name]
+    assert not [c for e in timeline_for(alice, restricted) for c in e.changes if c.kind == "shared"]
+    client.force_login(agent)
+    body = client.get(reverse("tickets:detail", args=[restricted.number])).content.decode()
+    assert (
+        f"<strong>{agent.display_name}</strong> gave {backline.display_name} access to this "
+        "restricted ticket" in body
     )
