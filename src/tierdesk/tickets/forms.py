@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -141,6 +142,35 @@ class NoteForm(forms.Form):
         kwargs.setdefault("auto_id", "note_%s")
         super().__init__(*args, **kwargs)
         self.fields["body"].widget.attrs.setdefault("placeholder", _("Only staff see notes."))
+
+
+class FollowUpForm(forms.Form):
+    """A message for a closed ticket: it opens a new ticket linked to the closed one."""
+
+    body = forms.CharField(
+        label=_("Follow-up"), widget=forms.Textarea(attrs={"rows": 6}), max_length=200_000
+    )
+    attachments = MultipleFileField(label=_("Attach files"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "follow_up_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["body"].widget.attrs.setdefault(
+            "placeholder", _("Write to the requester; this opens a new ticket linked to this one.")
+        )
+
+
+class ShareForm(forms.Form):
+    """Names one more member of staff who may read a restricted ticket."""
+
+    person = forms.ModelChoiceField(label=_("Give access to"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, readers: Iterable[User], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "share_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = account_selectors.staff_members().exclude(
+            pk__in=[reader.pk for reader in readers]
+        )
 
 
 def _tag_list(text: str | None) -> list[str]:

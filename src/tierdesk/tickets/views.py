@@ -1,5 +1,6 @@
-"""The agent console: the ticket list, the ticket page with its timeline, reply, note, the
-properties panel, "take it", and attachment downloads. Staff only; customers go to the portal."""
+"""The agent console: the ticket list, the ticket page with its timeline, reply, note, follow-up,
+the properties panel, "take it", restricting and sharing, and attachment downloads. Staff only;
+customers go to the portal."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from django.views.decorators.http import require_GET, require_POST
 from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tierdesk.tickets import downloads, selectors, services
 from tierdesk.tickets.choices import Status
-from tierdesk.tickets.forms import NoteForm, ReplyForm, TicketFilterForm, TicketPropertiesForm
+from tierdesk.tickets.forms import (
+    FollowUpForm,
+    NoteForm,
+    ReplyForm,
+    ShareForm,
+    TicketFilterForm,
+    TicketPropertiesForm,
+)
 from tierdesk.tickets.models import Ticket
 from tierdesk.web.decorators import staff_required, ticket_or_404
 from tierdesk.web.forms import add_service_errors, new_attachments
@@ -107,6 +115,7 @@ def _render_ticket(
     *,
     reply_form: ReplyForm | None = None,
     note_form: NoteForm | None = None,
+    follow_up_form: FollowUpForm | None = None,
     properties_form: TicketPropertiesForm | None = None,
     tab: str = "reply",
 ) -> HttpResponse:
@@ -117,14 +126,26 @@ def _render_ticket(
         filter_form.is_valid()
         filters = filter_form.filters()
     newer, older = selectors.ticket_neighbours(request.user, ticket, filters)
-    can_reply = request.user.can_reply_publicly and ticket.status != Status.CLOSED
+    speaks = request.user.can_reply_publicly
+    closed = ticket.status == Status.CLOSED
+    # A refused message stays on screen with its text and reason, even where the form would not
+    # be offered (a ticket closed since the page was loaded, a reviewer's stale page).
+    can_reply = (speaks and not closed) or (reply_form is not None and reply_form.is_bound)
+    can_follow_up = (speaks and closed) or (follow_up_form is not None and follow_up_form.is_bound)
+    tabs = [name for name, shown in [("reply", can_reply), ("follow_up", can_follow_up)] if shown]
+    readers = list(selectors.ticket_readers(request.user, ticket))
     context = {
         **_timeline_context(request, ticket),
+        **_panel_context(request, ticket),
         "reply_form": reply_form or ReplyForm(ticket=ticket),
         "note_form": note_form or NoteForm(),
+        "follow_up_form": follow_up_form or FollowUpForm(),
         "properties_form": properties_form or TicketPropertiesForm(ticket=ticket),
+        "share_form": ShareForm(readers=readers) if ticket.restricted else None,
+        "readers": readers,
         "can_reply": can_reply,
-        "tab": tab if can_reply else "note",
+        "can_follow_up": can_follow_up,
+        "tab": tab if tab in tabs or tab == "note" else (tabs or ["note"])[0],
         "newer": newer,
         "older": older,
         "list_query": _list_query(request),
@@ -132,10 +153,27 @@ def _render_ticket(
     return render(request, "tickets/ticket_detail.html", context)
 
 
+def _panel_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    """What the side panel may offer: quality reviewers read the properties but change nothing."""
+    can_change = request.user.can_reply_publicly
+    return {
+        "can_change": can_change,
+        "can_claim": can_change
+        and ticket.assignee_id != request.user.pk
+        and ticket.status != Status.CLOSED,
+    }
+
+
 def _back_to_ticket(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     url = reverse("tickets:detail", args=[ticket.number])
     query = _list_query(request)
     return redirect(f"{url}?{query}" if query else url)
+
+
+def _refusal(error: ValidationFailed | PermissionDenied) -> str:
+    if isinstance(error, ValidationFailed):
+        return " ".join(item["reason"] for item in error.as_list())
+    return str(error)
 
 
 @staff_required
@@ -168,7 +206,43 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
         else:
             messages.success(request, _("Reply sent."))
             return _back_to_ticket(request, ticket)
-    return _render_ticket(request, ticket, reply_form=form, tab="reply")
+    # Closed since the page was loaded: the same text is ready to go out as a follow-up.
+    follow_up_form = (
+        FollowUpForm(initial={"body": request.POST.get("body", "")})
+        if ticket.status == Status.CLOSED
+        else None
+    )
+    return _render_ticket(
+        request, ticket, reply_form=form, follow_up_form=follow_up_form, tab="reply"
+    )
+
+
+@staff_required
+@require_POST
+def ticket_follow_up(request: HttpRequest, number: int) -> HttpResponse:
+    """A message for a closed ticket: opens a new ticket for the same requester, linked to it."""
+    ticket = ticket_or_404(request, number)
+    form = FollowUpForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            follow_up = services.ticket_open_follow_up(
+                actor=request.user,
+                ticket=ticket,
+                body=form.cleaned_data["body"],
+                attachments=new_attachments(form.cleaned_data["attachments"]),
+            )
+        except ValidationFailed as error:
+            add_service_errors(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Follow-up #%(follow_up)s opened for #%(number)s.")
+                % {"follow_up": follow_up.number, "number": ticket.number},
+            )
+            return redirect("tickets:detail", number=follow_up.number)
+    return _render_ticket(request, ticket, follow_up_form=form, tab="follow_up")
 
 
 @staff_required
@@ -199,7 +273,8 @@ def ticket_note(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def ticket_properties(request: HttpRequest, number: int) -> HttpResponse:
     """The side panel's changes: only the fields the person changed are written. htmx gets the
-    panel back (with the header badge and timeline swapped out of band); a plain post the page."""
+    panel back (with the header badge and timeline swapped out of band); a plain post the page.
+    A quality reviewer, who may not change properties, gets the 403 page."""
     ticket = ticket_or_404(request, number)
     form = TicketPropertiesForm(request.POST, ticket=ticket)
     saved = False
@@ -207,7 +282,7 @@ def ticket_properties(request: HttpRequest, number: int) -> HttpResponse:
         changes = form.changes()
         try:
             if changes:
-                ticket = services.ticket_update(actor=request.user, ticket=ticket, changes=changes)
+                services.ticket_update(actor=request.user, ticket=ticket, changes=changes)
                 ticket = ticket_or_404(request, number)
             saved = True
         except ValidationFailed as error:
@@ -219,6 +294,7 @@ def ticket_properties(request: HttpRequest, number: int) -> HttpResponse:
     if _wants_partial(request):
         context = {
             **_timeline_context(request, ticket),
+            **_panel_context(request, ticket),
             "properties_form": form,
             "saved": saved,
             "oob": True,
@@ -237,12 +313,54 @@ def ticket_claim(request: HttpRequest, number: int) -> HttpResponse:
     ticket = ticket_or_404(request, number)
     try:
         services.ticket_claim(actor=request.user, ticket=ticket)
-    except ValidationFailed as error:
-        messages.error(request, " ".join(item["reason"] for item in error.as_list()))
-    except PermissionDenied as error:
-        messages.error(request, str(error))
+    except (ValidationFailed, PermissionDenied) as error:
+        messages.error(request, _refusal(error))
     else:
         messages.success(request, _("The ticket is yours."))
+    return _back_to_ticket(request, ticket)
+
+
+@staff_required
+@require_POST
+def ticket_restrict(request: HttpRequest, number: int) -> HttpResponse:
+    """Restricts the ticket to named staff (the person restricting it and its assignee, to
+    begin with), or lifts the restriction."""
+    ticket = ticket_or_404(request, number)
+    restricted = request.POST.get("restricted") == "true"
+    try:
+        services.ticket_update(
+            actor=request.user, ticket=ticket, changes={"restricted": restricted}
+        )
+    except (ValidationFailed, PermissionDenied) as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(
+            request,
+            _("Only the people named can read this ticket now.")
+            if restricted
+            else _("Every member of staff can read this ticket now."),
+        )
+    return _back_to_ticket(request, ticket)
+
+
+@staff_required
+@require_POST
+def ticket_share(request: HttpRequest, number: int) -> HttpResponse:
+    """Gives one more member of staff access to a restricted ticket."""
+    ticket = ticket_or_404(request, number)
+    form = ShareForm(request.POST, readers=selectors.ticket_readers(request.user, ticket))
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("person", [])))
+        return _back_to_ticket(request, ticket)
+    person = form.cleaned_data["person"]
+    try:
+        services.ticket_share_restricted(actor=request.user, ticket=ticket, people=[person])
+    except (ValidationFailed, PermissionDenied) as error:
+        messages.error(request, _refusal(error))
+    else:
+        messages.success(
+            request, _("%(name)s can now read this ticket.") % {"name": person.display_name}
+        )
     return _back_to_ticket(request, ticket)
 
 

@@ -1,7 +1,7 @@
 // Keyboard shortcuts of the agent console. Documented in the "?" overlay (web/_shortcuts.html).
 //   j / k   next / previous ticket (rows on the list, neighbours on a ticket page)
 //   Enter   open the selected ticket (list)
-//   r / n   focus the reply / the internal note
+//   r / n   focus the reply (the follow-up on a closed ticket) / the internal note
 //   c       take the ticket ("take it")
 //   g l     back to the ticket list
 //   /       focus the search box
@@ -73,7 +73,8 @@
       }
       return false;
     },
-    r: function () { return focusCompose("compose-reply"); },
+    // On a closed ticket the reply box is the follow-up's.
+    r: function () { return focusCompose("compose-reply") || focusCompose("compose-follow-up"); },
     n: function () { return focusCompose("compose-note"); },
     c: function () {
       var form = document.querySelector('form[data-shortcut="claim"]');
