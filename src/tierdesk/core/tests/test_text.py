@@ -37,5 +37,6 @@ def test_plain_text_becomes_escaped_paragraphs_with_links():
 
 def test_html_to_text_keeps_blocks_apart():
     assert (
-        html_to_text("<div>One</div><p>Two <b>three</b></p><style>x{}</style>") == "One\n\nTwo three"
+        html_to_text("<div>One</div><p>Two <b>three</b></p><style>x{}</style>")
+        == "One\n\nTwo three"
     )
