@@ -151,9 +151,15 @@ def _in_child_process(produce: Callable[[], Iterator[Chunk]]) -> Iterator[Chunk]
     context = multiprocessing.get_context("fork")
     queue = context.Queue(maxsize=2)
     # The child must not share this process's database connection; both reconnect when needed.
+    # This runs now, not at the first chunk, so the writer's load settings (_bulk_session) are
+    # made on the connection that writes rather than on one closed here.
     connections.close_all()
     child = context.Process(target=_produce, args=(produce, queue), daemon=True)
     child.start()
+    return _chunks_from(child, queue)
+
+
+def _chunks_from(child, queue) -> Iterator[Chunk]:
     try:
         while True:
             try:
