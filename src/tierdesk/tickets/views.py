@@ -28,7 +28,7 @@ from tierdesk.tickets.forms import (
 )
 from tierdesk.tickets.models import Ticket
 from tierdesk.web.decorators import staff_required, ticket_or_404
-from tierdesk.web.forms import add_service_errors, new_attachments
+from tierdesk.web.forms import add_service_errors, new_attachments, run_service
 from tierdesk.web.timeline import build_timeline
 
 PAGE_SIZE = 50
@@ -190,22 +190,18 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
     """A public reply, optionally setting the status ("submit as pending")."""
     ticket = ticket_or_404(request, number)
     form = ReplyForm(request.POST, request.FILES, ticket=ticket)
-    if form.is_valid():
-        try:
-            services.ticket_reply(
-                actor=request.user,
-                ticket=ticket,
-                body=form.cleaned_data["body"],
-                status=form.cleaned_data["status"] or None,
-                attachments=new_attachments(form.cleaned_data["attachments"]),
-            )
-        except ValidationFailed as error:
-            add_service_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Reply sent."))
-            return _back_to_ticket(request, ticket)
+    if form.is_valid() and run_service(
+        form,
+        lambda: services.ticket_reply(
+            actor=request.user,
+            ticket=ticket,
+            body=form.cleaned_data["body"],
+            status=form.cleaned_data["status"] or None,
+            attachments=new_attachments(form.cleaned_data["attachments"]),
+        ),
+    ):
+        messages.success(request, _("Reply sent."))
+        return _back_to_ticket(request, ticket)
     # Closed since the page was loaded: the same text is ready to go out as a follow-up.
     follow_up_form = (
         FollowUpForm(initial={"body": request.POST.get("body", "")})
@@ -223,25 +219,22 @@ def ticket_follow_up(request: HttpRequest, number: int) -> HttpResponse:
     """A message for a closed ticket: opens a new ticket for the same requester, linked to it."""
     ticket = ticket_or_404(request, number)
     form = FollowUpForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            follow_up = services.ticket_open_follow_up(
-                actor=request.user,
-                ticket=ticket,
-                body=form.cleaned_data["body"],
-                attachments=new_attachments(form.cleaned_data["attachments"]),
-            )
-        except ValidationFailed as error:
-            add_service_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request,
-                _("Follow-up #%(follow_up)s opened for #%(number)s.")
-                % {"follow_up": follow_up.number, "number": ticket.number},
-            )
-            return redirect("tickets:detail", number=follow_up.number)
+    follow_up = form.is_valid() and run_service(
+        form,
+        lambda: services.ticket_open_follow_up(
+            actor=request.user,
+            ticket=ticket,
+            body=form.cleaned_data["body"],
+            attachments=new_attachments(form.cleaned_data["attachments"]),
+        ),
+    )
+    if follow_up:
+        messages.success(
+            request,
+            _("Follow-up #%(follow_up)s opened for #%(number)s.")
+            % {"follow_up": follow_up.number, "number": ticket.number},
+        )
+        return redirect("tickets:detail", number=follow_up.number)
     return _render_ticket(request, ticket, follow_up_form=form, tab="follow_up")
 
 
@@ -251,21 +244,17 @@ def ticket_note(request: HttpRequest, number: int) -> HttpResponse:
     """An internal note: staff only, never shown to the customer."""
     ticket = ticket_or_404(request, number)
     form = NoteForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.ticket_add_note(
-                actor=request.user,
-                ticket=ticket,
-                body=form.cleaned_data["body"],
-                attachments=new_attachments(form.cleaned_data["attachments"]),
-            )
-        except ValidationFailed as error:
-            add_service_errors(form, error)
-        except PermissionDenied as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(request, _("Note added."))
-            return _back_to_ticket(request, ticket)
+    if form.is_valid() and run_service(
+        form,
+        lambda: services.ticket_add_note(
+            actor=request.user,
+            ticket=ticket,
+            body=form.cleaned_data["body"],
+            attachments=new_attachments(form.cleaned_data["attachments"]),
+        ),
+    ):
+        messages.success(request, _("Note added."))
+        return _back_to_ticket(request, ticket)
     return _render_ticket(request, ticket, note_form=form, tab="note")
 
 

@@ -3,13 +3,14 @@ the language switch and API tokens on the account page."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tierdesk.accounts.choices import Language
-from tierdesk.core.errors import ValidationFailed
+from tierdesk.core.errors import PermissionDenied, ValidationFailed
 from tierdesk.tickets.services import NewAttachment
 
 
@@ -47,6 +48,21 @@ def add_service_errors(
     for field, reasons in error.errors.items():
         name = rename.get(field, field)
         form.add_error(name if name in form.fields else None, list(reasons))
+
+
+T = TypeVar("T")
+
+
+def run_service(form: forms.Form, action: Callable[[], T]) -> T | None:
+    """Runs a service for a valid form. A refusal lands on the form, next to the fields it names
+    or above it, and None comes back, so the page shows it with everything the person typed."""
+    try:
+        return action()
+    except ValidationFailed as error:
+        add_service_errors(form, error)
+    except PermissionDenied as error:
+        form.add_error(None, str(error))
+    return None
 
 
 class LanguageForm(forms.Form):
