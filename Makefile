@@ -63,7 +63,7 @@ lint: setup
 	$(BIN)/ruff format --check src tests bench conftest.py
 	TIERDESK_DATA_DIR=$(TEST_DATA_DIR) $(PY) manage.py check
 	TIERDESK_DATA_DIR=$(TEST_DATA_DIR) $(PY) manage.py makemigrations --check --dry-run
-	TIERDESK_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/mypy src/tierdesk/*/services.py src/tierdesk/*/selectors.py src/tierdesk/tickets/validation.py src/tierdesk/tickets/events.py
+	TIERDESK_DATA_DIR=$(TEST_DATA_DIR) $(BIN)/mypy src/tierdesk/*/services.py src/tierdesk/*/selectors.py src/tierdesk/tickets/validation.py src/tierdesk/tickets/events.py src/tierdesk/tickets/restricted.py src/tierdesk/tickets/housekeeping.py
 
 format: setup
 	$(BIN)/ruff check --fix src tests bench conftest.py

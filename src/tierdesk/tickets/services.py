@@ -4,11 +4,10 @@ the same transaction, so the history metrics are computed from is always complet
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +28,12 @@ from tierdesk.tickets.choices import (
 )
 from tierdesk.tickets.events import display_value, record_event
 from tierdesk.tickets.models import Attachment, Message, Ticket
+from tierdesk.tickets.restricted import (
+    name_readers,
+    readers_after,
+    restricted_ticket_read_record,
+    ticket_share_restricted,
+)
 from tierdesk.tickets.validation import (
     NewAttachment,
     check_attachments,
@@ -49,7 +54,6 @@ __all__ = [
     "ticket_reply",
     "ticket_share_restricted",
     "ticket_update",
-    "tickets_autoclose",
 ]
 
 # Fields a PATCH may change, and who may change them. Customers may only close the loop on
@@ -146,7 +150,7 @@ def ticket_open(
         updated_at=now,
     )
     if restricted:
-        _name_readers(ticket, actor, [actor], now)
+        name_readers(ticket, actor, [actor], now)
     record_event(
         ticket,
         actor=actor,
@@ -244,7 +248,7 @@ def ticket_open_follow_up(
         # What was restricted stays restricted, readable by the same people.
         follow_up.restricted = True
         follow_up.save(update_fields=["restricted"])
-        _name_readers(follow_up, actor, list(ticket.restricted_to.all()), now)
+        name_readers(follow_up, actor, list(ticket.restricted_to.all()), now)
     record_event(
         follow_up,
         actor=actor,
@@ -324,7 +328,7 @@ def ticket_reply(
     if actor.is_support_staff and ticket.first_responded_at is None:
         _set(ticket, actor, "first_responded_at", now, now)
     if next_status and next_status != ticket.status:
-        _apply_status(ticket, actor, next_status, now)
+        apply_status(ticket, actor, next_status, now)
     ticket.updated_at = now
     ticket.save()
     return message
@@ -482,7 +486,7 @@ def _set(ticket: Ticket, actor: User | None, field: str, value: Any, at: datetim
     )
 
 
-def _apply_status(ticket: Ticket, actor: User | None, status: str, at: datetime) -> None:
+def apply_status(ticket: Ticket, actor: User | None, status: str, at: datetime) -> None:
     previous = ticket.status
     _set(ticket, actor, "status", status, at)
     if status == Status.SOLVED:
@@ -561,11 +565,11 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
     if values.get("restricted") and not ticket.restricted:
         # Whoever restricts the ticket, and whoever owns it, keep reading it.
         owner = values.get("assignee", ticket.assignee)
-        _name_readers(ticket, actor, [p for p in (actor, owner) if p is not None], now)
+        name_readers(ticket, actor, [p for p in (actor, owner) if p is not None], now)
     for field, value in values.items():
         if field == "status":
             if value != ticket.status:
-                _apply_status(ticket, actor, value, now)
+                apply_status(ticket, actor, value, now)
         else:
             _set(ticket, actor, field, value, now)
     ticket.updated_at = now
@@ -616,7 +620,7 @@ def _validate_changes(
             values[field] = _resolve_group(value, errors)
         elif field == "assignee":
             values[field] = _resolve_assignee(
-                value, ticket, _readers_after(actor, ticket, changes), errors
+                value, ticket, readers_after(actor, ticket, changes), errors
             )
     return values
 
@@ -629,108 +633,6 @@ def _customer_may_set_status(current: str, requested: str) -> bool:
     return requested == Status.OPEN and current == Status.SOLVED
 
 
-def _readers_after(actor: User, ticket: Ticket, changes: dict[str, Any]) -> set[int] | None:
-    """Staff who may read the ticket once `changes` apply; None when it will not be restricted.
-    Restricting a ticket names the person restricting it and the assignee given with it."""
-    if not changes.get("restricted", ticket.restricted):
-        return None
-    readers = set(ticket.restricted_to.values_list("pk", flat=True)) if ticket.restricted else set()
-    if not ticket.restricted:
-        readers.add(actor.pk)
-        assignee = changes.get("assignee")
-        if assignee is not None:
-            person = (
-                assignee
-                if isinstance(assignee, User)
-                else person_by_reference(User.objects.filter(is_active=True), assignee)
-            )
-            if person is not None:
-                readers.add(person.pk)
-    return readers
-
-
 def ticket_claim(*, actor: User, ticket: Ticket) -> Ticket:
     """Assigns the ticket to the person acting (the console's "take it" move)."""
     return ticket_update(actor=actor, ticket=ticket, changes={"assignee": actor})
-
-
-@transaction.atomic
-def ticket_share_restricted(*, actor: User, ticket: Ticket, people: Sequence[User]) -> Ticket:
-    """Names more staff who may read a restricted ticket; only someone who may read it can share it."""
-    if actor.is_customer:
-        raise PermissionDenied(_("Only staff can share restricted tickets."))
-    ticket = _lock(ticket)
-    if not ticket.restricted:
-        raise ValidationFailed(restricted=_("This ticket is not restricted."))
-    if not ticket.restricted_to.filter(pk=actor.pk).exists():
-        raise NotFound(_("No such ticket."))
-    if not people:
-        raise ValidationFailed(restricted_to=_("Name at least one person."))
-    if any(person.is_customer or not person.is_active for person in people):
-        raise ValidationFailed(
-            restricted_to=_("Only active staff can be named on a restricted ticket.")
-        )
-    now = timezone.now()
-    _name_readers(ticket, actor, people, now)
-    ticket.updated_at = now
-    ticket.save(update_fields=["updated_at"])
-    return ticket
-
-
-def _name_readers(ticket: Ticket, actor: User, people: Sequence[User], at: datetime) -> None:
-    """Adds readers to a restricted ticket, one audit event per person newly named."""
-    named = set(ticket.restricted_to.values_list("pk", flat=True))
-    for person in people:
-        if person.pk in named:
-            continue
-        named.add(person.pk)
-        ticket.restricted_to.add(person)
-        record_event(
-            ticket,
-            actor=actor,
-            kind=EventKind.CHANGED,
-            at=at,
-            field="restricted_to",
-            new=person,
-            data={"to_label": person.display_name},
-        )
-
-
-def restricted_ticket_read_record(*, actor: User, ticket: Ticket) -> None:
-    """Records that someone read a restricted ticket: the audit trail of who saw what."""
-    if ticket.restricted:
-        record_event(ticket, actor=actor, kind=EventKind.VIEWED, at=timezone.now())
-
-
-# --- housekeeping ------------------------------------------------------------------------------
-
-
-def tickets_autoclose(*, now: datetime | None = None, batch_size: int = 500) -> int:
-    """Closes tickets solved more than TIERDESK_AUTOCLOSE_DAYS ago; returns how many were closed.
-
-    Safe to run twice and from several workers: each ticket is re-checked under its row lock.
-    """
-    now = now or timezone.now()
-    cutoff = now - timedelta(days=settings.TIERDESK_AUTOCLOSE_DAYS)
-    closed = 0
-    while True:
-        numbers = list(
-            Ticket.objects.filter(status=Status.SOLVED, solved_at__lte=cutoff)
-            .order_by("solved_at")
-            .values_list("number", flat=True)[:batch_size]
-        )
-        if not numbers:
-            return closed
-        for number in numbers:
-            with transaction.atomic():
-                ticket = (
-                    Ticket.objects.select_for_update()
-                    .filter(pk=number, status=Status.SOLVED)
-                    .first()
-                )
-                if ticket is None or ticket.solved_at is None or ticket.solved_at > cutoff:
-                    continue
-                _apply_status(ticket, None, Status.CLOSED, now)
-                ticket.updated_at = now
-                ticket.save()
-                closed += 1

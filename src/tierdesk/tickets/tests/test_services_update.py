@@ -1,12 +1,8 @@
 """Field changes: transitions, permissions, one event per changed field, restricted tickets."""
 
-import datetime as dt
-
 import pytest
-import time_machine
 
 from tierdesk.core.errors import NotFound, ValidationFailed
-from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.selectors import ticket_get_for_user, tickets_visible_to
 from tierdesk.tickets.services import (
     restricted_ticket_read_record,
@@ -14,7 +10,6 @@ from tierdesk.tickets.services import (
     ticket_open,
     ticket_share_restricted,
     ticket_update,
-    tickets_autoclose,
 )
 
 
@@ -125,22 +120,3 @@ def test_customers_see_only_their_organizations_tickets(ticket, carol, oscar):
     assert list(tickets_visible_to(oscar)) == []
     with pytest.raises(NotFound):
         ticket_get_for_user(oscar, ticket.number)
-
-
-def test_autoclose_closes_tickets_solved_long_enough_ago(alice, agent, settings):
-    settings.TIERDESK_AUTOCLOSE_DAYS = 4
-    with time_machine.travel("2026-05-01 12:00Z", tick=False):
-        old = ticket_open(actor=alice, subject="old", body="x")
-        ticket_update(actor=agent, ticket=old, changes={"status": "solved"})
-    with time_machine.travel("2026-05-04 12:00Z", tick=False):
-        recent = ticket_open(actor=alice, subject="recent", body="x")
-        ticket_update(actor=agent, ticket=recent, changes={"status": "solved"})
-
-    closed = tickets_autoclose(now=dt.datetime(2026, 5, 6, 12, tzinfo=dt.UTC))
-    again = tickets_autoclose(now=dt.datetime(2026, 5, 6, 12, tzinfo=dt.UTC))
-
-    assert (closed, again) == (1, 0)
-    assert Ticket.objects.get(pk=old.pk).status == "closed"
-    assert Ticket.objects.get(pk=recent.pk).status == "solved"
-    event = old.events.get(field="status", to_value="closed")
-    assert event.actor is None
