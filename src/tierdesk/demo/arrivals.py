@@ -28,7 +28,10 @@ WEEKEND_HOURS = (
 # fmt: on
 WEEKDAY_VOLUME = (1.08, 1.05, 1.0, 1.0, 0.92, 0.16, 0.12)
 
-TYPE_WEIGHTS = {"question": 40, "problem": 32, "incident": 12, "feature_request": 16}
+# What a B2B analytics vendor's desk receives, by the kind of work (Scenario.kind): how-to
+# questions, product defects, customers' error reports (incidents; most turn out to be setup or
+# usage), outages (incidents too, but urgent), and requests for something new.
+KIND_WEIGHTS = {"question": 40, "problem": 10, "incident": 34, "outage": 4, "feature_request": 12}
 AREA_WEIGHTS = {
     "query_engine": 28,
     "ingestion": 15,
@@ -42,8 +45,9 @@ AREA_WEIGHTS = {
 CHANNEL_WEIGHTS = {"email": 45, "portal": 26, "chat": 12, "phone": 8, "api": 6, "proactive": 3}
 PRIORITY_WEIGHTS = {
     "question": {"low": 25, "normal": 65, "high": 10},
-    "problem": {"low": 5, "normal": 55, "high": 32, "urgent": 8},
-    "incident": {"high": 35, "urgent": 65},
+    "problem": {"low": 5, "normal": 50, "high": 37, "urgent": 8},
+    "incident": {"low": 6, "normal": 60, "high": 34},
+    "outage": {"high": 35, "urgent": 65},
     "feature_request": {"low": 60, "normal": 40},
 }
 SIZE_WEIGHT = {"small": 1.0, "medium": 2.0, "large": 3.5, "enterprise": 5.0}
@@ -77,12 +81,12 @@ class TicketMix:
 
     def __init__(self, rng: random.Random):
         self.rng = rng
-        self.pick_type = Picker(TYPE_WEIGHTS)
+        self.pick_kind = Picker(KIND_WEIGHTS)
         self.pick_channel = Picker(CHANNEL_WEIGHTS)
-        self.pick_priority = {t: Picker(w) for t, w in PRIORITY_WEIGHTS.items()}
+        self.pick_priority = {k: Picker(w) for k, w in PRIORITY_WEIGHTS.items()}
         self.pick_scenario = {
-            t: Picker([(s, AREA_WEIGHTS[s.area]) for s in content.SCENARIOS if s.type == t])
-            for t in TYPE_WEIGHTS
+            k: Picker([(s, AREA_WEIGHTS[s.area]) for s in content.SCENARIOS if s.kind == k])
+            for k in KIND_WEIGHTS
         }
 
     def draw(self, company: Company) -> tuple[str, content.Scenario, str]:
@@ -94,8 +98,8 @@ class TicketMix:
         if channel == "proactive":
             scenario = rng.choice(content.PROACTIVE)
         else:
-            scenario = self.pick_scenario[self.pick_type(rng)](rng)
-        return channel, scenario, self.pick_priority[scenario.type](rng)
+            scenario = self.pick_scenario[self.pick_kind(rng)](rng)
+        return channel, scenario, self.pick_priority[scenario.kind](rng)
 
 
 class Arrivals:

@@ -122,7 +122,11 @@ def values_for_region(region: str) -> dict[str, tuple[str, ...]]:
 @dataclass(frozen=True)
 class Scenario:
     """One kind of request: its type and product area, and per language its subject, the
-    customer's first message and the answer that solves it."""
+    customer's first message and the answer that solves it.
+
+    Types mean what they mean on a Zendesk desk: a question asks how to use the product, a problem
+    is a defect in the product, an incident is one customer's occurrence of an error or failure
+    (`outage` when it stops their production), a feature request asks for something new."""
 
     key: str
     type: str
@@ -131,6 +135,12 @@ class Scenario:
     subject: dict[str, str]
     body: dict[str, str]
     answer: dict[str, str]
+    outage: bool = False
+
+    @property
+    def kind(self) -> str:
+        """How the desk works it: its type, except that an outage is worked as one."""
+        return "outage" if self.outage else self.type
 
 
 QUALIFY_SQL = (
@@ -149,7 +159,7 @@ OOM_TRACE = (
 )
 
 SCENARIOS: tuple[Scenario, ...] = (
-    # --- questions ---------------------------------------------------------------------------
+    # --- questions: how to use the product --------------------------------------------------
     Scenario(
         "join_speed",
         "question",
@@ -480,7 +490,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "отражается в отчёте о загрузке.",
         },
     ),
-    # --- problems ----------------------------------------------------------------------------
+    # --- problems: defects in the product ------------------------------------------------------
     Scenario(
         "timeout_upgrade",
         "problem",
@@ -554,147 +564,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         },
     ),
     Scenario(
-        "kafka_lag",
-        "problem",
-        "ingestion",
-        ("kafka", "lag"),
-        subject={
-            "en": "Ingestion lag on topic {topic} keeps growing (ERR_INGEST_BACKPRESSURE)",
-            "ja": "トピック {topic} の取り込み遅延が拡大しています（ERR_INGEST_BACKPRESSURE）",
-            "ru": "Растёт отставание загрузки из топика {topic} (ERR_INGEST_BACKPRESSURE)",
-        },
-        body={
-            "en": "The Kafka pipeline for topic {topic} is falling behind: the consumer lag went from a few seconds "
-            "to over 40 minutes since {time}. The pipeline log shows repeated\n\nWARN ERR_INGEST_BACKPRESSURE: merge "
-            "queue full (pending parts: 312)\n\nWe did not change anything on the producer side.",
-            "ja": "トピック {topic} の Kafka パイプラインで遅延が発生しています。{time} 以降、コンシューマーラグが数秒から40分"
-            "以上に増加しました。パイプラインのログには以下の警告が繰り返し出力されています。\n\nWARN "
-            "ERR_INGEST_BACKPRESSURE: merge queue full (pending parts: 312)\n\nプロデューサー側の変更は行っておりません。",
-            "ru": "Конвейер Kafka для топика {topic} отстаёт: с {time} лаг потребителя вырос с нескольких секунд до "
-            "более чем 40 минут. В логе конвейера постоянно повторяется\n\nWARN ERR_INGEST_BACKPRESSURE: merge "
-            "queue full (pending parts: 312)\n\nНа стороне продюсера ничего не меняли.",
-        },
-        answer={
-            "en": "The merge queue filled up because the pipeline commits very small parts (one per 500 messages). "
-            "Please raise batch.max_rows to 100000 and batch.max_wait to 5 s in the pipeline settings; after the "
-            "change the lag on {topic} should drain within an hour. If it does not, send us the output of SHOW "
-            "PIPELINE STATUS and we will look again.",
-            "ja": "パイプラインが非常に小さい単位（500メッセージごと）でパートをコミットしていたため、マージキューが埋まって"
-            "いました。パイプライン設定で batch.max_rows を 100000、batch.max_wait を 5 秒に変更してください。変更後、"
-            "{topic} の遅延は1時間以内に解消される見込みです。解消しない場合は SHOW PIPELINE STATUS の出力をお送りください。",
-            "ru": "Очередь слияния переполнилась, потому что конвейер фиксирует очень маленькие части (по одной на "
-            "500 сообщений). Увеличьте в настройках конвейера batch.max_rows до 100000 и batch.max_wait до 5 с — "
-            "после этого отставание по {topic} должно уйти в течение часа. Если нет, пришлите вывод SHOW PIPELINE "
-            "STATUS, посмотрим ещё раз.",
-        },
-    ),
-    Scenario(
-        "bi_connector_503",
-        "problem",
-        "integrations",
-        ("connector", "http_503"),
-        subject={
-            "en": "{tool} connector returns HTTP 503 when refreshing extracts",
-            "ja": "{tool} コネクタで抽出の更新時に HTTP 503 が返される",
-            "ru": "Коннектор {tool} возвращает HTTP 503 при обновлении выгрузок",
-        },
-        body={
-            "en": "Scheduled extract refreshes in {tool} fail since this morning with:\n\nHTTP 503 Service "
-            "Unavailable (upstream: lumora-gateway)\n\nManual queries in the Lumora console work fine. The "
-            "refreshes run at 06:00 and pull about {rows} million rows.",
-            "ja": "本日朝から、{tool} のスケジュール抽出更新が以下のエラーで失敗しています。\n\nHTTP 503 Service Unavailable "
-            "(upstream: lumora-gateway)\n\nLumora コンソールからの手動クエリは正常に動作しています。更新は毎朝6:00に実行され、"
-            "約{rows}00万行を取得しています。",
-            "ru": "С утра плановые обновления выгрузок в {tool} падают с ошибкой:\n\nHTTP 503 Service Unavailable "
-            "(upstream: lumora-gateway)\n\nРучные запросы в консоли Lumora работают нормально. Обновления "
-            "запускаются в 06:00 и забирают около {rows} млн строк.",
-        },
-        answer={
-            "en": "The gateway returned 503 because the refreshes hit the limit of 4 concurrent exports on your "
-            "plan: all extracts are scheduled at exactly 06:00. Please stagger the schedules by 10–15 minutes or "
-            "enable the export queue (Administration → Connections → Queue exports), which waits instead of "
-            "rejecting. We have confirmed in the gateway log that no other errors occurred.",
-            "ja": "ご契約プランの同時エクスポート上限（4件）に達したため、ゲートウェイが 503 を返していました。すべての抽出が"
-            "6:00ちょうどにスケジュールされています。スケジュールを10〜15分ずつずらしていただくか、エクスポートキュー"
-            "（管理 → 接続 → エクスポートをキューに入れる）を有効にしてください。有効にすると、拒否されずに順番待ちとなります。"
-            "ゲートウェイのログで、その他のエラーが発生していないことも確認しております。",
-            "ru": "Шлюз возвращал 503, потому что обновления упирались в лимит 4 одновременных выгрузок на вашем "
-            "тарифе: все выгрузки запланированы ровно на 06:00. Разнесите расписания на 10–15 минут или включите "
-            "очередь выгрузок («Администрирование → Подключения → Ставить выгрузки в очередь») — тогда запросы "
-            "будут ждать, а не отклоняться. По логам шлюза других ошибок не было.",
-        },
-    ),
-    Scenario(
-        "daily_totals",
-        "problem",
-        "dashboards",
-        ("time_zone", "totals"),
-        subject={
-            "en": "{dashboard} shows wrong daily totals since the clock change",
-            "ja": "{dashboard} の日次合計が ERP の数値と一致しない",
-            "ru": "Дневные итоги на дашборде {dashboard} не сходятся с ERP",
-        },
-        body={
-            "en": "Since the daylight-saving change last weekend, the daily totals on the {dashboard} dashboard "
-            "differ from our ERP figures. The difference is exactly the orders placed between 00:00 and 01:00 local "
-            "time, which now appear on the previous day.",
-            "ja": "{dashboard} ダッシュボードの日次合計が、ERP の数値と一致しません。差分はちょうど日本時間0:00〜9:00の注文分で、"
-            "前日の集計に含まれてしまっているようです。",
-            "ru": "Дневные итоги на дашборде {dashboard} не совпадают с цифрами из ERP. Разница — ровно заказы, "
-            "оформленные с 00:00 до 03:00 по московскому времени: они попадают в предыдущий день.",
-        },
-        answer={
-            "en": "The dashboard groups by date_trunc('day', created_at), which uses UTC, while your ERP uses local "
-            "time. Set the dashboard time zone under Dashboard settings → Time zone, or use date_trunc('day', "
-            "created_at AT TIME ZONE '{tz}') in the underlying query. After the change the totals match the ERP "
-            "figures we compared for last week.",
-            "ja": "ダッシュボードは date_trunc('day', created_at) で集計しており、これは UTC 基準です。一方、ERP は日本時間で"
-            "集計されています。「ダッシュボード設定 → タイムゾーン」で Asia/Tokyo を指定するか、クエリ側で "
-            "date_trunc('day', created_at AT TIME ZONE 'Asia/Tokyo') をご利用ください。変更後、先週分について ERP の"
-            "数値と一致することを確認いたしました。",
-            "ru": "Дашборд группирует по date_trunc('day', created_at), а это UTC, тогда как ERP считает по "
-            "московскому времени. Укажите часовой пояс в «Настройки дашборда → Часовой пояс» или используйте в "
-            "запросе date_trunc('day', created_at AT TIME ZONE 'Europe/Moscow'). После изменения итоги за прошлую "
-            "неделю совпали с ERP.",
-        },
-    ),
-    Scenario(
-        "rate_limit_429",
-        "problem",
-        "api",
-        ("rate_limit", "sdk"),
-        subject={
-            "en": "HTTP 429 Too Many Requests from the API although we are under the limit",
-            "ja": "上限内にもかかわらず API から HTTP 429 Too Many Requests が返される",
-            "ru": "HTTP 429 Too Many Requests от API, хотя лимит не превышен",
-        },
-        body={
-            "en": "Our integration gets HTTP 429 Too Many Requests every few minutes, although we send at most 20 "
-            "requests per second and our plan allows 50. Response header: Retry-After: 30. Client: Python SDK "
-            "{version}.",
-            "ja": "連携処理で数分おきに HTTP 429 Too Many Requests が返されます。送信は最大でも毎秒20リクエストで、契約プランの"
-            "上限は毎秒50リクエストです。レスポンスヘッダは Retry-After: 30 です。クライアントは Python SDK {version} を"
-            "使用しています。",
-            "ru": "Наша интеграция каждые несколько минут получает HTTP 429 Too Many Requests, хотя мы отправляем не "
-            "больше 20 запросов в секунду, а тариф допускает 50. Заголовок ответа: Retry-After: 30. Клиент — "
-            "Python SDK {version}.",
-        },
-        answer={
-            "en": "The limit of 50 requests per second applies per token, but there is also a burst allowance of 100 "
-            "requests per 2 seconds per IP address. Your integration runs 6 workers behind one NAT address, and "
-            "their bursts at the start of each minute exceed it. Please enable the SDK's built-in retry "
-            "(retry=RetryPolicy(max_attempts=5)), which respects Retry-After, or spread the jobs over the minute.",
-            "ja": "毎秒50リクエストの上限はトークン単位ですが、これとは別に IP アドレス単位で2秒あたり100リクエストのバースト上限が"
-            "ございます。貴社の連携処理は1つの NAT アドレスの背後で6つのワーカーが動作しており、毎分の開始時にバーストが上限を"
-            "超えていました。SDK 組み込みのリトライ（retry=RetryPolicy(max_attempts=5)）を有効にしていただくと、"
-            "Retry-After に従って再試行されます。または、ジョブの開始時刻を分散してください。",
-            "ru": "Лимит 50 запросов в секунду действует на токен, но есть ещё ограничение всплесков — 100 запросов "
-            "за 2 секунды на IP-адрес. У вас 6 воркеров работают за одним NAT-адресом, и в начале каждой минуты их "
-            "всплески превышают это ограничение. Включите встроенные повторы в SDK "
-            "(retry=RetryPolicy(max_attempts=5)), они учитывают Retry-After, или распределите задания по минуте.",
-        },
-    ),
-    Scenario(
         "scim_deprovision",
         "problem",
         "administration",
@@ -730,8 +599,190 @@ SCENARIOS: tuple[Scenario, ...] = (
         },
     ),
     Scenario(
-        "csv_parse",
+        "filter_regression",
         "problem",
+        "dashboards",
+        ("regression", "filters"),
+        subject={
+            "en": "Dashboard filters ignored on the second tab after upgrade to {version}",
+            "ja": "{version} へのアップグレード後、2つ目のタブでダッシュボードのフィルタが反映されない",
+            "ru": "После обновления до {version} фильтры дашборда не применяются на второй вкладке",
+        },
+        body={
+            "en": "Since the upgrade to {version}, the region filter of the {dashboard} dashboard only applies to the "
+            "widgets on the first tab. The widgets on the second tab show totals for all regions, so people read "
+            "wrong numbers without noticing. It worked on {prev_version}, and we can reproduce it with a new "
+            "dashboard too.",
+            "ja": "{version} にアップグレードして以降、{dashboard} ダッシュボードの地域フィルタが1つ目のタブのウィジェットにしか"
+            "反映されません。2つ目のタブのウィジェットには全地域の合計が表示されるため、利用者が気付かないまま誤った数値を見て"
+            "しまっています。{prev_version} では正常に動作しており、新規に作成したダッシュボードでも再現いたします。",
+            "ru": "После обновления до {version} фильтр по региону на дашборде {dashboard} применяется только к "
+            "виджетам первой вкладки. Виджеты второй вкладки показывают итоги по всем регионам, и пользователи "
+            "смотрят на неверные цифры, не замечая этого. На {prev_version} всё работало; воспроизводится и на "
+            "новом дашборде.",
+        },
+        answer={
+            "en": "Thank you for the clear reproduction. This is a defect in {version}: widgets on tabs that have not "
+            "been opened yet when the filter changes do not pick up the new value. The fix is in {fix_version}. "
+            "Until you can upgrade, set the filter's scope to “All tabs” in the filter settings instead of the "
+            "default “Dashboard”; with that setting every widget applies it. We will let you know when "
+            "{fix_version} is available for {cluster}.",
+            "ja": "再現手順を詳しくお知らせいただきありがとうございます。{version} の不具合で、フィルタを変更した時点でまだ開かれて"
+            "いないタブのウィジェットに、新しい値が適用されない事象です。{fix_version} で修正されます。アップグレードまでの間は、"
+            "フィルタ設定で適用範囲を既定の「ダッシュボード」から「すべてのタブ」に変更してください。この設定では、すべての"
+            "ウィジェットにフィルタが適用されます。{cluster} 向けに {fix_version} をご提供できるようになりましたら、改めて"
+            "ご連絡いたします。",
+            "ru": "Спасибо за чёткое описание. Это дефект {version}: виджеты на вкладках, которые ещё не открывались "
+            "в момент смены фильтра, не получают новое значение. Исправление войдёт в {fix_version}. До обновления "
+            "укажите в настройках фильтра область действия «Все вкладки» вместо «Дашборд» по умолчанию — тогда "
+            "фильтр применяется ко всем виджетам. Сообщим, когда {fix_version} будет доступна для {cluster}.",
+        },
+    ),
+    # --- incidents: one customer's error or failure, most often their setup or usage -----------
+    Scenario(
+        "kafka_lag",
+        "incident",
+        "ingestion",
+        ("kafka", "lag"),
+        subject={
+            "en": "Ingestion lag on topic {topic} keeps growing (ERR_INGEST_BACKPRESSURE)",
+            "ja": "トピック {topic} の取り込み遅延が拡大しています（ERR_INGEST_BACKPRESSURE）",
+            "ru": "Растёт отставание загрузки из топика {topic} (ERR_INGEST_BACKPRESSURE)",
+        },
+        body={
+            "en": "The Kafka pipeline for topic {topic} is falling behind: the consumer lag went from a few seconds "
+            "to over 40 minutes since {time}. The pipeline log shows repeated\n\nWARN ERR_INGEST_BACKPRESSURE: merge "
+            "queue full (pending parts: 312)\n\nWe did not change anything on the producer side.",
+            "ja": "トピック {topic} の Kafka パイプラインで遅延が発生しています。{time} 以降、コンシューマーラグが数秒から40分"
+            "以上に増加しました。パイプラインのログには以下の警告が繰り返し出力されています。\n\nWARN "
+            "ERR_INGEST_BACKPRESSURE: merge queue full (pending parts: 312)\n\nプロデューサー側の変更は行っておりません。",
+            "ru": "Конвейер Kafka для топика {topic} отстаёт: с {time} лаг потребителя вырос с нескольких секунд до "
+            "более чем 40 минут. В логе конвейера постоянно повторяется\n\nWARN ERR_INGEST_BACKPRESSURE: merge "
+            "queue full (pending parts: 312)\n\nНа стороне продюсера ничего не меняли.",
+        },
+        answer={
+            "en": "The merge queue filled up because the pipeline commits very small parts (one per 500 messages). "
+            "Please raise batch.max_rows to 100000 and batch.max_wait to 5 s in the pipeline settings; after the "
+            "change the lag on {topic} should drain within an hour. If it does not, send us the output of SHOW "
+            "PIPELINE STATUS and we will look again.",
+            "ja": "パイプラインが非常に小さい単位（500メッセージごと）でパートをコミットしていたため、マージキューが埋まって"
+            "いました。パイプライン設定で batch.max_rows を 100000、batch.max_wait を 5 秒に変更してください。変更後、"
+            "{topic} の遅延は1時間以内に解消される見込みです。解消しない場合は SHOW PIPELINE STATUS の出力をお送りください。",
+            "ru": "Очередь слияния переполнилась, потому что конвейер фиксирует очень маленькие части (по одной на "
+            "500 сообщений). Увеличьте в настройках конвейера batch.max_rows до 100000 и batch.max_wait до 5 с — "
+            "после этого отставание по {topic} должно уйти в течение часа. Если нет, пришлите вывод SHOW PIPELINE "
+            "STATUS, посмотрим ещё раз.",
+        },
+    ),
+    Scenario(
+        "bi_connector_503",
+        "incident",
+        "integrations",
+        ("connector", "http_503"),
+        subject={
+            "en": "{tool} connector returns HTTP 503 when refreshing extracts",
+            "ja": "{tool} コネクタで抽出の更新時に HTTP 503 が返される",
+            "ru": "Коннектор {tool} возвращает HTTP 503 при обновлении выгрузок",
+        },
+        body={
+            "en": "Scheduled extract refreshes in {tool} fail since this morning with:\n\nHTTP 503 Service "
+            "Unavailable (upstream: lumora-gateway)\n\nManual queries in the Lumora console work fine. The "
+            "refreshes run at 06:00 and pull about {rows} million rows.",
+            "ja": "本日朝から、{tool} のスケジュール抽出更新が以下のエラーで失敗しています。\n\nHTTP 503 Service Unavailable "
+            "(upstream: lumora-gateway)\n\nLumora コンソールからの手動クエリは正常に動作しています。更新は毎朝6:00に実行され、"
+            "約{rows}00万行を取得しています。",
+            "ru": "С утра плановые обновления выгрузок в {tool} падают с ошибкой:\n\nHTTP 503 Service Unavailable "
+            "(upstream: lumora-gateway)\n\nРучные запросы в консоли Lumora работают нормально. Обновления "
+            "запускаются в 06:00 и забирают около {rows} млн строк.",
+        },
+        answer={
+            "en": "The gateway returned 503 because the refreshes hit the limit of 4 concurrent exports on your "
+            "plan: all extracts are scheduled at exactly 06:00. Please stagger the schedules by 10–15 minutes or "
+            "enable the export queue (Administration → Connections → Queue exports), which waits instead of "
+            "rejecting. We have confirmed in the gateway log that no other errors occurred.",
+            "ja": "ご契約プランの同時エクスポート上限（4件）に達したため、ゲートウェイが 503 を返していました。すべての抽出が"
+            "6:00ちょうどにスケジュールされています。スケジュールを10〜15分ずつずらしていただくか、エクスポートキュー"
+            "（管理 → 接続 → エクスポートをキューに入れる）を有効にしてください。有効にすると、拒否されずに順番待ちとなります。"
+            "ゲートウェイのログで、その他のエラーが発生していないことも確認しております。",
+            "ru": "Шлюз возвращал 503, потому что обновления упирались в лимит 4 одновременных выгрузок на вашем "
+            "тарифе: все выгрузки запланированы ровно на 06:00. Разнесите расписания на 10–15 минут или включите "
+            "очередь выгрузок («Администрирование → Подключения → Ставить выгрузки в очередь») — тогда запросы "
+            "будут ждать, а не отклоняться. По логам шлюза других ошибок не было.",
+        },
+    ),
+    Scenario(
+        "daily_totals",
+        "incident",
+        "dashboards",
+        ("time_zone", "totals"),
+        subject={
+            "en": "{dashboard} shows wrong daily totals since the clock change",
+            "ja": "{dashboard} の日次合計が ERP の数値と一致しない",
+            "ru": "Дневные итоги на дашборде {dashboard} не сходятся с ERP",
+        },
+        body={
+            "en": "Since the daylight-saving change last weekend, the daily totals on the {dashboard} dashboard "
+            "differ from our ERP figures. The difference is exactly the orders placed between 00:00 and 01:00 local "
+            "time, which now appear on the previous day.",
+            "ja": "{dashboard} ダッシュボードの日次合計が、ERP の数値と一致しません。差分はちょうど日本時間0:00〜9:00の注文分で、"
+            "前日の集計に含まれてしまっているようです。",
+            "ru": "Дневные итоги на дашборде {dashboard} не совпадают с цифрами из ERP. Разница — ровно заказы, "
+            "оформленные с 00:00 до 03:00 по московскому времени: они попадают в предыдущий день.",
+        },
+        answer={
+            "en": "The dashboard groups by date_trunc('day', created_at), which uses UTC, while your ERP uses local "
+            "time. Set the dashboard time zone under Dashboard settings → Time zone, or use date_trunc('day', "
+            "created_at AT TIME ZONE '{tz}') in the underlying query. After the change the totals match the ERP "
+            "figures we compared for last week.",
+            "ja": "ダッシュボードは date_trunc('day', created_at) で集計しており、これは UTC 基準です。一方、ERP は日本時間で"
+            "集計されています。「ダッシュボード設定 → タイムゾーン」で Asia/Tokyo を指定するか、クエリ側で "
+            "date_trunc('day', created_at AT TIME ZONE 'Asia/Tokyo') をご利用ください。変更後、先週分について ERP の"
+            "数値と一致することを確認いたしました。",
+            "ru": "Дашборд группирует по date_trunc('day', created_at), а это UTC, тогда как ERP считает по "
+            "московскому времени. Укажите часовой пояс в «Настройки дашборда → Часовой пояс» или используйте в "
+            "запросе date_trunc('day', created_at AT TIME ZONE 'Europe/Moscow'). После изменения итоги за прошлую "
+            "неделю совпали с ERP.",
+        },
+    ),
+    Scenario(
+        "rate_limit_429",
+        "incident",
+        "api",
+        ("rate_limit", "sdk"),
+        subject={
+            "en": "HTTP 429 Too Many Requests from the API although we are under the limit",
+            "ja": "上限内にもかかわらず API から HTTP 429 Too Many Requests が返される",
+            "ru": "HTTP 429 Too Many Requests от API, хотя лимит не превышен",
+        },
+        body={
+            "en": "Our integration gets HTTP 429 Too Many Requests every few minutes, although we send at most 20 "
+            "requests per second and our plan allows 50. Response header: Retry-After: 30. Client: Python SDK "
+            "{version}.",
+            "ja": "連携処理で数分おきに HTTP 429 Too Many Requests が返されます。送信は最大でも毎秒20リクエストで、契約プランの"
+            "上限は毎秒50リクエストです。レスポンスヘッダは Retry-After: 30 です。クライアントは Python SDK {version} を"
+            "使用しています。",
+            "ru": "Наша интеграция каждые несколько минут получает HTTP 429 Too Many Requests, хотя мы отправляем не "
+            "больше 20 запросов в секунду, а тариф допускает 50. Заголовок ответа: Retry-After: 30. Клиент — "
+            "Python SDK {version}.",
+        },
+        answer={
+            "en": "The limit of 50 requests per second applies per token, but there is also a burst allowance of 100 "
+            "requests per 2 seconds per IP address. Your integration runs 6 workers behind one NAT address, and "
+            "their bursts at the start of each minute exceed it. Please enable the SDK's built-in retry "
+            "(retry=RetryPolicy(max_attempts=5)), which respects Retry-After, or spread the jobs over the minute.",
+            "ja": "毎秒50リクエストの上限はトークン単位ですが、これとは別に IP アドレス単位で2秒あたり100リクエストのバースト上限が"
+            "ございます。貴社の連携処理は1つの NAT アドレスの背後で6つのワーカーが動作しており、毎分の開始時にバーストが上限を"
+            "超えていました。SDK 組み込みのリトライ（retry=RetryPolicy(max_attempts=5)）を有効にしていただくと、"
+            "Retry-After に従って再試行されます。または、ジョブの開始時刻を分散してください。",
+            "ru": "Лимит 50 запросов в секунду действует на токен, но есть ещё ограничение всплесков — 100 запросов "
+            "за 2 секунды на IP-адрес. У вас 6 воркеров работают за одним NAT-адресом, и в начале каждой минуты их "
+            "всплески превышают это ограничение. Включите встроенные повторы в SDK "
+            "(retry=RetryPolicy(max_attempts=5)), они учитывают Retry-After, или распределите задания по минуте.",
+        },
+    ),
+    Scenario(
+        "csv_parse",
+        "incident",
         "ingestion",
         ("csv", "import"),
         subject={
@@ -761,7 +812,231 @@ SCENARIOS: tuple[Scenario, ...] = (
             "присланном образце.",
         },
     ),
-    # --- incidents ---------------------------------------------------------------------------
+    Scenario(
+        "query_spill",
+        "incident",
+        "query_engine",
+        ("memory", "spill"),
+        subject={
+            "en": "Query on {table} fails with ERR_SPILL_LIMIT_EXCEEDED",
+            "ja": "{table} に対するクエリが ERR_SPILL_LIMIT_EXCEEDED で失敗する",
+            "ru": "Запрос к {table} падает с ERR_SPILL_LIMIT_EXCEEDED",
+        },
+        body={
+            "en": "One of our analysts' queries on {cluster} fails after a few minutes with:\n\n"
+            "ERR_SPILL_LIMIT_EXCEEDED: query spilled 512 GB to disk (limit 500 GB)\n\nThe query joins {table} with "
+            "{table2}. Other queries run normally. Could you tell us what is wrong?",
+            "ja": "{cluster} 上で、分析担当者のクエリの一つが数分後に以下のエラーで失敗します。\n\n"
+            "ERR_SPILL_LIMIT_EXCEEDED: query spilled 512 GB to disk (limit 500 GB)\n\n{table} と {table2} を結合する"
+            "クエリです。その他のクエリは正常に動作しております。原因をご教示いただけますでしょうか。",
+            "ru": "Один из запросов наших аналитиков на {cluster} через несколько минут падает с ошибкой:\n\n"
+            "ERR_SPILL_LIMIT_EXCEEDED: query spilled 512 GB to disk (limit 500 GB)\n\nЗапрос соединяет {table} и "
+            "{table2}. Остальные запросы работают нормально. Подскажите, в чём может быть дело?",
+        },
+        answer={
+            "en": "The query profile shows that the join condition between {table} and {table2} uses only one of the "
+            "two key columns, so the join produces hundreds of times more rows than expected and spills them to "
+            "disk. With the second key column added to the ON clause, the query finishes in a few seconds. The "
+            "spill limit protects the cluster from exactly this kind of runaway query, so we recommend keeping it.",
+            "ja": "クエリプロファイルを確認したところ、{table} と {table2} の結合条件に2つのキー列のうち1列しか指定されておらず、"
+            "想定の数百倍の行が生成されてディスクに書き出されていました。ON 句に2つ目のキー列を追加していただくと、数秒で完了"
+            "いたします。スピル上限はこのような暴走クエリからクラスタを保護するためのものですので、現在の設定のままご利用いただく"
+            "ことを推奨いたします。",
+            "ru": "По профилю запроса видно, что в условии соединения {table} и {table2} указан только один из двух "
+            "ключевых столбцов, поэтому соединение порождает в сотни раз больше строк, чем ожидалось, и они "
+            "сбрасываются на диск. Если добавить второй ключевой столбец в ON, запрос выполняется за несколько "
+            "секунд. Лимит на сброс на диск защищает кластер как раз от таких запросов, поэтому менять его не "
+            "рекомендуем.",
+        },
+    ),
+    Scenario(
+        "dashboard_rls",
+        "incident",
+        "dashboards",
+        ("row_level_security", "permissions"),
+        subject={
+            "en": "{dashboard} shows “Failed to load data” for some users",
+            "ja": "一部のユーザーで {dashboard} に「データを読み込めませんでした」と表示される",
+            "ru": "У части пользователей дашборд {dashboard} показывает «Не удалось загрузить данные»",
+        },
+        body={
+            "en": "Since this week about {count} of our users see “Failed to load data” on every widget of the "
+            "{dashboard} dashboard. Other users, including all admins, see the dashboard normally. The users who "
+            "are affected joined the company recently.",
+            "ja": "今週から、当社ユーザーのうち約{count}名で、{dashboard} ダッシュボードのすべてのウィジェットに「データを読み込め"
+            "ませんでした」と表示されるようになりました。管理者を含むその他のユーザーは問題なく閲覧できております。影響を受けて"
+            "いるのは、最近入社したユーザーです。",
+            "ru": "С этой недели примерно у {count} наших пользователей на всех виджетах дашборда {dashboard} "
+            "отображается «Не удалось загрузить данные». У остальных, включая всех администраторов, дашборд "
+            "открывается нормально. Проблема у сотрудников, которые пришли в компанию недавно.",
+        },
+        answer={
+            "en": "The dataset behind {dashboard} has a row-level security policy that filters on the user attribute "
+            "region. Users provisioned from {idp} in the last weeks have no region attribute, so the policy rejects "
+            "their queries. Please add region to the attribute mapping of the {idp} app (Administration → "
+            "Authentication → Attributes); it is applied at the users' next sign-in. We checked with one of the "
+            "affected accounts that the dashboard loads once the attribute is set.",
+            "ja": "{dashboard} のデータセットには、ユーザー属性 region で絞り込む行レベルセキュリティのポリシーが設定されております。"
+            "ここ数週間に {idp} からプロビジョニングされたユーザーには region 属性がないため、ポリシーによってクエリが拒否されて"
+            "おりました。{idp} アプリの属性マッピング（管理 → 認証 → 属性）に region を追加してください。各ユーザーの次回"
+            "ログイン時に反映されます。対象アカウントの一つで、属性の設定後にダッシュボードが表示されることを確認いたしました。",
+            "ru": "На наборе данных дашборда {dashboard} настроена политика построчной безопасности, которая "
+            "фильтрует по атрибуту пользователя region. У пользователей, созданных из {idp} за последние недели, "
+            "этого атрибута нет, и политика отклоняет их запросы. Добавьте region в сопоставление атрибутов "
+            "приложения {idp} («Администрирование → Аутентификация → Атрибуты») — он применится при следующем "
+            "входе пользователя. Мы проверили на одной из затронутых учётных записей: с заполненным атрибутом "
+            "дашборд загружается.",
+        },
+    ),
+    Scenario(
+        "api_token_401",
+        "incident",
+        "api",
+        ("rest_api", "authentication"),
+        subject={
+            "en": "Nightly export script gets HTTP 401 invalid_token",
+            "ja": "夜間エクスポートのスクリプトで HTTP 401 invalid_token が返される",
+            "ru": "Ночной скрипт выгрузки получает HTTP 401 invalid_token",
+        },
+        body={
+            "en": "Our nightly export from {table} has failed two nights in a row. The script uses the Python SDK "
+            '{version} and now gets:\n\nHTTP 401 Unauthorized {{"error": "invalid_token"}}\n\nNobody touched the '
+            "script or the token. What happened?",
+            "ja": "{table} の夜間エクスポートが2晩続けて失敗しています。スクリプトは Python SDK {version} を使用しており、現在"
+            '以下のエラーが返されます。\n\nHTTP 401 Unauthorized {{"error": "invalid_token"}}\n\nスクリプトにもトークンにも'
+            "変更は加えておりません。原因を調べていただけますでしょうか。",
+            "ru": "Ночная выгрузка из {table} уже две ночи подряд завершается ошибкой. Скрипт использует Python SDK "
+            '{version} и теперь получает:\n\nHTTP 401 Unauthorized {{"error": "invalid_token"}}\n\nНи скрипт, ни '
+            "токен никто не менял. Что могло случиться?",
+        },
+        answer={
+            "en": "The script used the personal API token of a user who was deactivated on Monday, and a token stops "
+            "working with its owner. Please create a service account under Administration → Service accounts, give "
+            "it read access to the schema and issue a token for it: service-account tokens do not depend on any "
+            "employee and do not use a named-user seat. KB-{kb} walks through the steps.",
+            "ja": "スクリプトでは、月曜日に無効化されたユーザーの個人用 API トークンが使用されておりました。トークンは、所有者の"
+            "アカウントが無効化されると利用できなくなります。「管理 → サービスアカウント」でサービスアカウントを作成し、対象"
+            "スキーマへの参照権限を付与したうえでトークンを発行してください。サービスアカウントのトークンは特定の社員に依存せず、"
+            "ネームドユーザーライセンスも消費いたしません。手順は KB-{kb} をご参照ください。",
+            "ru": "Скрипт использовал личный API-токен сотрудника, учётную запись которого отключили в понедельник, "
+            "а вместе с владельцем перестают работать и его токены. Создайте сервисную учётную запись в разделе "
+            "«Администрирование → Сервисные учётные записи», выдайте ей права на чтение схемы и выпустите для неё "
+            "токен: такие токены не зависят от конкретного сотрудника и не занимают именную лицензию. Пошагово это "
+            "описано в статье KB-{kb}.",
+        },
+    ),
+    Scenario(
+        "s3_access_denied",
+        "incident",
+        "integrations",
+        ("s3", "connector"),
+        subject={
+            "en": "S3 pipeline fails with ERR_SOURCE_ACCESS_DENIED after a bucket policy change",
+            "ja": "バケットの設定変更後、S3 パイプラインが ERR_SOURCE_ACCESS_DENIED で失敗する",
+            "ru": "Конвейер из S3 падает с ERR_SOURCE_ACCESS_DENIED после изменения настроек бакета",
+        },
+        body={
+            "en": "Since {time} our pipeline loading {table} from Amazon S3 fails with:\n\nERR_SOURCE_ACCESS_DENIED: "
+            "s3://{topic}-landing/daily/: 403 AccessDenied\n\nOur cloud team enabled KMS encryption on the bucket "
+            "yesterday, but the Lumora role still has s3:GetObject and s3:ListBucket.",
+            "ja": "{time} 以降、Amazon S3 から {table} にデータを取り込むパイプラインが以下のエラーで失敗しています。\n\n"
+            "ERR_SOURCE_ACCESS_DENIED: s3://{topic}-landing/daily/: 403 AccessDenied\n\n昨日、当社のクラウドチームが"
+            "バケットの KMS 暗号化を有効にしましたが、Lumora 用のロールには引き続き s3:GetObject と s3:ListBucket を付与して"
+            "おります。",
+            "ru": "С {time} конвейер, загружающий {table} из Amazon S3, падает с ошибкой:\n\nERR_SOURCE_ACCESS_DENIED: "
+            "s3://{topic}-landing/daily/: 403 AccessDenied\n\nВчера наша облачная команда включила на бакете "
+            "шифрование KMS, но у роли Lumora по-прежнему есть s3:GetObject и s3:ListBucket.",
+        },
+        answer={
+            "en": "With KMS encryption on the bucket, reading an object also needs kms:Decrypt on the bucket's key, "
+            "and the Lumora role does not have it yet. Please add kms:Decrypt for that key to the role's policy "
+            "(the exact statement is in KB-{kb}) and press Retry on the pipeline: the files that failed since "
+            "{time} are loaded again and nothing is skipped.",
+            "ja": "バケットで KMS 暗号化を有効にした場合、オブジェクトの読み取りには該当キーに対する kms:Decrypt 権限も必要と"
+            "なりますが、Lumora 用のロールにはまだ付与されておりません。ロールのポリシーに該当キーの kms:Decrypt を追加して"
+            "いただき（具体的な記述は KB-{kb} をご参照ください）、パイプラインの「再試行」を押してください。{time} 以降に失敗"
+            "したファイルも改めて取り込まれますので、データの欠損は発生いたしません。",
+            "ru": "При шифровании бакета через KMS для чтения объекта нужен ещё и kms:Decrypt на ключ бакета, а у "
+            "роли Lumora его пока нет. Добавьте kms:Decrypt для этого ключа в политику роли (готовый фрагмент — в "
+            "статье KB-{kb}) и нажмите «Повторить» в конвейере: файлы, на которых были ошибки с {time}, загрузятся "
+            "заново, ничего не пропадёт.",
+        },
+    ),
+    Scenario(
+        "ip_allowlist",
+        "incident",
+        "security",
+        ("ip_allowlist", "vpn"),
+        subject={
+            "en": "Users on our new VPN are blocked with ERR_IP_NOT_ALLOWED",
+            "ja": "新しい VPN 経由のユーザーが ERR_IP_NOT_ALLOWED でブロックされる",
+            "ru": "Пользователей через новый VPN блокирует ошибка ERR_IP_NOT_ALLOWED",
+        },
+        body={
+            "en": "We moved our staff to a new VPN provider this weekend. Since then about {count} users working from "
+            "home get\n\nERR_IP_NOT_ALLOWED: sign-in from this network is not permitted by your organization\n\nwhen "
+            "they open Lumora. Users in the office are fine.",
+            "ja": "今週末、社員向けの VPN を新しいプロバイダーに切り替えました。それ以降、在宅勤務中のユーザー約{count}名が Lumora "
+            "を開くと、以下のエラーが表示されます。\n\nERR_IP_NOT_ALLOWED: sign-in from this network is not permitted by "
+            "your organization\n\nオフィスから接続しているユーザーは問題ございません。",
+            "ru": "На выходных мы перевели сотрудников на нового VPN-провайдера. С тех пор примерно {count} "
+            "пользователей, работающих из дома, при открытии Lumora видят\n\nERR_IP_NOT_ALLOWED: sign-in from this "
+            "network is not permitted by your organization\n\nУ тех, кто работает в офисе, всё в порядке.",
+        },
+        answer={
+            "en": "Your organization has an IP allowlist, and it still lists only the address ranges of the old VPN; "
+            "the sign-in log shows the blocked attempts coming from the new provider's range. An administrator can "
+            "add the new ranges under Administration → Security → Allowed networks, and the change takes effect at "
+            "once. We recommend removing the old ranges when the move is complete.",
+            "ja": "貴社では IP 許可リストが設定されており、旧 VPN のアドレス範囲のみが登録されておりました。ログイン履歴でも、"
+            "ブロックされた接続はすべて新しいプロバイダーのアドレス範囲からのものでした。管理者の方が「管理 → セキュリティ → "
+            "許可するネットワーク」で新しいアドレス範囲を追加していただくと、即時に反映されます。切り替えが完了しましたら、"
+            "旧アドレス範囲は削除していただくことを推奨いたします。",
+            "ru": "В вашей организации включён список разрешённых IP-адресов, и в нём по-прежнему только диапазоны "
+            "старого VPN: по журналу входов все заблокированные попытки идут из диапазона нового провайдера. "
+            "Администратор может добавить новые диапазоны в разделе «Администрирование → Безопасность → Разрешённые "
+            "сети» — изменение действует сразу. Старые диапазоны рекомендуем удалить, когда переход завершится.",
+        },
+    ),
+    Scenario(
+        "invite_emails",
+        "incident",
+        "administration",
+        ("email", "onboarding"),
+        subject={
+            "en": "Invitation e-mails do not arrive",
+            "ja": "招待メールが届きません",
+            "ru": "Не приходят письма с приглашениями",
+        },
+        body={
+            "en": "We invited {count} new colleagues to Lumora yesterday, but none of them received the invitation "
+            "e-mail, not even in the spam folder. The admin page shows the invitations as “Sent”. Resending did not "
+            "help.",
+            "ja": "昨日、新しく{count}名のメンバーを Lumora に招待しましたが、迷惑メールフォルダも含め、どなたにも招待メールが届いて"
+            "おりません。管理画面では招待のステータスが「送信済み」となっております。再送も試しましたが、状況は変わりません"
+            "でした。",
+            "ru": "Вчера мы пригласили в Lumora {count} новых сотрудников, но ни один не получил письмо с "
+            "приглашением, даже в папке «Спам». В админке приглашения отмечены как «Отправлено». Повторная отправка "
+            "не помогла.",
+        },
+        answer={
+            "en": "Our mail log shows that your mail gateway accepted the invitations and then quarantined them, "
+            "because notifications@lumora.io is not on its list of allowed senders. Please ask your e-mail team to "
+            "allow that sender (SPF and DKIM are set up for it) and release the quarantined messages. Alternatively, "
+            "you can copy each invitation link from Administration → Users → Pending invitations and send it "
+            "yourself.",
+            "ja": "弊社のメール送信ログを確認したところ、貴社のメールゲートウェイが招待メールを受信したうえで隔離しておりました。"
+            "送信元の notifications@lumora.io が、ゲートウェイの許可リストに登録されていないためです。貴社のメール管理ご担当者様"
+            "に、この送信元の許可（SPF・DKIM は設定済みです）と、隔離されたメールの解放をご依頼ください。または、「管理 → "
+            "ユーザー → 保留中の招待」から招待リンクをコピーし、直接お送りいただくことも可能です。",
+            "ru": "По нашему почтовому журналу видно, что ваш почтовый шлюз принял приглашения и отправил их в "
+            "карантин: отправителя notifications@lumora.io нет в списке разрешённых. Попросите администраторов "
+            "вашей почты разрешить этого отправителя (SPF и DKIM для него настроены) и выпустить письма из "
+            "карантина. Либо скопируйте ссылки в разделе «Администрирование → Пользователи → Ожидающие приглашения» "
+            "и отправьте их сами.",
+        },
+    ),
+    # --- incidents: outages that stop a customer's production ----------------------------------
     Scenario(
         "cluster_down",
         "incident",
@@ -792,6 +1067,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "просроченным внутренним сертификатом. Мы обновили сертификат, кластер уже 30 минут работает "
             "нормально. Отчёт о первопричине пришлём в течение двух рабочих дней.",
         },
+        outage=True,
     ),
     Scenario(
         "ingest_stopped",
@@ -827,6 +1103,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "догнали поток, данные не потеряны — смещения фиксируются только после успешной записи. Проблема с "
             "кешированием DNS исправлена в {fix_version}.",
         },
+        outage=True,
     ),
     Scenario(
         "sso_outage",
@@ -861,8 +1138,9 @@ SCENARIOS: tuple[Scenario, ...] = (
             "Чтобы в следующий раз этого не случилось, укажите в настройках URL метаданных вместо фиксированного "
             "сертификата: тогда Lumora будет подхватывать смену сертификата автоматически.",
         },
+        outage=True,
     ),
-    # --- feature requests --------------------------------------------------------------------
+    # --- feature requests ----------------------------------------------------------------------
     Scenario(
         "excel_export",
         "feature_request",
@@ -893,7 +1171,7 @@ SCENARIOS: tuple[Scenario, ...] = (
             "紐付けました。製品チームは毎月要望を確認しており、対応が決まりましたら要望を更新いたします。当面の回避策として、"
             "CSV エクスポートで「型付きの値」オプションを選択していただくと、数値が数値のまま出力されます。",
             "ru": "Спасибо за подробное описание. Мы зарегистрировали это как пожелание FR-{fr} для продуктовой "
-            "команды и привязал к нему вашу организацию; команда разбирает пожелания ежемесячно и обновит запрос, "
+            "команды и привязали к нему вашу организацию; команда разбирает пожелания ежемесячно и обновит запрос, "
             "когда он попадёт в план. Пока можно использовать выгрузку в CSV с опцией «типизированные значения» — "
             "числа останутся числами.",
         },
@@ -993,13 +1271,82 @@ SCENARIOS: tuple[Scenario, ...] = (
             "поддерживает это с версии 1.6.",
         },
     ),
+    Scenario(
+        "teams_alerts",
+        "feature_request",
+        "integrations",
+        ("alerts", "teams"),
+        subject={
+            "en": "Feature request: send data alerts to Microsoft Teams",
+            "ja": "機能要望：データアラートを Microsoft Teams に通知してほしい",
+            "ru": "Пожелание: отправка оповещений в Microsoft Teams",
+        },
+        body={
+            "en": "We use data alerts on the {dashboard} dashboard, for example when daily revenue drops by more than "
+            "20%. Today they can only go to e-mail or Slack, but our company runs on Microsoft Teams. Could you add "
+            "Teams as an alert channel?",
+            "ja": "{dashboard} ダッシュボードでデータアラート（日次売上が20%以上減少した場合など）を利用しております。現在、通知先は"
+            "メールと Slack のみですが、当社では全社で Microsoft Teams を使用しております。通知先として Teams を追加していただけ"
+            "ないでしょうか。",
+            "ru": "Мы используем оповещения по данным на дашборде {dashboard} — например, если дневная выручка падает "
+            "больше чем на 20%. Сейчас их можно отправлять только на почту или в Slack, а у нас в компании всё "
+            "работает в Microsoft Teams. Можно ли добавить Teams как канал оповещений?",
+        },
+        answer={
+            "en": "Thank you, I have added your request to FR-{fr}, which the product team has planned for "
+            "{fix_version}. Until then, a Teams channel can receive the alerts through its e-mail address (Channel → "
+            "Get email address): add that address as a recipient of the alert and the messages appear in the channel.",
+            "ja": "ご要望ありがとうございます。製品チームが {fix_version} での対応を予定している FR-{fr} に、貴社のご要望を追加"
+            "いたしました。それまでの間は、Teams チャネルのメールアドレス（チャネル →「メール アドレスを取得」）をアラートの宛先に"
+            "追加していただくことで、チャネルに通知を表示できます。",
+            "ru": "Спасибо, мы добавили ваш запрос к FR-{fr} — продуктовая команда запланировала его на "
+            "{fix_version}. А пока канал Teams может получать оповещения через свой адрес электронной почты («Канал "
+            "→ Получить адрес электронной почты»): добавьте этот адрес в получатели оповещения, и сообщения будут "
+            "появляться в канале.",
+        },
+    ),
+    Scenario(
+        "schema_evolution",
+        "feature_request",
+        "ingestion",
+        ("schema", "pipelines"),
+        subject={
+            "en": "Feature request: add new source columns to pipelines automatically",
+            "ja": "機能要望：ソース側で追加された列をパイプラインに自動で反映してほしい",
+            "ru": "Пожелание: автоматически добавлять новые столбцы источника в конвейер",
+        },
+        body={
+            "en": "Whenever our developers add a field to the {topic} events, the pipeline into {table} drops it until "
+            "someone adds the column by hand. Could pipelines add new columns to the target table automatically, at "
+            "least nullable ones?",
+            "ja": "当社の開発チームが {topic} のイベントに項目を追加するたびに、誰かが手作業で列を追加するまで、{table} への"
+            "パイプラインではその項目が取り込まれません。少なくとも NULL 許容の列については、パイプラインが対象テーブルに自動で"
+            "列を追加するようにできないでしょうか。",
+            "ru": "Каждый раз, когда наши разработчики добавляют поле в события {topic}, конвейер в {table} "
+            "отбрасывает его, пока кто-нибудь не добавит столбец вручную. Могли бы конвейеры сами добавлять новые "
+            "столбцы в целевую таблицу, хотя бы допускающие NULL?",
+        },
+        answer={
+            "en": "Automatic schema evolution is a frequent request, tracked as FR-{fr}; I have added your case and "
+            "your organization to it. In the meantime, unknown_fields = keep_in_column stores the fields the table "
+            "does not have yet in a JSON column _extra, so no data is lost and the column can be filled from it "
+            "once it is added.",
+            "ja": "スキーマの自動反映は多くのお客様からご要望をいただいており、FR-{fr} として管理しております。貴社のユースケース"
+            "と貴社名を追加いたしました。それまでの間は、unknown_fields = keep_in_column を設定していただくと、テーブルにまだ"
+            "ない項目が JSON 列 _extra に保存されます。データを失うことなく、列の追加後にそこから値を移すことができます。",
+            "ru": "Автоматическое изменение схемы — частая просьба, она ведётся как FR-{fr}; ваш случай и вашу "
+            "организацию мы к ней добавили. Пока можно установить unknown_fields = keep_in_column: поля, которых "
+            "ещё нет в таблице, будут сохраняться в JSON-столбце _extra, так что данные не потеряются, а новый "
+            "столбец можно будет заполнить из него.",
+        },
+    ),
 )
 
 # Tickets a proactive-support engineer opens before the customer asks.
 PROACTIVE: tuple[Scenario, ...] = (
     Scenario(
         "proactive_timeouts",
-        "problem",
+        "incident",
         "query_engine",
         ("proactive", "timeout"),
         subject={
@@ -1205,7 +1552,7 @@ AGENT_ESCALATED = {
         "Мы передали обращение инженерам второй линии вместе с присланными логами и профилем. Они свяжутся с вами напрямую.",
     ),
 }
-AGENT_INCIDENT_ACK = {
+AGENT_OUTAGE_ACK = {
     "en": (
         "We are on it. An engineer is looking at {cluster} right now; next update within 30 minutes.",
     ),

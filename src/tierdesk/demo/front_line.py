@@ -3,6 +3,8 @@ answers, asks the customer for details, or escalates, as a front line that solve
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from tierdesk.accounts.choices import Language, Plan
 from tierdesk.demo import content
 from tierdesk.demo.cast import Company, Person
@@ -22,6 +24,27 @@ FIRST_RESPONSE_MEDIAN = {"urgent": 600, "high": 2_400, "normal": 5_400, "low": 1
 PLAN_SPEED = {Plan.BASIC: 1.6, Plan.STANDARD: 1.0, Plan.PREMIUM: 0.7, Plan.ENTERPRISE: 0.5}
 RESTRICTED_SHARE = 0.12  # of security tickets
 PRIORITY_ORDER = ("low", "normal", "high", "urgent")
+
+
+class Diagnosis(NamedTuple):
+    """How the front line works one kind of ticket: the share it answers at once and the share it
+    asks the customer about (the rest it escalates at once), the share of the asked ones escalated
+    once the details are in, and the share of escalations that go on to engineering."""
+
+    answer: float
+    ask: float
+    escalate_after_details: float
+    engineering: float
+
+
+# Tuned so that about a fifth of all tickets reach tier 2 and one in twenty engineering, as on a
+# front line that solves what it can: most questions are answered from the documentation, most
+# error reports turn out to be the customer's setup, and defects are what the back line is for.
+DIAGNOSIS = {
+    "question": Diagnosis(answer=0.55, ask=0.42, escalate_after_details=0.08, engineering=0.15),
+    "incident": Diagnosis(answer=0.18, ask=0.70, escalate_after_details=0.30, engineering=0.23),
+    "problem": Diagnosis(answer=0.05, ask=0.75, escalate_after_details=0.50, engineering=0.40),
+}
 
 
 class FrontLine(Phase):
@@ -45,14 +68,13 @@ class FrontLine(Phase):
         priority = st.priority
         agent, t = self._claim(st, created, opener, company.plan, front_line)
         t = self._triage(st, t, agent, scenario.area)
-        if scenario.type == "incident":
-            self._incident(st, t, agent, scenario)
-        elif scenario.type == "feature_request":
+        kind = scenario.kind
+        if kind == "outage":
+            self._outage(st, t, agent, scenario)
+        elif kind == "feature_request":
             self._feature_request(st, t, agent, scenario)
         else:
-            self._question_or_problem(
-                st, t, agent, scenario, company.region, urgent=priority == "urgent"
-            )
+            self._diagnose(st, t, agent, scenario, company.region, urgent=priority == "urgent")
 
     def _claim(
         self, st: TicketState, created: int, opener: Person, plan: str, front_line: str
@@ -93,10 +115,10 @@ class FrontLine(Phase):
             t += 700
         return t
 
-    def _incident(self, st: TicketState, t: int, agent: Person, scenario: content.Scenario) -> None:
+    def _outage(self, st: TicketState, t: int, agent: Person, scenario: content.Scenario) -> None:
         """Acknowledged at once; restored from a runbook, or escalated as urgent."""
         rng = self.rng
-        ack = self.letters.agent_says(st, agent, content.AGENT_INCIDENT_ACK)
+        ack = self.letters.agent_says(st, agent, content.AGENT_OUTAGE_ACK)
         self.history.staff_reply(st, t, agent, ack)
         if rng.random() < 0.3:
             # A known failure with a runbook: the front line restores service itself.
@@ -131,7 +153,7 @@ class FrontLine(Phase):
             history.staff_reply(st, t, agent, answer, status="solved")
         self.resolution.after_solved(st, t, agent)
 
-    def _question_or_problem(
+    def _diagnose(
         self,
         st: TicketState,
         t: int,
@@ -141,17 +163,12 @@ class FrontLine(Phase):
         *,
         urgent: bool,
     ) -> None:
-        """Answered at once, answered once the customer sent details, or escalated."""
+        """A question, a defect or an error report: answered at once, answered once the customer
+        sent details, or escalated."""
         rng = self.rng
-        question = scenario.type == "question"
-        # Tuned so that about a fifth of all tickets reach tier 2 and one in twenty engineering,
-        # as on a front line that solves what it can.
+        diagnosis = DIAGNOSIS[scenario.kind]
         roll = rng.random()
-        if question:
-            path = "answer" if roll < 0.55 else "ask" if roll < 0.97 else "escalate"
-        else:
-            path = "answer" if roll < 0.15 else "ask" if roll < 0.88 else "escalate"
-        if path == "answer":
+        if roll < diagnosis.answer:
             self.resolution.resolve(
                 st,
                 t + 120 + int(rng.random() * 1_500),
@@ -160,13 +177,12 @@ class FrontLine(Phase):
                 confirm=0.35,
             )
             return
-        if path == "ask":
+        if roll < diagnosis.answer + diagnosis.ask:
             details_at = self._ask_for_details(st, t, agent, region)
             if details_at is None:
                 return
             t = details_at
-            escalate = rng.random() < (0.08 if question else 0.33)
-            if not escalate:
+            if rng.random() >= diagnosis.escalate_after_details:
                 answer = scenario.answer[st.lang].format_map(st.vars)
                 self.resolution.resolve(st, t, agent, answer, confirm=0.3)
                 return
@@ -176,7 +192,7 @@ class FrontLine(Phase):
             agent,
             scenario,
             urgent=urgent,
-            engineering=rng.random() < (0.15 if question else 0.25),
+            engineering=rng.random() < diagnosis.engineering,
         )
         self.resolution.resolve(st, t, owner, answer, confirm=0.3)
 
