@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from tierdesk.accounts.choices import Language, Tier
 from tierdesk.tickets.choices import (
     STATUS_TRANSITIONS,
-    UNSOLVED_STATUSES,
     Channel,
     EventKind,
     MessageKind,
@@ -22,11 +21,6 @@ from tierdesk.tickets.choices import (
     Status,
     TicketType,
 )
-
-
-class TicketQuerySet(models.QuerySet["Ticket"]):
-    def unsolved(self) -> TicketQuerySet:
-        return self.filter(status__in=UNSOLVED_STATUSES)
 
 
 class Ticket(models.Model):
@@ -105,8 +99,6 @@ class Ticket(models.Model):
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
-    objects = TicketQuerySet.as_manager()
-
     class Meta:
         ordering = ["-updated_at", "-number"]
         verbose_name = _("ticket")
@@ -137,10 +129,6 @@ class Ticket(models.Model):
 
     def can_move_to(self, status: str) -> bool:
         return status in STATUS_TRANSITIONS[self.status]
-
-    @property
-    def is_unsolved(self) -> bool:
-        return self.status in UNSOLVED_STATUSES
 
 
 class Message(models.Model):
