@@ -9,7 +9,13 @@ from tierdesk.core.api import (
     install_error_handlers,
 )
 from tierdesk.core.api import router as core_router
+from tierdesk.engineering.api import router as engineering_router
+from tierdesk.escalations.api import router as escalations_router
+from tierdesk.macros.api import router as macros_router
+from tierdesk.queues.api import router as queues_router
+from tierdesk.routing.api import router as routing_router
 from tierdesk.tickets.api import router as tickets_router
+from tierdesk.triage.api import router as triage_router
 
 api = TierdeskAPI(
     title="tierdesk API",
@@ -27,4 +33,10 @@ install_error_handlers(api)
 api.add_router("", core_router)
 api.add_router("", accounts_router)
 api.add_router("", tickets_router)
+api.add_router("", queues_router)
+api.add_router("", routing_router)
+api.add_router("", triage_router)
+api.add_router("", escalations_router)
+api.add_router("", engineering_router)
+api.add_router("", macros_router)
 api.add_router("", fallback_router)

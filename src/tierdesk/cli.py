@@ -341,6 +341,13 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_triage_train(args: argparse.Namespace) -> int:
+    setup_django()
+    from tierdesk.triage.report import train_command
+
+    return train_command()
+
+
 def cmd_manage(argv: Sequence[str]) -> int:
     setup_django()
     from django.core.management import execute_from_command_line
@@ -438,6 +445,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--name", default="cli", help="A name to tell the token apart (default: cli)."
     )
     issue.set_defaults(handler=cmd_token)
+
+    triage = commands.add_parser("triage", help="The triage classifier.")
+    triage_commands = triage.add_subparsers(dest="triage_command", required=True, metavar="action")
+    triage_commands.add_parser(
+        "train", help="Train on the solved tickets, activate, print held-out accuracy."
+    ).set_defaults(handler=cmd_triage_train)
 
     commands.add_parser(
         "migrate", help="Apply database migrations (options as manage.py migrate).", add_help=False

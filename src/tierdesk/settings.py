@@ -34,6 +34,12 @@ INSTALLED_APPS = [
     "tierdesk.core",
     "tierdesk.accounts",
     "tierdesk.tickets",
+    "tierdesk.queues",
+    "tierdesk.routing",
+    "tierdesk.triage",
+    "tierdesk.escalations",
+    "tierdesk.engineering",
+    "tierdesk.macros",
     "tierdesk.web",
     "tierdesk.portal",
     "tierdesk.demo",
@@ -69,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "tierdesk.queues.context_processors.work_counts",
             ],
         },
     },
@@ -186,6 +193,11 @@ TIERDESK_IDEMPOTENCY_RETENTION_HOURS = env.env_int(
 
 # Solved tickets close on their own after this many days without a customer answer.
 TIERDESK_AUTOCLOSE_DAYS = env.env_int("TIERDESK_AUTOCLOSE_DAYS", 4, minimum=1)
+# A customer answering a solved ticket within this many days reopens it; later, the answer
+# opens a follow-up ticket linked to it.
+TIERDESK_REOPEN_WINDOW_DAYS = env.env_int(
+    "TIERDESK_REOPEN_WINDOW_DAYS", TIERDESK_AUTOCLOSE_DAYS, minimum=0
+)
 
 LOGGING = {
     "version": 1,

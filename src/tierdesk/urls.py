@@ -12,6 +12,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("tierdesk.portal.urls")),
     path("", include("tierdesk.tickets.urls")),
+    path("", include("tierdesk.queues.urls")),
+    path("", include("tierdesk.routing.urls")),
+    path("", include("tierdesk.triage.urls")),
+    path("", include("tierdesk.escalations.urls")),
+    path("", include("tierdesk.engineering.urls")),
+    path("", include("tierdesk.macros.urls")),
     path("", include("tierdesk.web.urls")),
 ]
 admin.site.site_header = "tierdesk"

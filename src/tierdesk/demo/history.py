@@ -40,6 +40,7 @@ TICKET_COLUMNS = (
     "group_id",
     "organization_id",
     "requester_id",
+    "escalation_flag",
 )
 MESSAGE_COLUMNS = (
     "id",
@@ -237,6 +238,7 @@ class History:
                 st.group,
                 company.id,
                 st.requester.id,
+                "",
             )
         )
         if st.restricted:

@@ -74,3 +74,14 @@ class EventKind(models.TextChoices):
     NOTE = "note", _("Internal note")
     ATTACHMENT = "attachment", _("Attachment added")
     VIEWED = "viewed", _("Restricted ticket read")
+    ROUTED = "routed", _("Routing rule applied")
+    ESCALATION = "escalation", _("Escalation")
+    ENGINEERING = "engineering", _("Engineering issue")
+    MERGED = "merged", _("Tickets merged")
+
+
+class EscalationFlag(models.TextChoices):
+    """A ticket an escalation manager owns end to end, beside the engineer's technical work."""
+
+    COMPLAINT = "complaint", _("Complaint")
+    INCIDENT = "incident", _("Incident")

@@ -14,6 +14,7 @@ from tierdesk.accounts.choices import Language, Tier
 from tierdesk.tickets.choices import (
     STATUS_TRANSITIONS,
     Channel,
+    EscalationFlag,
     EventKind,
     MessageKind,
     Priority,
@@ -98,6 +99,32 @@ class Ticket(models.Model):
     first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    reactivated_at = models.DateTimeField(
+        _("reactivated"),
+        null=True,
+        blank=True,
+        help_text=_("When the customer answered after the desk had; cleared by the next reply."),
+    )
+    escalation_flag = models.CharField(
+        _("escalation flag"), max_length=10, choices=EscalationFlag.choices, blank=True
+    )
+    escalation_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("escalation manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_escalation_tickets",
+        help_text=_("Owns the customer communication of a complaint or incident."),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_tickets",
+    )
 
     class Meta:
         ordering = ["-updated_at", "-number"]
@@ -121,6 +148,14 @@ class Ticket(models.Model):
             # Solved tickets waiting to be closed by the worker's autoclose sweep.
             models.Index(
                 fields=["solved_at"], name="ticket_solved_open_idx", condition=Q(status="solved")
+            ),
+            # A group's queue: its unsolved tickets nobody holds, oldest first.
+            models.Index(
+                fields=["group", "created_at"],
+                name="ticket_group_queue_idx",
+                condition=Q(
+                    assignee__isnull=True, status__in=["new", "open", "pending", "on_hold"]
+                ),
             ),
         ]
 

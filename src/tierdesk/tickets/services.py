@@ -4,10 +4,11 @@ the same transaction, so the history metrics are computed from is always complet
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from tierdesk.accounts.choices import Language, Role, Tier
 from tierdesk.accounts.models import SkillGroup, User
 from tierdesk.accounts.selectors import person_by_reference, skill_group_by_reference
-from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from tierdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tierdesk.tickets.choices import (
     STATUS_TRANSITIONS,
     Channel,
@@ -51,6 +52,7 @@ __all__ = [
     "ticket_claim",
     "ticket_open",
     "ticket_open_follow_up",
+    "ticket_release",
     "ticket_reply",
     "ticket_share_restricted",
     "ticket_update",
@@ -178,6 +180,10 @@ def ticket_open(
     )
     record_event(ticket, actor=actor, kind=EventKind.MESSAGE, at=now, message=message)
     _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
+    # Imported here: routing builds on tickets, so a module-level import would be circular.
+    from tierdesk.routing.services import ticket_route
+
+    ticket_route(ticket, actor=None)
     return ticket
 
 
@@ -300,10 +306,30 @@ def ticket_reply(
     attachments: Sequence[NewAttachment] = (),
 ) -> Message:
     """Adds a public reply. A staff reply may set the next status (default: open) and counts as
-    the first response once; a customer reply reopens a pending or solved ticket."""
+    the first response once; a customer reply reopens a pending or solved ticket, unless it was
+    solved more than TIERDESK_REOPEN_WINDOW_DAYS ago: then the solved ticket closes and the reply
+    opens a follow-up ticket linked to it."""
     _ensure_public_voice(actor)
     ticket = _lock(ticket)
     _ensure_can_write(actor, ticket)
+    now = timezone.now()
+    window = timedelta(days=settings.TIERDESK_REOPEN_WINDOW_DAYS)
+    solved_at = ticket.solved_at if ticket.status == Status.SOLVED else None
+    if actor.is_customer and solved_at is not None and now - solved_at > window:
+        # Past the reopen window a solved ticket is final: it closes, as autoclose would, and the
+        # answer opens a follow-up linked to it. The message returned is the follow-up's first.
+        apply_status(ticket, None, Status.CLOSED, now)
+        ticket.updated_at = now
+        ticket.save()
+        follow_up = ticket_open_follow_up(
+            actor=actor,
+            ticket=ticket,
+            body=body,
+            body_html=body_html,
+            channel=channel,
+            attachments=attachments,
+        )
+        return follow_up.messages.get()
     errors: dict[str, str] = {}
     body_text, clean_html = clean_body(body, body_html, errors)
     if channel is not None:
@@ -313,7 +339,6 @@ def ticket_reply(
     if errors:
         raise ValidationFailed(errors)
 
-    now = timezone.now()
     message = Message.objects.create(
         ticket=ticket,
         author=actor,
@@ -327,11 +352,21 @@ def ticket_reply(
     _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
     if actor.is_support_staff and ticket.first_responded_at is None:
         _set(ticket, actor, "first_responded_at", now, now)
+    _mark_reactivation(ticket, actor, now)
     if next_status and next_status != ticket.status:
         apply_status(ticket, actor, next_status, now)
     ticket.updated_at = now
     ticket.save()
     return message
+
+
+def _mark_reactivation(ticket: Ticket, actor: User, at: datetime) -> None:
+    """A customer answering after the desk has reactivates the ticket: it needs its owner (or,
+    unowned, the queue) again. The desk's next public reply settles it."""
+    if actor.is_support_staff:
+        ticket.reactivated_at = None
+    elif ticket.first_responded_at is not None and ticket.reactivated_at is None:
+        ticket.reactivated_at = at
 
 
 def _status_after_reply(
@@ -633,6 +668,30 @@ def _customer_may_set_status(current: str, requested: str) -> bool:
     return requested == Status.OPEN and current == Status.SOLVED
 
 
+@transaction.atomic
 def ticket_claim(*, actor: User, ticket: Ticket) -> Ticket:
-    """Assigns the ticket to the person acting (the console's "take it" move)."""
-    return ticket_update(actor=actor, ticket=ticket, changes={"assignee": actor})
+    """Moves the ticket from its group's queue into the actor's portfolio (the "take it" move).
+
+    The row lock makes two engineers claiming at the same moment queue up: the first wins, the
+    second finds the ticket held and gets Conflict. Claiming a ticket one already holds is a no-op.
+    """
+    locked = _lock(ticket)
+    if locked.assignee_id == actor.pk:
+        return locked
+    if locked.assignee_id is not None:
+        raise Conflict(
+            _("%(name)s already holds this ticket.") % {"name": locked.assignee.display_name}
+        )
+    return ticket_update(actor=actor, ticket=locked, changes={"assignee": actor})
+
+
+@transaction.atomic
+def ticket_release(*, actor: User, ticket: Ticket) -> Ticket:
+    """Puts a held ticket back in its group's queue. The holder releases; managers and
+    administrators may release anyone's ticket (someone is ill, a portfolio is rebalanced)."""
+    locked = _lock(ticket)
+    if locked.assignee_id is None:
+        raise Conflict(_("Nobody holds this ticket."))
+    if locked.assignee_id != actor.pk and actor.role not in {Role.MANAGER, Role.ADMIN}:
+        raise PermissionDenied(_("Only the holder or a manager can release this ticket."))
+    return ticket_update(actor=actor, ticket=locked, changes={"assignee": None})

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from tierdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tierdesk.tickets import downloads, selectors, services
 from tierdesk.tickets.choices import Status
 from tierdesk.tickets.forms import (
@@ -27,6 +27,7 @@ from tierdesk.tickets.forms import (
     TicketPropertiesForm,
 )
 from tierdesk.tickets.models import Ticket
+from tierdesk.tickets.panels import ticket_panels
 from tierdesk.web.decorators import staff_required, ticket_or_404
 from tierdesk.web.forms import add_service_errors, new_attachments, run_service
 from tierdesk.web.timeline import build_timeline
@@ -148,6 +149,7 @@ def _render_ticket(
         "tab": tab if tab in tabs or tab == "note" else (tabs or ["note"])[0],
         "newer": newer,
         "older": older,
+        "panels": ticket_panels(request, ticket),
         "list_query": _list_query(request),
     }
     return render(request, "tickets/ticket_detail.html", context)
@@ -170,7 +172,7 @@ def _back_to_ticket(request: HttpRequest, ticket: Ticket) -> HttpResponse:
     return redirect(f"{url}?{query}" if query else url)
 
 
-def _refusal(error: ValidationFailed | PermissionDenied) -> str:
+def _refusal(error: ValidationFailed | PermissionDenied | Conflict) -> str:
     if isinstance(error, ValidationFailed):
         return " ".join(item["reason"] for item in error.as_list())
     return str(error)
@@ -302,7 +304,7 @@ def ticket_claim(request: HttpRequest, number: int) -> HttpResponse:
     ticket = ticket_or_404(request, number)
     try:
         services.ticket_claim(actor=request.user, ticket=ticket)
-    except (ValidationFailed, PermissionDenied) as error:
+    except (ValidationFailed, PermissionDenied, Conflict) as error:
         messages.error(request, _refusal(error))
     else:
         messages.success(request, _("The ticket is yours."))

@@ -29,13 +29,15 @@ class Change:
     """One line of a change entry: a field moved from one value to another."""
 
     # "field", "created", "attachment", "viewed", "shared", "first_response", "follow_up_of",
-    # "followed_up_by"
+    # "followed_up_by", "merged_into", "merged_from"
     kind: str
     field: str = ""
     from_label: str = ""
     to_label: str = ""
     attachment_id: int | None = None
     ticket_number: int | None = None
+    # For "escalation": the escalation's summary.
+    detail: str = ""
 
 
 @dataclass
@@ -83,6 +85,13 @@ def _describe(event: TicketEvent) -> Change | None:
         )
     if event.kind == EventKind.VIEWED:
         return Change(kind="viewed")
+    if event.kind == EventKind.ESCALATION:
+        return _describe_escalation(data)
+    if event.kind == EventKind.MERGED:
+        # "merged_into" on the duplicate, "merged_from" on the ticket that survived.
+        if event.field not in {"merged_into", "merged_from"} or not event.to_value.isdigit():
+            return None
+        return Change(kind=event.field, ticket_number=int(event.to_value))
     if event.kind != EventKind.CHANGED:
         return None
     if event.field == "first_responded_at":
@@ -99,6 +108,21 @@ def _describe(event: TicketEvent) -> Change | None:
         field=_field_label(event.field),
         from_label=_value_label(event.field, event.from_value, data.get("from_label")),
         to_label=_value_label(event.field, event.to_value, data.get("to_label")),
+    )
+
+
+def _describe_escalation(data: dict[str, Any]) -> Change | None:
+    """An escalation step: `field` is the action (requested, accepted, returned, resolved), the
+    labels are the tiers it goes from and to."""
+    action = data.get("action")
+    if action not in {"requested", "accepted", "returned", "resolved"}:
+        return None
+    return Change(
+        kind="escalation",
+        field=action,
+        from_label=_value_label("tier", str(data.get("from_tier", "")), ""),
+        to_label=_value_label("tier", str(data.get("to_tier", "")), ""),
+        detail=str(data.get("summary", "")),
     )
 
 

@@ -1,0 +1,1 @@
+"""The link to engineering's issue tracker: outbound connectors, deliveries, and status coming back."""

@@ -1,0 +1,1 @@
+"""Escalation between tiers with the package the receiver needs, and complaint ownership."""

@@ -1,0 +1,1 @@
+"""Working tools: macros, @mentions with notifications, and merging duplicate tickets."""
