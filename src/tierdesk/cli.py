@@ -286,7 +286,7 @@ def _print_progress(done: int, total: int, seconds: float) -> None:
 
 
 def _seed(tickets: int, seed: int, now, append: bool) -> int:
-    from tierdesk.demo.seed import DemoDataExists, seed_demo
+    from tierdesk.demo.seed import DemoDataExists, seed_demo, seed_working_tools
 
     try:
         report = seed_demo(
@@ -295,6 +295,8 @@ def _seed(tickets: int, seed: int, now, append: bool) -> int:
     except DemoDataExists as exc:
         print(f"tierdesk seed: {exc}", file=sys.stderr)
         return 1
+    print("Adding routing rules, shifts, macros, escalations and a triage model ...", flush=True)
+    seed_working_tools()
     print(
         f"Seeded {report.tickets:,} tickets, {report.messages:,} messages and {report.events:,} events "
         f"in {report.seconds:.1f} s ({report.rows / max(report.seconds, 1e-9):,.0f} rows/s).",

@@ -198,6 +198,9 @@ TIERDESK_AUTOCLOSE_DAYS = env.env_int("TIERDESK_AUTOCLOSE_DAYS", 4, minimum=1)
 TIERDESK_REOPEN_WINDOW_DAYS = env.env_int(
     "TIERDESK_REOPEN_WINDOW_DAYS", TIERDESK_AUTOCLOSE_DAYS, minimum=0
 )
+# The desk's address as people reach it, for links in what it sends elsewhere (engineering
+# issues link back to their ticket).
+TIERDESK_PUBLIC_URL = env.env_str("TIERDESK_PUBLIC_URL", "http://localhost:8000")
 
 LOGGING = {
     "version": 1,

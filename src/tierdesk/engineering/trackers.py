@@ -19,7 +19,6 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import reverse
 
-from tierdesk import env
 from tierdesk.engineering.choices import ConnectorKind, JiraApiVersion
 from tierdesk.engineering.models import Connector, EngineeringIssue
 from tierdesk.escalations.models import Escalation
@@ -89,10 +88,7 @@ def signature_matches(secret: str, body: bytes, given: str | None) -> bool:
 
 def public_url(path: str) -> str:
     """An absolute URL of this desk, for links sent to trackers (TIERDESK_PUBLIC_URL)."""
-    base = getattr(settings, "TIERDESK_PUBLIC_URL", "") or env.env_str(
-        "TIERDESK_PUBLIC_URL", "http://localhost:8000"
-    )
-    return base.rstrip("/") + path
+    return settings.TIERDESK_PUBLIC_URL.rstrip("/") + path
 
 
 # --- the escalation package, as text -----------------------------------------------------------

@@ -29,15 +29,19 @@ class Change:
     """One line of a change entry: a field moved from one value to another."""
 
     # "field", "created", "attachment", "viewed", "shared", "first_response", "follow_up_of",
-    # "followed_up_by", "merged_into", "merged_from"
+    # "followed_up_by", "merged_into", "merged_from", "escalation", "routed", "assigned",
+    # "engineering"
     kind: str
     field: str = ""
     from_label: str = ""
     to_label: str = ""
     attachment_id: int | None = None
     ticket_number: int | None = None
-    # For "escalation": the escalation's summary.
+    # For "escalation": the escalation's summary; "routed": the rule's name; "assigned": the
+    # assignment mode; "engineering": the action (opened, failed, status).
     detail: str = ""
+    # For "engineering": the issue's address in the tracker.
+    url: str = ""
 
 
 @dataclass
@@ -87,6 +91,10 @@ def _describe(event: TicketEvent) -> Change | None:
         return Change(kind="viewed")
     if event.kind == EventKind.ESCALATION:
         return _describe_escalation(data)
+    if event.kind == EventKind.ROUTED:
+        return _describe_routing(event, data)
+    if event.kind == EventKind.ENGINEERING:
+        return _describe_engineering(event, data)
     if event.kind == EventKind.MERGED:
         # "merged_into" on the duplicate, "merged_from" on the ticket that survived.
         if event.field not in {"merged_into", "merged_from"} or not event.to_value.isdigit():
@@ -124,6 +132,62 @@ def _describe_escalation(data: dict[str, Any]) -> Change | None:
         to_label=_value_label("tier", str(data.get("to_tier", "")), ""),
         detail=str(data.get("summary", "")),
     )
+
+
+def _describe_routing(event: TicketEvent, data: dict[str, Any]) -> Change:
+    """A routing rule's change (`detail` the rule's name), or an automatic assignment within a
+    group (`detail` the mode, round-robin or least-loaded)."""
+    if data.get("assignment"):
+        return Change(
+            kind="assigned",
+            to_label=str(data.get("to_label", "")),
+            from_label=str(data.get("group", "")),
+            detail=_assignment_label(str(data["assignment"])),
+        )
+    return Change(
+        kind="routed",
+        field=_field_label(event.field),
+        from_label=_value_label(event.field, event.from_value, data.get("from_label")),
+        to_label=_value_label(event.field, event.to_value, data.get("to_label")),
+        detail=str(data.get("rule", "")),
+    )
+
+
+def _describe_engineering(event: TicketEvent, data: dict[str, Any]) -> Change | None:
+    """The engineering issue of a tier-3 escalation: opened in the tracker (`field` its key),
+    could not be opened (`field` the connector, `to_label` the error), or its status moved
+    (`to_label` the status's label)."""
+    from tierdesk.engineering.choices import IssueStatus
+
+    action = str(data.get("action", ""))
+    if action == "failed":
+        return Change(
+            kind="engineering",
+            detail=action,
+            field=str(data.get("connector", "")),
+            to_label=str(data.get("error", "")),
+        )
+    if action not in {"opened", "status"}:
+        return None
+    status = event.to_value if action == "status" else ""
+    return Change(
+        kind="engineering",
+        detail=action,
+        field=str(data.get("key") or data.get("connector") or ""),
+        to_label=str(IssueStatus(status).label) if status in IssueStatus.values else status,
+        url=_web_address(str(data.get("url") or "")),
+    )
+
+
+def _assignment_label(mode: str) -> str:
+    from tierdesk.routing.choices import AssignmentMode
+
+    return str(AssignmentMode(mode).label) if mode in AssignmentMode.values else mode
+
+
+def _web_address(url: str) -> str:
+    # The address comes from the tracker: only a web address becomes a link.
+    return url if url.startswith(("https://", "http://")) else ""
 
 
 def _rank(entry: Entry) -> int:

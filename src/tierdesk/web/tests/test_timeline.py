@@ -116,3 +116,51 @@ def test_giving_access_reads_as_a_sentence_staff_see_and_customers_do_not(
         f"<strong>{agent.display_name}</strong> gave {backline.display_name} access to this "
         "restricted ticket" in body
     )
+
+
+def test_a_routing_rule_is_named_in_the_timeline(client, alice, agent, admin_user, group):
+    from tierdesk.routing.services import routing_rule_create
+
+    routing_rule_create(
+        actor=admin_user,
+        name="Outages are urgent",
+        conditions={"keywords": ["outage"]},
+        actions={"priority": "urgent", "group": group.name},
+    )
+    ticket = ticket_open(actor=alice, subject="Outage in Tokyo", body="Nothing loads")
+    changes = [c for e in timeline_for(agent, ticket) for c in e.changes if c.kind == "routed"]
+    assert {(c.detail, c.field, c.to_label) for c in changes} == {
+        ("Outages are urgent", "priority", "Urgent"),
+        ("Outages are urgent", "group", "Query engine"),
+    }
+    client.force_login(agent)
+    page = client.get(reverse("tickets:detail", args=[ticket.number])).content.decode()
+    assert "Rule <strong>Outages are urgent</strong> changed priority from Normal to" in page
+
+
+def test_the_engineering_issue_links_only_a_web_address(client, ticket, agent):
+    from django.utils import timezone
+
+    from tierdesk.tickets.choices import EventKind
+    from tierdesk.tickets.events import record_event
+
+    opened = {"action": "opened", "key": "ENG-7", "url": "https://jira.example/browse/ENG-7"}
+    record_event(ticket, actor=None, kind=EventKind.ENGINEERING, at=timezone.now(), data=opened)
+    forged = {"action": "opened", "key": "ENG-8", "url": "javascript:alert(1)"}
+    record_event(ticket, actor=None, kind=EventKind.ENGINEERING, at=timezone.now(), data=forged)
+    record_event(
+        ticket,
+        actor=None,
+        kind=EventKind.ENGINEERING,
+        at=timezone.now(),
+        field="issue_status",
+        old="open",
+        new="fixed",
+        data={"action": "status", "key": "ENG-7"},
+    )
+    client.force_login(agent)
+    page = client.get(reverse("tickets:detail", args=[ticket.number])).content.decode()
+    assert 'href="https://jira.example/browse/ENG-7"' in page
+    assert "javascript:" not in page
+    assert "Engineering issue ENG-8 opened" in page
+    assert "Engineering issue ENG-7 is now <strong>Fixed</strong>" in page
