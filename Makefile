@@ -77,6 +77,8 @@ messages: setup
 bench: setup
 	$(PY) bench/api_bench.py
 	$(PY) bench/seed_bench.py --tickets 1000000
+	$(PY) bench/triage_quality.py
+	$(PY) bench/routing_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules var/test var/test-pg .pytest_cache

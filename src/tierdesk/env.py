@@ -83,3 +83,36 @@ def port() -> int:
     if os.environ.get("TIERDESK_PORT", "").strip():
         return env_int("TIERDESK_PORT", 8000, minimum=1)
     return env_int("PORT", 8000, minimum=1)
+
+
+def mail_settings(url: str, outbox: Path) -> dict[str, object]:
+    """Django's mail settings from TIERDESK_SMTP_URL (`smtp://user:password@host:587`, `?starttls`
+    for STARTTLS, `smtps://` for TLS from the start). Without one, mail is written as files to
+    `outbox`, so nothing is lost on a desk that has no mail server yet."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    if not url:
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(outbox),
+        }
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:
+        raise ConfigurationError(
+            f"TIERDESK_SMTP_URL={url!r} is not an SMTP address (smtp://host:port or smtps://...)"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigurationError(f"TIERDESK_SMTP_URL={url!r} has a bad port") from None
+    options = parse_qs(parts.query, keep_blank_values=True)
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or (465 if parts.scheme == "smtps" else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": parts.scheme == "smtp" and "starttls" in options,
+        "EMAIL_TIMEOUT": 30,
+    }

@@ -202,6 +202,12 @@ TIERDESK_REOPEN_WINDOW_DAYS = env.env_int(
 # issues link back to their ticket).
 TIERDESK_PUBLIC_URL = env.env_str("TIERDESK_PUBLIC_URL", "http://localhost:8000")
 
+# --- mail -------------------------------------------------------------------------------------
+
+DEFAULT_FROM_EMAIL = env.env_str("TIERDESK_MAIL_FROM", "support@tierdesk.test")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+globals().update(env.mail_settings(env.env_str("TIERDESK_SMTP_URL"), DATA_DIR / "outbox"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -124,7 +124,7 @@ def mention_email_send(notification_id: int) -> bool:
     person = notification.person
     if not person.email or not person.is_active:
         return False
-    base = getattr(settings, "TIERDESK_BASE_URL", "").rstrip("/")
+    base = settings.TIERDESK_PUBLIC_URL.rstrip("/")
     with translation.override(person.language):
         context = {
             "name": notification.actor.display_name if notification.actor else "tierdesk",

@@ -67,3 +67,24 @@ def test_embedded_database_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
     journal_mode, busy_timeout = done.stdout.split()
     assert journal_mode == "wal"
     assert int(busy_timeout) >= 5000
+
+
+def test_mail_goes_to_files_until_an_smtp_server_is_named(tmp_path):
+    assert env.mail_settings("", tmp_path) == {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(tmp_path),
+    }
+
+
+def test_smtp_url_names_host_port_credentials_and_tls(tmp_path):
+    mail = env.mail_settings("smtp://desk%40acme:p%2Fss@mail.acme.test:587?starttls", tmp_path)
+    assert (mail["EMAIL_HOST"], mail["EMAIL_PORT"]) == ("mail.acme.test", 587)
+    assert (mail["EMAIL_HOST_USER"], mail["EMAIL_HOST_PASSWORD"]) == ("desk@acme", "p/ss")
+    assert (mail["EMAIL_USE_TLS"], mail["EMAIL_USE_SSL"]) == (True, False)
+    assert env.mail_settings("smtps://mail.acme.test", tmp_path)["EMAIL_PORT"] == 465
+
+
+@pytest.mark.parametrize("url", ["http://mail.acme.test", "smtp://", "smtp://host:port"])
+def test_a_bad_smtp_url_fails_loudly(tmp_path, url):
+    with pytest.raises(env.ConfigurationError, match="TIERDESK_SMTP_URL"):
+        env.mail_settings(url, tmp_path)

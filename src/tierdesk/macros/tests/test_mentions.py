@@ -62,7 +62,8 @@ def test_on_a_restricted_ticket_only_its_readers_are_notified_and_the_note_saves
     assert [n.person for n in Notification.objects.all()] == [teammate]
 
 
-def test_the_email_is_sent_once_in_the_persons_language(engineer, teammate, ticket):
+def test_the_email_is_sent_once_in_the_persons_language(engineer, teammate, ticket, settings):
+    settings.TIERDESK_PUBLIC_URL = "https://help.acme.test/"
     teammate.language = "en"
     teammate.save()
     ticket_add_note(actor=engineer, ticket=ticket, body="@liam the customer is waiting")
@@ -76,6 +77,7 @@ def test_the_email_is_sent_once_in_the_persons_language(engineer, teammate, tick
     assert sent.to == ["liam@example.test"]
     assert f"#{ticket.pk}" in sent.subject
     assert "the customer is waiting" in sent.body
+    assert f"https://help.acme.test/tickets/{ticket.pk}/" in sent.body
 
 
 def test_the_email_is_queued_after_commit(
