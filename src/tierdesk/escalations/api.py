@@ -74,7 +74,7 @@ def escalation_create(request: HttpRequest, number: int, payload: EscalationIn) 
     escalation = services.escalation_create(
         actor=actor,
         ticket=ticket,
-        to_tier=payload.to_tier if payload.to_tier is not None else 0,
+        to_tier=payload.to_tier if payload.to_tier is not None else ticket.tier + 1,
         group=_group(payload.group),
         **fields,
     )
@@ -163,11 +163,14 @@ def escalation_resolve(request: HttpRequest, escalation_id: int, payload: Resolv
 def escalation_owner_set(request: HttpRequest, number: int, payload: EscalationOwnerIn) -> Any:
     """Sets the flag ("complaint", "incident" or "" to clear) and the escalation manager (a
     manager or administrator, or null). Agents may flag; only managers and administrators name
-    the escalation manager (403)."""
+    the escalation manager (403); left out, the escalation manager stays."""
     actor = request.auth
     ticket = _ticket(actor, number)
     manager = None
-    if payload.escalation_manager is not None:
+    if "escalation_manager" not in payload.model_fields_set:
+        # Clearing the flag clears its escalation manager; switching it keeps them.
+        manager = ticket.escalation_manager if payload.flag else None
+    elif payload.escalation_manager is not None:
         manager = person_by_reference(users_visible_to(actor), payload.escalation_manager)
         if manager is None:
             raise ValidationFailed(

@@ -119,7 +119,11 @@ class EscalationOwnerIn(Schema):
 
     flag: Literal["complaint", "incident", ""]
     escalation_manager: PersonReference | None = Field(
-        None, description="A manager or administrator (id or username); null for none."
+        None,
+        description=(
+            "A manager or administrator (id or username); null for none; left out, the ticket "
+            "keeps its escalation manager."
+        ),
     )
 
 

@@ -524,7 +524,7 @@ def ticket_flag_escalation(
 
     Agents, managers and administrators flag; only managers and administrators name or change
     the escalation manager, who must be an active manager or administrator. Clearing the flag
-    clears the escalation manager. Each change is one event; an unchanged value records nothing.
+    clears the escalation manager, so only they clear a flag that has one. Each change is one event; an unchanged value records nothing.
     """
     _ensure_may_escalate(actor)
     ticket = _lock_ticket(ticket)
@@ -546,6 +546,14 @@ def ticket_flag_escalation(
         raise ValidationFailed(errors)
     manager = escalation_manager if flag else None
     if manager != ticket.escalation_manager and not is_managing(actor):
+        if not flag:
+            raise PermissionDenied(
+                _(
+                    "%(name)s owns this ticket's customer communication; only managers and "
+                    "administrators clear its flag."
+                )
+                % {"name": ticket.escalation_manager.display_name}
+            )
         raise PermissionDenied(_("Only managers and administrators name the escalation manager."))
 
     now = timezone.now()

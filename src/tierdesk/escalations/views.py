@@ -120,7 +120,8 @@ def escalation_owner(request: HttpRequest, number: int) -> HttpResponse:
         messages.error(request, _("Choose a flag and an escalation manager from the lists."))
         return redirect("tickets:detail", number=ticket.number)
     flag = form.cleaned_data["flag"]
-    # Agents keep the escalation manager a manager named; clearing the flag clears it.
+    # Agents keep the escalation manager a manager named; clearing a flag that has one is for
+    # managers, and the service says so.
     manager = form.chosen_manager() if managing else ticket.escalation_manager
     if not flag:
         manager = None

@@ -160,9 +160,8 @@ def _panel_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     can_change = request.user.can_reply_publicly
     return {
         "can_change": can_change,
-        "can_claim": can_change
-        and ticket.assignee_id != request.user.pk
-        and ticket.status != Status.CLOSED,
+        # A ticket someone holds changes hands through its assignee, not by taking it.
+        "can_claim": can_change and ticket.assignee_id is None and ticket.status != Status.CLOSED,
     }
 
 

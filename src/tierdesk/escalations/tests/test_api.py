@@ -34,6 +34,13 @@ def test_escalating_answers_201_with_the_escalation_and_its_id(ticket, agent):
     assert body["attachments"] == []
 
 
+def test_without_to_tier_the_ticket_goes_one_tier_up(ticket, agent):
+    response = post(client_for(agent), f"{API}/tickets/{ticket.number}/escalations", PACKAGE)
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["from_tier"], response.json()["to_tier"]) == (1, 2)
+
+
 def test_an_idempotency_key_creates_one_escalation(ticket, agent):
     client = client_for(agent)
     path = f"{API}/tickets/{ticket.number}/escalations"
@@ -228,3 +235,24 @@ def test_the_escalation_manager_must_be_a_manager(ticket, manager, agent, alice)
     assert response.status_code == 422
     assert fields(response) == {"escalation_manager"}
     assert customer.status_code == 403
+
+
+def test_an_agent_switches_the_flag_and_the_escalation_manager_stays(ticket, agent, manager):
+    path = f"{API}/tickets/{ticket.number}/escalation-owner"
+    named = client_for(manager).put(
+        path,
+        {"flag": "complaint", "escalation_manager": manager.pk},
+        content_type="application/json",
+    )
+    switched = client_for(agent).put(path, {"flag": "incident"}, content_type="application/json")
+    cleared = client_for(agent).put(path, {"flag": ""}, content_type="application/json")
+
+    assert named.status_code == 200
+    assert switched.status_code == 200, switched.json()
+    assert switched.json()["escalation_flag"] == "incident"
+    assert switched.json()["escalation_manager"]["username"] == "manager"
+    # Clearing would drop the escalation manager: theirs to do, and the refusal names them
+    assert cleared.status_code == 403
+    assert manager.display_name in cleared.json()["detail"]
+    ticket.refresh_from_db()
+    assert (ticket.escalation_flag, ticket.escalation_manager) == ("incident", manager)

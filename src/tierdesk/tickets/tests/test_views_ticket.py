@@ -11,6 +11,7 @@ from tierdesk.tickets.models import Message, TicketEvent
 from tierdesk.tickets.services import (
     NewAttachment,
     ticket_add_note,
+    ticket_claim,
     ticket_open,
     ticket_reply,
     ticket_update,
@@ -273,6 +274,13 @@ def test_take_it_assigns_the_ticket_to_the_agent(client, agent, ticket):
     assert TicketEvent.objects.filter(
         ticket=ticket, field="assignee", to_value=str(agent.pk)
     ).exists()
+
+
+def test_take_it_is_not_offered_on_a_ticket_someone_holds(client, agent, backline, ticket):
+    ticket_claim(actor=backline, ticket=ticket)
+    client.force_login(agent)
+    page = client.get(detail(ticket)).content.decode()
+    assert 'data-shortcut="claim"' not in page
 
 
 def test_next_and_previous_follow_the_list_order_and_filters(client, agent, alice):
