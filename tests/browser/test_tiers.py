@@ -1,6 +1,7 @@
 """End to end through the tiers: tier 1 claims a ticket from its group's queue and escalates it
 with a package, tier 2 accepts it and escalates it to engineering, the fake tracker receives the
-issue, and its signed "fixed" update brings the ticket back to tier 2."""
+issue, a tier-3 engineer accepts the escalation, and the tracker's signed "fixed" update brings
+the ticket back from that engineer to tier 2."""
 
 from __future__ import annotations
 
@@ -38,13 +39,16 @@ def test_a_ticket_goes_from_tier_1_to_engineering_and_back_to_tier_2(
 ):
     from playwright.sync_api import expect
 
-    # Given a tier-1 and a tier-2 group, an engineer in each, a Jira connector to the tracker
+    # Given a group at each tier, an engineer in each, a Jira connector to the tracker
     front_desk = SkillGroup.objects.create(name="Front desk", tier=Tier.FRONT_LINE)
     query_experts = SkillGroup.objects.create(name="Query experts", tier=Tier.BACK_LINE)
+    query_engine = SkillGroup.objects.create(name="Query engine", tier=Tier.ENGINEERING)
     ada = make_person("ada", role=Role.AGENT, tier=Tier.FRONT_LINE)
     ada.skill_groups.add(front_desk)
     grace = make_person("grace", role=Role.AGENT, tier=Tier.BACK_LINE)
     grace.skill_groups.add(query_experts)
+    linus = make_person("linus", role=Role.AGENT, tier=Tier.ENGINEERING)
+    linus.skill_groups.add(query_engine)
     connector = make_connector(tracker, "jira")
     # And a new ticket nobody holds, waiting in the tier-1 group's queue
     ticket = ticket_open(actor=alice, subject=SUBJECT, body="ERR_QUERY_TIMEOUT on every dashboard")
@@ -112,6 +116,7 @@ def test_a_ticket_goes_from_tier_1_to_engineering_and_back_to_tier_2(
         # --- Tier 2 escalates to engineering with reproduction steps and environment ---
         page.get_by_role("link", name="Escalate to tier 3…").click()
         expect(page.locator("h1")).to_have_text("Escalate to Tier 3 (engineering)")
+        page.get_by_label("Receiving group").select_option(label="Query engine")
         page.get_by_label("Summary (required)").fill(TIER_3_SUMMARY)
         page.get_by_label("Customer impact (required)").fill("Acme's month-end close is blocked")
         page.get_by_label("Steps to reproduce (required)").fill(
@@ -135,6 +140,49 @@ def test_a_ticket_goes_from_tier_1_to_engineering_and_back_to_tier_2(
             "Tier 2 → tier 3"
         )
         expect(page.get_by_role("link", name="Escalate to tier 3…")).to_have_count(0)
+        # The timeline links the opened issue to the tracker
+        opened = page.locator("#timeline li", has_text="Engineering issue ENG-1 opened")
+        expect(opened).to_have_count(1)
+        expect(opened.get_by_role("link", name="ENG-1")).to_have_attribute(
+            "href", f"{tracker.url}/browse/ENG-1"
+        )
+        page.get_by_role("button", name="Sign out").click()
+
+        # --- Tier 3 finds the escalation waiting for its group and accepts it ---
+        sign_in("linus")
+        page.goto("/work/escalated/")
+        waiting = page.locator("tr", has_text=SUBJECT)
+        expect(waiting).to_have_count(1)
+        expect(waiting).to_contain_text(TIER_3_SUMMARY)
+        expect(waiting).to_contain_text("2 → 3")
+        expect(waiting).to_contain_text("Query engine")
+        expect(waiting).to_contain_text("Grace")
+        waiting.get_by_role("link", name=SUBJECT).click()
+        expect(page).to_have_url(re.compile(rf"{ticket_page}$"))
+        # Before accepting, the ticket is still Grace's at tier 2
+        expect(page.locator("#prop_tier")).to_have_value(str(Tier.BACK_LINE))
+        expect(page.locator("#prop_assignee")).to_have_value(str(grace.pk))
+        to_engineering = page.locator('#escalations [data-escalation-status="requested"]')
+        expect(to_engineering).to_contain_text("Steps to reproduce")
+        to_engineering.get_by_role("button", name="Accept").click()
+        expect(page.locator(".flash")).to_contain_text("Escalation accepted; the ticket is yours.")
+        expect(page.locator("#prop_tier")).to_have_value(str(Tier.ENGINEERING))
+        expect(page.locator("#prop_assignee")).to_have_value(str(linus.pk))
+        expect(page.locator("#prop_group")).to_have_value(str(query_engine.pk))
+        held = page.locator(
+            '#escalations [data-escalation-status="accepted"]', has_text="Tier 2 → tier 3"
+        )
+        expect(held).to_contain_text("held by Linus")
+        expect(page.locator("#timeline")).to_contain_text(
+            "Linus accepted the escalation to Tier 3 (engineering)"
+        )
+        ticket.refresh_from_db()
+        assert (ticket.tier, ticket.assignee, ticket.group) == (
+            Tier.ENGINEERING,
+            linus,
+            query_engine,
+        )
+        page.get_by_role("button", name="Sign out").click()
 
     # --- The tracker received exactly one issue, carrying the package ---
     creates = [r for r in tracker.requests if r.path == "/rest/api/3/issue"]
@@ -162,8 +210,11 @@ def test_a_ticket_goes_from_tier_1_to_engineering_and_back_to_tier_2(
     )
     assert (status, answer["result"]) == (200, "changed")
 
-    # --- The ticket is back with tier 2, the resolution in its timeline, the issue fixed ---
-    page.reload()
+    # --- The ticket is back from Linus with Grace at tier 2, the resolution in its timeline ---
+    sign_in("grace")
+    page.goto("/work/portfolio/")
+    expect(page.locator("table.tickets")).to_contain_text(SUBJECT)
+    page.goto(ticket_page)
     expect(page.locator("#prop_tier")).to_have_value(str(Tier.BACK_LINE))
     expect(page.locator("#prop_assignee")).to_have_value(str(grace.pk))
     expect(page.locator("#prop_group")).to_have_value(str(query_experts.pk))
@@ -171,6 +222,7 @@ def test_a_ticket_goes_from_tier_1_to_engineering_and_back_to_tier_2(
     expect(page.locator("#timeline")).to_contain_text(
         "tierdesk resolved the escalation to Tier 3 (engineering); back to Tier 2 (back line)"
     )
+    expect(page.locator("#timeline")).to_contain_text("Engineering issue ENG-1 is now Fixed")
     engineering = page.locator("#engineering")
     expect(engineering.locator("[data-issue-status]")).to_have_attribute(
         "data-issue-status", IssueStatus.FIXED
@@ -188,6 +240,6 @@ def test_a_ticket_goes_from_tier_1_to_engineering_and_back_to_tier_2(
     ticket.refresh_from_db()
     assert (ticket.tier, ticket.assignee, ticket.group) == (Tier.BACK_LINE, grace, query_experts)
     to_tier_3 = Escalation.objects.get(to_tier=Tier.ENGINEERING)
-    assert to_tier_3.status == EscalationStatus.RESOLVED
+    assert (to_tier_3.status, to_tier_3.accepted_by) == (EscalationStatus.RESOLVED, linus)
     assert Escalation.objects.get(to_tier=Tier.BACK_LINE).status == EscalationStatus.ACCEPTED
     assert EngineeringIssue.objects.get().status == IssueStatus.FIXED
