@@ -93,7 +93,7 @@ def _render_ticket(
         "timeline": timeline,
         "reply_form": reply_form or PortalReplyForm(closed=ticket.status == Status.CLOSED),
         "can_solve": ticket.status in UNSOLVED_STATUSES,
-        "can_reopen": ticket.status == Status.SOLVED,
+        "can_reopen": ticket.status == Status.SOLVED and not services.reopen_window_passed(ticket),
         "is_closed": ticket.status == Status.CLOSED,
     }
     return render(request, "portal/ticket_detail.html", context)
@@ -123,10 +123,11 @@ def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
                     actor=request.user, ticket=ticket, body=body, attachments=attachments
                 )
             else:
-                services.ticket_reply(
+                message = services.ticket_reply(
                     actor=request.user, ticket=ticket, body=body, attachments=attachments
                 )
-                follow_up = None
+                # Past the reopen window the reply opened a follow-up: the message is its own.
+                follow_up = message.ticket if message.ticket_id != ticket.number else None
         except ValidationFailed as error:
             add_service_errors(form, error)
         else:

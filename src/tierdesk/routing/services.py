@@ -107,7 +107,11 @@ def _clean_rule(
         errors["name"] = _("This field is required.")
     elif len(clean_name) > NAME_MAX:
         errors["name"] = _("At most %(max)d characters.") % {"max": NAME_MAX}
-    elif RoutingRule.objects.filter(name=clean_name).exclude(pk=exclude).exists():
+    elif (
+        RoutingRule.objects.filter(name=clean_name)
+        .exclude(pk__in=[exclude] if exclude else [])
+        .exists()
+    ):
         errors["name"] = _("Another rule is called %(name)s.") % {"name": clean_name}
     return (
         clean_name,
@@ -390,7 +394,7 @@ def tickets_route(tickets: Sequence[Ticket], *, actor: User | None = None) -> di
         changed.setdefault(ticket.pk, set()).add("assignee")
         events.append(
             effects.assignment_event(
-                ticket, now, person, mode, book.group_names.get(ticket.group_id, "")
+                ticket, now, person, mode, book.group_names.get(ticket.group_id or 0, "")
             )
         )
     effects.save_changed(tickets, changed, now)

@@ -128,6 +128,9 @@ class AttachmentOut(Schema):
 
 class MessageOut(Schema):
     id: int
+    # The ticket the message belongs to: a customer's reply past the reopen window opens a
+    # follow-up ticket, and the message is that ticket's.
+    ticket: int = Field(..., alias="ticket_id")
     kind: str
     author: PersonRef
     body_text: str

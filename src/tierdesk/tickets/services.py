@@ -625,6 +625,11 @@ def _validate_changes(
                 continue
             if actor.is_customer and not _customer_may_set_status(ticket.status, value):
                 errors["status"] = _("Customers may mark a ticket solved or reopen it.")
+            elif actor.is_customer and value == Status.OPEN and reopen_window_passed(ticket):
+                errors["status"] = _(
+                    "This request was solved more than %(days)d days ago and cannot be reopened; "
+                    "reply to it to open a follow-up."
+                ) % {"days": settings.TIERDESK_REOPEN_WINDOW_DAYS}
             elif value != ticket.status and not ticket.can_move_to(value):
                 errors["status"] = _transition_refusal(ticket.status, value)
             else:
@@ -660,6 +665,15 @@ def _validate_changes(
     return values
 
 
+def reopen_window_passed(ticket: Ticket) -> bool:
+    """Whether the ticket was solved longer ago than TIERDESK_REOPEN_WINDOW_DAYS: its customer
+    no longer reopens it, and their reply opens a follow-up instead."""
+    if ticket.status != Status.SOLVED or ticket.solved_at is None:
+        return False
+    window = timedelta(days=settings.TIERDESK_REOPEN_WINDOW_DAYS)
+    return timezone.now() - ticket.solved_at > window
+
+
 def _customer_may_set_status(current: str, requested: str) -> bool:
     if requested == current:
         return True
@@ -678,10 +692,9 @@ def ticket_claim(*, actor: User, ticket: Ticket) -> Ticket:
     locked = _lock(ticket)
     if locked.assignee_id == actor.pk:
         return locked
-    if locked.assignee_id is not None:
-        raise Conflict(
-            _("%(name)s already holds this ticket.") % {"name": locked.assignee.display_name}
-        )
+    holder = locked.assignee
+    if holder is not None:
+        raise Conflict(_("%(name)s already holds this ticket.") % {"name": holder.display_name})
     return ticket_update(actor=actor, ticket=locked, changes={"assignee": actor})
 
 

@@ -87,3 +87,57 @@ def test_the_window_defaults_to_the_autoclose_days():
     from django.conf import settings
 
     assert settings.TIERDESK_REOPEN_WINDOW_DAYS == settings.TIERDESK_AUTOCLOSE_DAYS
+
+
+def test_past_the_window_the_customer_cannot_reopen_by_status(solved, alice):
+    from tierdesk.core.errors import ValidationFailed
+    from tierdesk.tickets.services import ticket_update
+
+    with (
+        time_machine.travel("2026-05-04 12:01Z", tick=False),
+        pytest.raises(ValidationFailed) as refusal,
+    ):
+        ticket_update(actor=alice, ticket=solved, changes={"status": Status.OPEN})
+
+    assert "3 days" in str(refusal.value.errors["status"])
+    solved.refresh_from_db()
+    assert solved.status == Status.SOLVED
+
+
+def test_within_the_window_the_customer_reopens_by_status(solved, alice):
+    from tierdesk.tickets.services import ticket_update
+
+    with time_machine.travel("2026-05-04 11:59Z", tick=False):
+        ticket_update(actor=alice, ticket=solved, changes={"status": Status.OPEN})
+
+    solved.refresh_from_db()
+    assert solved.status == Status.OPEN
+
+
+def test_a_late_reply_over_the_api_names_the_follow_up_ticket(solved, alice):
+    from tierdesk.core.tests.api_support import API, client_for
+
+    with time_machine.travel("2026-05-05 09:00Z", tick=False):
+        response = client_for(alice).post(
+            f"{API}/tickets/{solved.number}/messages",
+            {"body": "It broke again."},
+            content_type="application/json",
+        )
+
+    assert response.status_code == 201, response.json()
+    follow_up = Ticket.objects.exclude(pk=solved.pk).get()
+    assert response.json()["ticket"] == follow_up.number
+
+
+def test_the_portal_takes_a_late_reply_to_its_follow_up(client, solved, alice):
+    client.force_login(alice)
+    with time_machine.travel("2026-05-05 09:00Z", tick=False):
+        page = client.get(f"/portal/tickets/{solved.number}/").content.decode()
+        response = client.post(
+            f"/portal/tickets/{solved.number}/reply/", {"body": "It broke again."}
+        )
+
+    follow_up = Ticket.objects.exclude(pk=solved.pk).get()
+    assert ">Reopen<" not in page
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/{follow_up.number}/")
