@@ -16,6 +16,20 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Each test starts with no compiled rule book and no loaded triage model: a test's rolled
+    back rows (on SQLite, their ids are reused) must not answer for the next test's."""
+    from tierdesk.routing import services as routing_services
+    from tierdesk.triage import services as triage_services
+
+    routing_services._cached = None
+    triage_services._active.forget()
+    yield
+    routing_services._cached = None
+    triage_services._active.forget()
+
+
 def make_person(
     username: str,
     *,
