@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from tierdesk.accounts.choices import Language, Plan, Region
 from tierdesk.accounts.models import SkillGroup
@@ -17,7 +17,7 @@ from tierdesk.routing.models import RoutingRule
 from tierdesk.tickets.choices import Channel, Priority, ProductArea, TicketType
 
 _SPLIT = re.compile(r"[\n,\u3001\uff0c]+")  # commas, also the Japanese and full-width ones
-NO_AREA = ("", _lazy("(none yet)"))
+NO_AREA = ("", gettext_lazy("(none yet)"))
 
 
 def _split(text: str) -> list[str]:
@@ -44,51 +44,59 @@ def _confidence(label: str) -> forms.FloatField:
 class RuleForm(forms.Form):
     """A routing rule. Every condition left empty matches every ticket."""
 
-    name = forms.CharField(label=_lazy("Name"), max_length=120)
-    active = forms.BooleanField(label=_lazy("Active"), required=False, initial=True)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
     stop_processing = forms.BooleanField(
-        label=_lazy("Stop processing the rules after this one when it matches"), required=False
+        label=gettext_lazy("Stop processing the rules after this one when it matches"),
+        required=False,
     )
     # conditions
-    channel = _multiple(_lazy("Channel"), Channel.choices)
-    plan = _multiple(_lazy("Organization plan"), Plan.choices)
-    region = _multiple(_lazy("Organization region"), Region.choices)
-    language = _multiple(_lazy("Language"), Language.choices)
-    product_area = _multiple(_lazy("Product area"), [NO_AREA, *ProductArea.choices])
-    type = _multiple(_lazy("Type"), TicketType.choices)
+    channel = _multiple(gettext_lazy("Channel"), Channel.choices)
+    plan = _multiple(gettext_lazy("Organization plan"), Plan.choices)
+    region = _multiple(gettext_lazy("Organization region"), Region.choices)
+    language = _multiple(gettext_lazy("Language"), Language.choices)
+    product_area = _multiple(gettext_lazy("Product area"), [NO_AREA, *ProductArea.choices])
+    type = _multiple(gettext_lazy("Type"), TicketType.choices)
     tags = forms.CharField(
-        label=_lazy("Any of these tags"), required=False, help_text=_lazy("Comma-separated.")
+        label=gettext_lazy("Any of these tags"),
+        required=False,
+        help_text=gettext_lazy("Comma-separated."),
     )
     keywords = forms.CharField(
-        label=_lazy("Any of these words in the subject or message"),
+        label=gettext_lazy("Any of these words in the subject or message"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_lazy("One per line or comma-separated; case does not matter."),
+        help_text=gettext_lazy("One per line or comma-separated; case does not matter."),
     )
-    predicted_type = _multiple(_lazy("Predicted type"), TicketType.choices)
-    predicted_type_confidence = _confidence(_lazy("with confidence at least"))
-    predicted_product_area = _multiple(_lazy("Predicted product area"), ProductArea.choices)
-    predicted_product_area_confidence = _confidence(_lazy("with confidence at least"))
+    predicted_type = _multiple(gettext_lazy("Predicted type"), TicketType.choices)
+    predicted_type_confidence = _confidence(gettext_lazy("with confidence at least"))
+    predicted_product_area = _multiple(gettext_lazy("Predicted product area"), ProductArea.choices)
+    predicted_product_area_confidence = _confidence(gettext_lazy("with confidence at least"))
     # actions
     set_group = forms.ModelChoiceField(
-        label=_lazy("Set group"), queryset=SkillGroup.objects.order_by("name"), required=False
+        label=gettext_lazy("Set group"),
+        queryset=SkillGroup.objects.order_by("name"),
+        required=False,
     )
     set_priority = forms.ChoiceField(
-        label=_lazy("Set priority"), choices=[("", "—"), *Priority.choices], required=False
+        label=gettext_lazy("Set priority"), choices=[("", "—"), *Priority.choices], required=False
     )
     set_type = forms.ChoiceField(
-        label=_lazy("Set type"), choices=[("", "—"), *TicketType.choices], required=False
+        label=gettext_lazy("Set type"), choices=[("", "—"), *TicketType.choices], required=False
     )
     set_product_area = forms.ChoiceField(
-        label=_lazy("Set product area"), choices=[("", "—"), *ProductArea.choices], required=False
+        label=gettext_lazy("Set product area"),
+        choices=[("", "—"), *ProductArea.choices],
+        required=False,
     )
     add_tags = forms.CharField(
-        label=_lazy("Add tags"), required=False, help_text=_lazy("Comma-separated.")
+        label=gettext_lazy("Add tags"), required=False, help_text=gettext_lazy("Comma-separated.")
     )
     apply_prediction = forms.BooleanField(
-        label=_lazy("Set type and product area from the classifier's prediction"), required=False
+        label=gettext_lazy("Set type and product area from the classifier's prediction"),
+        required=False,
     )
-    apply_prediction_confidence = _confidence(_lazy("when its confidence is at least"))
+    apply_prediction_confidence = _confidence(gettext_lazy("when its confidence is at least"))
 
     CONDITION_FIELDS = ("channel", "plan", "region", "language", "product_area", "type")
     ACTION_FIELDS = {
@@ -226,25 +234,27 @@ def describe_actions(rule: RoutingRule, group_names: dict[int, str]) -> list[str
 
 
 class AssignmentForm(forms.Form):
-    mode = forms.ChoiceField(label=_lazy("Assignment"), choices=AssignmentMode.choices)
+    mode = forms.ChoiceField(label=gettext_lazy("Assignment"), choices=AssignmentMode.choices)
 
 
 class AvailabilityForm(forms.Form):
     max_open_tickets = forms.IntegerField(
-        label=_lazy("Maximum unsolved tickets"), min_value=0, max_value=1000
+        label=gettext_lazy("Maximum unsolved tickets"), min_value=0, max_value=1000
     )
-    away = forms.BooleanField(label=_lazy("Away (gets no tickets automatically)"), required=False)
+    away = forms.BooleanField(
+        label=gettext_lazy("Away (gets no tickets automatically)"), required=False
+    )
 
 
 class ShiftForm(forms.Form):
     weekday = forms.TypedChoiceField(
-        label=_lazy("Day"), choices=[("", "—"), *Weekday.choices], coerce=int, required=False
+        label=gettext_lazy("Day"), choices=[("", "—"), *Weekday.choices], coerce=int, required=False
     )
     start = forms.TimeField(
-        label=_lazy("Start"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=gettext_lazy("Start"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
     end = forms.TimeField(
-        label=_lazy("End"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+        label=gettext_lazy("End"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
 
     def clean(self) -> dict[str, Any]:

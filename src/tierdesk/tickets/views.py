@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tierdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -42,10 +42,10 @@ QUICK_VIEWS = {
     "all": {},
 }
 QUICK_VIEW_TITLES = {
-    "mine": _lazy("My tickets"),
-    "unassigned": _lazy("Unassigned"),
-    "unsolved": _lazy("All unsolved"),
-    "all": _lazy("All tickets"),
+    "mine": gettext_lazy("My tickets"),
+    "unassigned": gettext_lazy("Unassigned"),
+    "unsolved": gettext_lazy("All unsolved"),
+    "all": gettext_lazy("All tickets"),
 }
 
 
