@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from tierdesk.accounts.models import User
 from tierdesk.core.errors import PermissionDenied, ValidationFailed
+from tierdesk.escalations.models import OPEN_ESCALATION_STATUSES, Escalation
 from tierdesk.macros.choices import CollaboratorReason
 from tierdesk.macros.models import TicketCollaborator
 from tierdesk.tickets.choices import EventKind, Status
@@ -40,6 +41,18 @@ def _merge_refusals(source: Ticket, target: Ticket) -> dict[str, str]:
         errors["ticket"] = _("#%(number)s is closed; a closed ticket is not merged.") % {
             "number": source.number
         }
+    elif "into" not in errors:
+        # The escalation, and any engineering issue it opened, would stay on the closed
+        # duplicate: nobody could answer it there.
+        escalation = (
+            Escalation.objects.filter(ticket=source, status__in=OPEN_ESCALATION_STATUSES)
+            .order_by("-to_tier", "-id")
+            .first()
+        )
+        if escalation is not None:
+            errors["ticket"] = _(
+                "#%(number)s has an open escalation to tier %(tier)d; resolve or return it first."
+            ) % {"number": source.number, "tier": escalation.to_tier}
     return errors
 
 
@@ -55,7 +68,9 @@ def ticket_merge(*, actor: User, source: Ticket, target: Ticket) -> Ticket:
 
     Staff who reply to customers may merge; both tickets must be readable by the actor (else
     NotFound), of the same organization, not closed, and a restricted source only goes into a
-    restricted target (else ValidationFailed naming `into` or `ticket`).
+    restricted target; the source may have no open escalation (its escalation and engineering
+    issue would be stranded on the closed duplicate). Else ValidationFailed naming `into` or
+    `ticket`.
     """
     if not actor.can_reply_publicly:
         raise PermissionDenied(_("Only staff who reply to customers merge tickets."))

@@ -19,6 +19,11 @@ def _their_groups(user: User) -> QuerySet:
     return User.skill_groups.through.objects.filter(user_id=user.pk).values("skillgroup_id")
 
 
+def skill_group_ids(user: User) -> set[int]:
+    """The ids of `user`'s skill groups, in one query (for deciding many macros at once)."""
+    return set(_their_groups(user).values_list("skillgroup_id", flat=True))
+
+
 def macros_available(user: User, ticket: Ticket | None = None) -> QuerySet[Macro]:
     """The macros `user` may apply: their personal ones, their skill groups' and the global ones.
 

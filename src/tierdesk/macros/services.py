@@ -3,6 +3,7 @@ the reply or note and the field changes through the ticket services, in one tran
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from tierdesk.accounts.choices import Role
 from tierdesk.accounts.models import SkillGroup, User
 from tierdesk.accounts.selectors import skill_group_by_reference
-from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from tierdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tierdesk.macros.choices import MacroKind, MacroScope
 from tierdesk.macros.models import Macro
 from tierdesk.macros.placeholders import (
@@ -25,7 +26,12 @@ from tierdesk.macros.placeholders import (
 from tierdesk.macros.selectors import macros_available
 from tierdesk.tickets.choices import Priority, ProductArea, Status, TicketType
 from tierdesk.tickets.models import Message, Ticket, TicketEvent
-from tierdesk.tickets.services import ticket_add_note, ticket_reply, ticket_update
+from tierdesk.tickets.services import (
+    ticket_add_note,
+    ticket_claim,
+    ticket_reply,
+    ticket_update,
+)
 from tierdesk.tickets.validation import BODY_MAX, check_choice, normalize_tags
 
 NAME_MAX = 120
@@ -48,13 +54,22 @@ ASSIGNEE_VALUES = ("me", "none")
 # --- who may write which macro -----------------------------------------------------------------
 
 
-def _is_member(person: User, group: SkillGroup) -> bool:
+def _is_member(person: User, group: SkillGroup, group_ids: Collection[int] | None) -> bool:
+    if group_ids is not None:
+        return group.pk in group_ids
     return person.skill_groups.filter(pk=group.pk).exists()
 
 
-def _may_manage(actor: User, scope: str, group: SkillGroup | None, owner_id: int | None) -> bool:
+def _may_manage(
+    actor: User,
+    scope: str,
+    group: SkillGroup | None,
+    owner_id: int | None,
+    group_ids: Collection[int] | None = None,
+) -> bool:
     """Personal macros are their owner's; a group's macros its engineers', its manager's and any
-    manager's or administrator's; global macros are the administrators'."""
+    manager's or administrator's; global macros are the administrators'. `group_ids`, the
+    actor's skill groups when the caller has them, saves asking the database for each macro."""
     if not actor.is_support_staff:
         return False
     if scope == MacroScope.PERSONAL:
@@ -64,12 +79,15 @@ def _may_manage(actor: User, scope: str, group: SkillGroup | None, owner_id: int
     if actor.role in {Role.MANAGER, Role.ADMIN}:
         return True
     assert group is not None
-    return actor.role == Role.AGENT and (group.manager_id == actor.pk or _is_member(actor, group))
+    return actor.role == Role.AGENT and (
+        group.manager_id == actor.pk or _is_member(actor, group, group_ids)
+    )
 
 
-def may_manage(actor: User, macro: Macro) -> bool:
-    """Whether `actor` may change or delete `macro`."""
-    return _may_manage(actor, macro.scope, macro.group, macro.owner_id)
+def may_manage(actor: User, macro: Macro, group_ids: Collection[int] | None = None) -> bool:
+    """Whether `actor` may change or delete `macro`. For a list of macros, pass the actor's
+    skill group ids (selectors.skill_group_ids) so no macro asks the database again."""
+    return _may_manage(actor, macro.scope, macro.group, macro.owner_id, group_ids)
 
 
 def _refuse_management(scope: str) -> PermissionDenied:
@@ -216,7 +234,8 @@ def macro_create(
 def macro_update(*, actor: User, macro: Macro, changes: dict[str, Any]) -> Macro:
     """Changes a macro's name, body, kind, field changes, scope or group. The actor must be
     allowed to manage the macro as it is and as it will be."""
-    macro = Macro.objects.select_for_update().select_related("group").get(pk=macro.pk)
+    # Only the macro's row is locked: PostgreSQL locks no row on the nullable side of the join.
+    macro = Macro.objects.select_for_update(of=("self",)).select_related("group").get(pk=macro.pk)
     if not _may_manage(actor, macro.scope, macro.group, macro.owner_id):
         raise _refuse_management(macro.scope)
     errors: dict[str, str] = {}
@@ -338,12 +357,16 @@ def macro_apply(*, actor: User, ticket: Ticket, macro: Macro) -> Message | None:
     one transaction; a refused change leaves the ticket as it was, with no message written.
     A public reply carries the macro's status ("reply and set pending"). Every event written
     records `data["macro"]` with the macro's name. Returns the message, or None for a macro
-    that only changes fields."""
+    that only changes fields.
+
+    Assigning to "me" takes the ticket as ticket_claim does: a ticket another engineer holds is
+    refused with ValidationFailed naming `changes.assignee` and the holder, and nothing of the
+    macro is written."""
     _check_available(actor, ticket, macro)
     # Under the row lock no one else writes events on this ticket, so the events after `mark`
     # are exactly the ones this macro writes.
     ticket = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .select_related("requester", "organization")
         .get(pk=ticket.pk)
     )
@@ -355,6 +378,10 @@ def macro_apply(*, actor: User, ticket: Ticket, macro: Macro) -> Message | None:
         or 0
     )
     changes = _ticket_changes(actor, ticket, macro.changes)
+    # "Assign to me" takes the ticket the way "take it" does: never from another engineer.
+    take = macro.changes.get("assignee") == "me"
+    if take:
+        del changes["assignee"]
     body = render_placeholders(macro.body, ticket=ticket, agent=actor)
     message: Message | None = None
     if body.strip() and macro.kind == MacroKind.REPLY:
@@ -365,6 +392,12 @@ def macro_apply(*, actor: User, ticket: Ticket, macro: Macro) -> Message | None:
         message = ticket_add_note(actor=actor, ticket=ticket, body=body)
     if changes:
         ticket_update(actor=actor, ticket=ticket, changes=changes)
+    if take:
+        try:
+            ticket_claim(actor=actor, ticket=ticket)
+        except Conflict as held:
+            # Raised out of this transaction: the reply and the other changes roll back too.
+            raise ValidationFailed({"changes.assignee": str(held)}) from held
     for event in TicketEvent.objects.filter(ticket=ticket, id__gt=mark):
         # Tagged inside the transaction that wrote them: outside it the events never existed
         # without their macro.

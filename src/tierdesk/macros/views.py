@@ -35,8 +35,9 @@ def _refusal(error: ValidationFailed | PermissionDenied | Conflict | NotFound) -
 def macro_list(request: HttpRequest) -> HttpResponse:
     """The macros the person may read, with the ones they may change marked."""
     macros = list(selectors.macros_visible_to(request.user))
+    group_ids = selectors.skill_group_ids(request.user)
     for macro in macros:
-        macro.editable = may_manage(request.user, macro)  # type: ignore[attr-defined]
+        macro.editable = may_manage(request.user, macro, group_ids)  # type: ignore[attr-defined]
     return render(request, "macros/macro_list.html", {"macros": macros, "tools_view": "macros"})
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tierdesk.accounts.choices import Tier
 from tierdesk.core.tests.api_support import API, client_for, fields
+from tierdesk.escalations.services import escalation_create
 from tierdesk.macros.models import Macro, Notification
 from tierdesk.macros.tests.conftest import make_macro
 from tierdesk.tickets.choices import Status
 from tierdesk.tickets.models import Ticket
-from tierdesk.tickets.services import ticket_add_note, ticket_open
+from tierdesk.tickets.services import ticket_add_note, ticket_claim, ticket_open
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +94,20 @@ def test_applying_a_refused_macro_is_422_and_changes_nothing(engineer, ticket, o
     assert ticket.messages.count() == 1
 
 
+def test_applying_a_macro_that_takes_someone_elses_ticket_is_422(engineer, teammate, ticket):
+    ticket_claim(actor=teammate, ticket=ticket)
+    macro = make_macro("Take it", body="On it.", changes={"assignee": "me"})
+
+    response = client_for(engineer).post(f"{API}/tickets/{ticket.number}/macros/{macro.pk}/apply")
+
+    assert response.status_code == 422, response.json()
+    assert fields(response) == {"changes.assignee"}
+    reason = response.json()["errors"][0]["reason"]
+    assert reason == f"{teammate.display_name} already holds this ticket."
+    assert Ticket.objects.get(pk=ticket.pk).assignee == teammate
+    assert ticket.messages.count() == 1
+
+
 def test_notifications_list_and_read(engineer, teammate, ticket):
     ticket_add_note(actor=engineer, ticket=ticket, body="@liam one")
     ticket_add_note(actor=engineer, ticket=ticket, body="@liam two")
@@ -142,6 +158,34 @@ def test_merging_into_another_organizations_ticket_is_422(engineer, ticket, osca
 
     assert response.status_code == 422
     assert fields(response) == {"into"}
+
+
+def test_merging_a_ticket_with_an_open_escalation_is_422_naming_the_ticket(engineer, ticket, carol):
+    duplicate = ticket_open(actor=carol, subject="Timeouts", body="Same")
+    escalation_create(
+        actor=engineer,
+        ticket=duplicate,
+        to_tier=Tier.BACK_LINE,
+        summary="Dashboards time out since 4.2",
+        customer_impact="Every dashboard fails",
+        tried="Cleared the result cache",
+    )
+
+    response = client_for(engineer).post(
+        f"{API}/tickets/{duplicate.number}/merge",
+        {"into": ticket.number},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422, response.json()
+    assert response.json()["errors"] == [
+        {
+            "field": "ticket",
+            "reason": f"#{duplicate.number} has an open escalation to tier 2; "
+            "resolve or return it first.",
+        }
+    ]
+    assert Ticket.objects.get(pk=duplicate.pk).merged_into is None
 
 
 def test_customers_cannot_merge(alice, ticket, carol):

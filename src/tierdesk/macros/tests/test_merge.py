@@ -6,11 +6,18 @@ from __future__ import annotations
 import pytest
 
 from conftest import make_person
+from tierdesk.accounts.choices import Tier
 from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from tierdesk.escalations.models import Escalation
+from tierdesk.escalations.services import (
+    escalation_accept,
+    escalation_create,
+    escalation_return,
+)
 from tierdesk.macros.merge import ticket_merge
 from tierdesk.macros.models import TicketCollaborator
 from tierdesk.tickets.choices import EventKind, MessageKind, Status
-from tierdesk.tickets.models import Attachment
+from tierdesk.tickets.models import Attachment, Ticket
 from tierdesk.tickets.services import (
     ticket_attach,
     ticket_open,
@@ -26,6 +33,17 @@ pytestmark = pytest.mark.django_db
 def duplicate(carol):
     """Carol, Alice's colleague, reports the same timeout separately."""
     return ticket_open(actor=carol, subject="Dashboards time out", body="Same here since 4.2")
+
+
+def escalate(actor, ticket) -> Escalation:
+    return escalation_create(
+        actor=actor,
+        ticket=ticket,
+        to_tier=Tier.BACK_LINE,
+        summary="Dashboards time out since 4.2",
+        customer_impact="Every dashboard fails",
+        tried="Cleared the result cache",
+    )
 
 
 def _file(name: str) -> NewAttachment:
@@ -137,3 +155,35 @@ def test_additional_requesters_of_the_duplicate_follow_it(engineer, ticket, dupl
         "carol",
         "dave",
     }
+
+
+@pytest.mark.parametrize("accepted", [False, True], ids=["requested", "accepted"])
+def test_a_duplicate_with_an_open_escalation_is_not_merged(
+    engineer, backline, manager, ticket, duplicate, accepted
+):
+    escalation = escalate(engineer, duplicate)
+    if accepted:
+        escalation = escalation_accept(actor=backline, escalation=escalation)
+
+    with pytest.raises(ValidationFailed) as refusal:
+        ticket_merge(actor=engineer, source=duplicate, target=ticket)
+
+    assert refusal.value.errors == {
+        "ticket": [
+            f"#{duplicate.number} has an open escalation to tier 2; resolve or return it first."
+        ]
+    }
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.merged_into) != (Status.CLOSED, ticket)
+    assert duplicate.messages.count() == 1
+    escalation_return(actor=manager, escalation=escalation, reason="Duplicate of another ticket")
+    ticket_merge(actor=engineer, source=duplicate, target=ticket)
+    assert Ticket.objects.get(pk=duplicate.pk).merged_into == ticket
+
+
+def test_a_duplicate_merges_into_a_ticket_with_an_open_escalation(engineer, ticket, duplicate):
+    escalate(engineer, ticket)
+
+    ticket_merge(actor=engineer, source=duplicate, target=ticket)
+
+    assert Ticket.objects.get(pk=duplicate.pk).merged_into == ticket

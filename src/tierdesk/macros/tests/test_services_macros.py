@@ -18,6 +18,7 @@ from tierdesk.macros.services import (
 from tierdesk.macros.tests.conftest import make_macro
 from tierdesk.tickets.choices import EventKind, MessageKind, Status
 from tierdesk.tickets.models import Message, Ticket, TicketEvent
+from tierdesk.tickets.services import ticket_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -239,6 +240,48 @@ def test_a_refused_change_rolls_back_the_reply_and_every_change(engineer, ticket
     assert ticket.messages.count() == 1
     assert TicketEvent.objects.filter(ticket=ticket).count() == events_before
     assert Macro.objects.get(pk=macro.pk).usage_count == 0
+
+
+def test_taking_a_ticket_another_engineer_holds_is_refused_and_writes_nothing(
+    engineer, teammate, ticket
+):
+    ticket_claim(actor=teammate, ticket=ticket)
+    macro = make_macro(
+        "Take it and ask for logs",
+        body="Please send the logs.",
+        changes={"priority": "high", "tags_add": ["logs-requested"], "assignee": "me"},
+    )
+    events_before = TicketEvent.objects.filter(ticket=ticket).count()
+
+    with pytest.raises(ValidationFailed) as refusal:
+        macro_apply(actor=engineer, ticket=ticket, macro=macro)
+
+    assert set(refusal.value.errors) == {"changes.assignee"}
+    assert teammate.display_name in refusal.value.errors["changes.assignee"][0]
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.priority, ticket.tags) == (teammate, "normal", [])
+    assert ticket.messages.count() == 1
+    assert TicketEvent.objects.filter(ticket=ticket).count() == events_before
+    assert Macro.objects.get(pk=macro.pk).usage_count == 0
+
+
+def test_taking_a_ticket_i_already_hold_applies_the_macro(engineer, ticket):
+    ticket_claim(actor=engineer, ticket=ticket)
+    macro = make_macro("Mine, urgent", changes={"priority": "urgent", "assignee": "me"})
+
+    macro_apply(actor=engineer, ticket=ticket, macro=macro)
+
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.priority) == (engineer, "urgent")
+
+
+def test_unassigning_a_ticket_someone_else_holds_still_works(engineer, teammate, ticket):
+    ticket_claim(actor=teammate, ticket=ticket)
+    macro = make_macro("Back to the queue", changes={"assignee": "none"})
+
+    macro_apply(actor=engineer, ticket=ticket, macro=macro)
+
+    assert Ticket.objects.get(pk=ticket.pk).assignee is None
 
 
 def test_someone_elses_personal_macro_cannot_be_applied(engineer, teammate, ticket):

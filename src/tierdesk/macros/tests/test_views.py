@@ -4,13 +4,15 @@ merge, additional requesters), the notifications page and the navigation's unrea
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tierdesk.macros.models import Macro, Notification
 from tierdesk.macros.tests.conftest import make_macro
 from tierdesk.tickets.choices import Status
 from tierdesk.tickets.models import Ticket
-from tierdesk.tickets.services import ticket_add_note, ticket_open
+from tierdesk.tickets.services import ticket_add_note, ticket_claim, ticket_open
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +75,20 @@ def test_the_ticket_card_offers_my_macros_and_applies_one(client, engineer, tick
 
     assert response.status_code == 302
     assert Ticket.objects.get(pk=ticket.pk).status == Status.SOLVED
+
+
+def test_a_macro_taking_someone_elses_ticket_says_who_holds_it(client, engineer, teammate, ticket):
+    ticket_claim(actor=teammate, ticket=ticket)
+    macro = make_macro("Take it", body="On it.", changes={"assignee": "me"})
+    client.force_login(engineer)
+
+    response = client.post(
+        reverse("macros:apply", args=[ticket.number]), {"macro": macro.pk}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert f"{teammate.display_name} already holds this ticket." in response.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).assignee == teammate
 
 
 def test_merging_from_the_ticket_card_shows_the_survivor(client, engineer, ticket, carol):
@@ -153,3 +169,25 @@ def test_a_group_member_edits_and_deletes_the_groups_macro(client, engineer, gro
 
     client.post(reverse("macros:edit", args=[macro.pk]), {"delete": "1"})
     assert not Macro.objects.exists()
+
+
+def test_the_macros_page_asks_the_same_queries_however_many_group_macros(
+    client, engineer, group, other_group, django_assert_max_num_queries
+):
+    engineer.skill_groups.add(other_group)
+    make_macro("Ours 0", group=group, body="x")
+    make_macro("Everyone's", body="x")
+    client.force_login(engineer)
+    client.get(reverse("macros:list"))
+    with CaptureQueriesContext(connection) as first:
+        client.get(reverse("macros:list"))
+    for number in range(1, 6):
+        make_macro(f"Ours {number}", group=group if number % 2 else other_group, body="x")
+
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        page = client.get(reverse("macros:list")).content.decode()
+
+    for macro in Macro.objects.filter(group__isnull=False):
+        assert reverse("macros:edit", args=[macro.pk]) in page
+    everyones = Macro.objects.get(name="Everyone's")
+    assert reverse("macros:edit", args=[everyones.pk]) not in page
