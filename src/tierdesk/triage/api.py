@@ -1,4 +1,5 @@
-"""API of triage: a ticket's suggestion, the active model's figures, and training on demand."""
+"""API of triage: a ticket's suggestion, the active model's figures, and training on demand in
+the worker."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from tierdesk.core.api import ErrorOut, idempotent
+from tierdesk.core.api import ErrorOut, RecordId, idempotent
 from tierdesk.core.errors import NotFound
 from tierdesk.tickets.selectors import ticket_get_for_user
 from tierdesk.triage import selectors, services
-from tierdesk.triage.models import TriageModel, TriageSuggestion
-from tierdesk.triage.schemas import ModelOut, SuggestionOut
+from tierdesk.triage.models import TriageModel, TriageSuggestion, TriageTraining
+from tierdesk.triage.schemas import ModelOut, SuggestionOut, TrainingOut
 
 router = Router(tags=["triage"])
 
@@ -76,11 +77,36 @@ def triage_model(request: HttpRequest) -> Any:
     return model_out(selectors.triage_model_for_user(request.auth))
 
 
-@router.post("/triage/train", response={201: ModelOut, **ERRORS}, summary="Train the model")
+def training_out(training: TriageTraining) -> dict[str, Any]:
+    return {
+        "id": training.pk,
+        "status": training.status,
+        "requested_by": training.requested_by.username if training.requested_by_id else None,
+        "requested_at": training.requested_at,
+        "started_at": training.started_at,
+        "finished_at": training.finished_at,
+        "model": training.model_id,
+        "errors": training.errors,
+    }
+
+
+@router.post("/triage/train", response={202: TrainingOut, **ERRORS}, summary="Train the model")
 @idempotent
 def triage_train(request: HttpRequest) -> Any:
-    """Trains on the solved tickets now and activates the new model (managers and
-    administrators). Takes seconds to a minute. 422 names the reason when there is too little to
-    learn from: `tickets`, `type` or `product_area`."""
-    model = services.triage_train(actor=request.auth)
-    return Status(201, model_out(model))
+    """Queues a training run (managers and administrators): the worker trains on the solved
+    tickets and activates the new model, in seconds to a minute. Answers at once with the run;
+    follow it at `GET /triage/training/{id}`. While a run is queued or running, answers with that
+    run instead of queueing another."""
+    training, _created = services.triage_training_request(actor=request.auth)
+    return Status(202, training_out(training))
+
+
+@router.get(
+    "/triage/training/{training_id}",
+    response={200: TrainingOut, **ERRORS},
+    summary="A training run",
+)
+def triage_training(request: HttpRequest, training_id: RecordId) -> Any:
+    """Where a training run is, and the new model's id or the reasons it failed (managers and
+    administrators)."""
+    return training_out(selectors.triage_training_get_for_user(request.auth, training_id))

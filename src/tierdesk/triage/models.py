@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tierdesk.triage.choices import PENDING_STATUSES, TrainingStatus
+
 
 class TriageModel(models.Model):
     """One training run on the desk's solved tickets: the classifier and how well it did on the
@@ -94,3 +96,61 @@ class TriageSuggestion(models.Model):
     def accepted_by_ticket(self, ticket_type: str, product_area: str) -> bool:
         """Whether the ticket now carries what was suggested (applied, or set by hand the same)."""
         return ticket_type == self.type and product_area == self.product_area
+
+
+class TriageTraining(models.Model):
+    """One request to train the triage model, carried out by the worker: who asked, when it ran,
+    and the model it made or the reason it made none."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty when the worker retrained on its schedule."),
+    )
+    requested_at = models.DateTimeField(_("requested"))
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=TrainingStatus.choices, default=TrainingStatus.QUEUED
+    )
+    # Why no model came of it, in the API's error shape: [{"field": ..., "reason": ...}].
+    errors = models.JSONField(_("reasons it failed"), default=list, blank=True)
+    model = models.ForeignKey(
+        TriageModel,
+        verbose_name=_("model"),
+        null=True,
+        blank=True,
+        # Old models are pruned; the record of the run stays.
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("triage training")
+        verbose_name_plural = _("triage trainings")
+        constraints = [
+            # One run queued or running at a time, whatever the requests race: the index is on a
+            # constant, so a second pending row collides with the first.
+            models.UniqueConstraint(
+                models.Value(1),
+                condition=Q(status__in=PENDING_STATUSES),
+                name="triage_one_pending_training",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Triage training {self.pk} ({self.status})"
+
+    @property
+    def pending(self) -> bool:
+        return self.status in PENDING_STATUSES
+
+    @property
+    def error(self) -> str:
+        """The reasons it failed, as one sentence after another; empty unless it failed."""
+        return " ".join(item["reason"] for item in self.errors)

@@ -1,10 +1,12 @@
-"""API shapes of triage: a ticket's suggestion and the active model's figures."""
+"""API shapes of triage: a ticket's suggestion, the active model's figures and training runs."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from ninja import Schema
+
+from tierdesk.core.api import ErrorItem
 
 
 class SuggestionOut(Schema):
@@ -54,3 +56,19 @@ class ModelOut(Schema):
     seconds: float
     type: TargetOut
     product_area: TargetOut
+
+
+class TrainingOut(Schema):
+    """A request to train, carried out by the worker. `status` is `queued`, `running`,
+    `succeeded` (with `model`, the new active model's id) or `failed` (with `errors`, each a
+    field and a reason: `tickets`, `type` or `product_area` when there was too little to learn
+    from). `requested_by` is null for the nightly retraining."""
+
+    id: int
+    status: str
+    requested_by: str | None
+    requested_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    model: int | None
+    errors: list[ErrorItem]

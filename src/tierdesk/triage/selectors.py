@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from tierdesk.accounts.models import User
 from tierdesk.core.errors import NotFound, PermissionDenied
 from tierdesk.tickets.models import Ticket
-from tierdesk.triage.models import TriageModel, TriageSuggestion
+from tierdesk.triage.models import TriageModel, TriageSuggestion, TriageTraining
 from tierdesk.triage.services import ROLES_WHO_TRAIN
 
 
@@ -38,6 +39,27 @@ def triage_model_for_user(user: User) -> TriageModel:
 
 def may_train(user: User) -> bool:
     return user.role in ROLES_WHO_TRAIN
+
+
+def _trainings() -> QuerySet[TriageTraining]:
+    # The model's figures without its classifier blob, which runs to megabytes.
+    return TriageTraining.objects.select_related("requested_by", "model").defer("model__blob")
+
+
+def triage_training_latest() -> TriageTraining | None:
+    """The most recently requested training run, with its model's figures; None before any."""
+    return _trainings().order_by("-requested_at", "-id").first()
+
+
+def triage_training_get_for_user(user: User, training_id: int) -> TriageTraining:
+    """A training run, for managers and administrators. Raises PermissionDenied for anyone else
+    and NotFound when there is no such run."""
+    if not may_train(user):
+        raise PermissionDenied(_("Only managers and administrators train the triage model."))
+    training = _trainings().filter(pk=training_id).first()
+    if training is None:
+        raise NotFound(_("No such training run."))
+    return training
 
 
 def worst_classes(report: dict[str, Any], limit: int = 10) -> list[dict[str, Any]]:

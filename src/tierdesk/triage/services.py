@@ -7,12 +7,12 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
@@ -21,16 +21,17 @@ from tierdesk.accounts.models import User
 from tierdesk.core.errors import PermissionDenied, ValidationFailed
 from tierdesk.tickets.choices import MessageKind, Status
 from tierdesk.tickets.models import Message, Ticket
+from tierdesk.triage.choices import PENDING_STATUSES, TrainingStatus
 from tierdesk.triage.classifier import TextClassifier
-from tierdesk.triage.models import TriageModel, TriageSuggestion
+from tierdesk.triage.models import TriageModel, TriageSuggestion, TriageTraining
 
 # What the model predicts, by the Ticket field each target is named after.
 TARGETS = ("type", "product_area")
 # Fewer solved tickets than this teach nothing worth suggesting.
 MIN_TRAINING_TICKETS = 50
 # The most recently solved tickets are enough to learn from (older ones describe an older
-# product), and the cap keeps "train now" inside a web request: about 3 ms per ticket of
-# subject and first message on two cores, so some 45 s at the cap.
+# product), and the cap bounds a training run: about 3 ms per ticket of subject and first
+# message on two cores, so some 45 s at the cap.
 MAX_TRAINING_TICKETS = 15_000
 # Tickets whose number ends in this remainder modulo HOLD_OUT_MODULUS (every fifth) are held out
 # for the accuracy report: a fixed choice, so two runs on the same tickets compare.
@@ -40,6 +41,12 @@ MODELS_KEPT = 5
 # Of the subject and message, the first characters carry the request.
 TEXT_MAX_CHARS = 2_000
 ROLES_WHO_TRAIN = frozenset({Role.MANAGER, Role.ADMIN})
+# A run still queued or running this long after it was queued or started was lost (the worker
+# stopped, or its queue was emptied): far beyond the minute training takes at the cap, and
+# beyond any wait behind other work. The next request fails it and queues a new run.
+TRAINING_ABANDONED_AFTER = timedelta(minutes=30)
+# Finished runs kept for the page and the API; older records are deleted.
+TRAININGS_KEPT = 50
 
 
 @dataclass(frozen=True)
@@ -268,17 +275,31 @@ def _held_out_report(truth: list[str], predicted: list[str]) -> dict[str, Any]:
     }
 
 
-def triage_train(*, now: datetime | None = None, actor: User | None = None) -> TriageModel:
+def _check_may_train(actor: User | None) -> None:
+    if actor is not None and actor.role not in ROLES_WHO_TRAIN:
+        raise PermissionDenied(_("Only managers and administrators train the triage model."))
+
+
+def triage_train(
+    *,
+    now: datetime | None = None,
+    actor: User | None = None,
+    training: TriageTraining | None = None,
+) -> TriageModel:
     """Trains type and product area on the desk's solved and closed tickets, measures them on a
     held-out fifth (tickets whose number is a multiple of 5), then stores the model and makes it
     the active one. The model in use is the one measured: it never saw the held-out tickets.
+
+    Runs for as long as training takes (up to a minute): people ask for it through
+    triage_training_request, which has the worker do it; `tierdesk triage train` calls it
+    directly. `training` is the run being carried out, marked succeeded with the new model in
+    the same transaction that stores it.
 
     `actor` None is the worker's schedule; a person must be a manager or an administrator.
     Raises ValidationFailed naming the reason (`tickets`, `type`, `product_area`) when there are
     too few solved tickets or too few different values to learn from; nothing changes then.
     """
-    if actor is not None and actor.role not in ROLES_WHO_TRAIN:
-        raise PermissionDenied(_("Only managers and administrators train the triage model."))
+    _check_may_train(actor)
     started = time.perf_counter()
     rows = _training_rows()
     held = [row for row in rows if row.number % HOLD_OUT_MODULUS == 0]
@@ -300,7 +321,8 @@ def triage_train(*, now: datetime | None = None, actor: User | None = None) -> T
         ]
         report[target] = _held_out_report([t for t, _p in pairs], [p for _t, p in pairs])
         report[target]["labels"] = classifier.classes(target)
-    return _store(classifier, report, train, held, now, actor, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return _store(classifier, report, train, held, now, actor, seconds, training)
 
 
 @transaction.atomic
@@ -312,6 +334,7 @@ def _store(
     now: datetime | None,
     actor: User | None,
     seconds: float,
+    training: TriageTraining | None,
 ) -> TriageModel:
     TriageModel.objects.filter(active=True).update(active=False)
     model = TriageModel.objects.create(
@@ -332,4 +355,119 @@ def _store(
     _active.forget()
     kept = TriageModel.objects.order_by("-trained_at", "-id").values_list("id", flat=True)
     TriageModel.objects.filter(id__in=list(kept[MODELS_KEPT:])).delete()
+    if training is not None:
+        TriageTraining.objects.filter(pk=training.pk).update(
+            status=TrainingStatus.SUCCEEDED, finished_at=timezone.now(), model=model, errors=[]
+        )
     return model
+
+
+# --- training in the worker -----------------------------------------------------------------
+
+
+def _abandoned(training: TriageTraining, now: datetime) -> bool:
+    since = training.started_at or training.requested_at
+    return now - since > TRAINING_ABANDONED_AFTER
+
+
+def _enqueue(training_id: int) -> None:
+    # Imported here: tasks imports this module.
+    from tierdesk.triage.tasks import train_triage_model
+
+    train_triage_model(training_id)
+
+
+def _reason(field: str, reason: str) -> dict[str, str]:
+    return {"field": field, "reason": reason}
+
+
+def _pending_training(*, lock: bool) -> TriageTraining | None:
+    """The run queued or running, if any. Locked (on PostgreSQL) so that two requests cannot both
+    fail it as abandoned; when there is none, nothing can be locked, and the partial unique index
+    refuses all but one of two concurrent inserts."""
+    pending = TriageTraining.objects.filter(status__in=PENDING_STATUSES).order_by("id")
+    if lock:
+        pending = pending.select_for_update()
+    return pending.first()
+
+
+def _training_fail(training_id: int, errors: list[dict[str, str]], now: datetime) -> None:
+    TriageTraining.objects.filter(pk=training_id).update(
+        status=TrainingStatus.FAILED, finished_at=now, errors=errors
+    )
+
+
+def _trainings_prune() -> None:
+    finished = TriageTraining.objects.exclude(status__in=PENDING_STATUSES)
+    old = finished.order_by("-requested_at", "-id").values_list("id", flat=True)[TRAININGS_KEPT:]
+    TriageTraining.objects.filter(id__in=list(old)).delete()
+
+
+def triage_training_request(
+    *, actor: User | None, now: datetime | None = None, enqueue: bool = True
+) -> tuple[TriageTraining, bool]:
+    """Records a request to train and, once the transaction commits, queues it for the worker;
+    returns the new run (queued) and True. While a run is queued or running, returns that run
+    and False and queues nothing, so a second click or a retried request does not train twice.
+
+    A pending run the worker has not finished within TRAINING_ABANDONED_AFTER is marked failed
+    first, and a new one is queued in its place. `actor` None is the worker's schedule, which
+    carries out the run itself (`enqueue` False, then triage_training_run). Raises
+    PermissionDenied unless the actor is a manager or an administrator.
+    """
+    _check_may_train(actor)
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            pending = _pending_training(lock=True)
+            if pending is not None:
+                if not _abandoned(pending, now):
+                    return pending, False
+                reason = _("The worker did not finish this training within %(minutes)d minutes.")
+                minutes = int(TRAINING_ABANDONED_AFTER.total_seconds() // 60)
+                _training_fail(pending.pk, [_reason("worker", reason % {"minutes": minutes})], now)
+            training = TriageTraining.objects.create(requested_by=actor, requested_at=now)
+            _trainings_prune()
+            if enqueue:
+                training_id = training.pk
+                transaction.on_commit(lambda: _enqueue(training_id))
+    except IntegrityError:
+        # Another request queued a run between this one's read and its insert.
+        pending = _pending_training(lock=False)
+        if pending is None:
+            raise
+        return pending, False
+    return training, True
+
+
+def triage_training_run(training_id: int) -> TriageTraining | None:
+    """Carries out a queued run, in the worker: trains as the person who asked (see
+    triage_train), then records the new model, or the reasons it made none, in the run. Returns
+    the run as it ended; None when the run is not queued (already carried out, or failed as
+    abandoned), so a task delivered twice trains once.
+
+    The reasons are in the language of the person who asked. An unexpected error fails the run
+    and is raised again for the worker's log.
+    """
+    started = timezone.now()
+    claimed = TriageTraining.objects.filter(pk=training_id, status=TrainingStatus.QUEUED).update(
+        status=TrainingStatus.RUNNING, started_at=started
+    )
+    if not claimed:
+        return None
+    training = TriageTraining.objects.select_related("requested_by").get(pk=training_id)
+    actor = training.requested_by
+    language = actor.language if actor is not None else translation.get_language()
+    with translation.override(language):
+        try:
+            triage_train(actor=actor, training=training)
+        except ValidationFailed as refusal:
+            _training_fail(training_id, refusal.as_list(), timezone.now())
+        except PermissionDenied as refusal:
+            _training_fail(training_id, [_reason("requested_by", str(refusal))], timezone.now())
+        except Exception:
+            reason = _("Training stopped on an unexpected error; the worker's log has the details.")
+            _training_fail(training_id, [_reason("worker", reason)], timezone.now())
+            raise
+    training.refresh_from_db()
+    return training

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as PageForbidden
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -59,11 +60,18 @@ def _targets(model) -> list[dict]:
     return targets
 
 
+def _wants_partial(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
 @staff_required
 @require_GET
 def model_page(request: HttpRequest) -> HttpResponse:
-    """The active model's figures on its held-out tickets, the weakest labels, earlier runs and
-    "train now"; for managers and administrators."""
+    """The active model's figures on its held-out tickets, the weakest labels, earlier runs, the
+    latest training run and "train now"; for managers and administrators. While a run is queued
+    or running the page asks again every few seconds (htmx gets the page's body alone), so the
+    new model shows when it is done."""
     if not selectors.may_train(request.user):
         raise PageForbidden(_("Only managers and administrators see the triage model."))
     model = selectors.triage_model_active()
@@ -72,24 +80,33 @@ def model_page(request: HttpRequest) -> HttpResponse:
         "targets": _targets(model) if model else [],
         "acceptance": selectors.suggestion_acceptance(model) if model else None,
         "history": selectors.triage_models_recent(),
+        "training": selectors.triage_training_latest(),
         "minimum": services.MIN_TRAINING_TICKETS,
         "tools_view": "triage",
     }
-    return render(request, "triage/model.html", context)
+    template = "triage/_model_body.html" if _wants_partial(request) else "triage/model.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @staff_required
 @require_POST
 def model_train(request: HttpRequest) -> HttpResponse:
-    """Trains now, in the request: seconds for a few thousand solved tickets."""
+    """Queues a training run for the worker (or finds the one already queued or running), then
+    back to the model page, which shows how the run goes."""
     try:
-        model = services.triage_train(actor=request.user)
-    except (ValidationFailed, PermissionDenied) as error:
+        _training, created = services.triage_training_request(actor=request.user)
+    except PermissionDenied as error:
         messages.error(request, _reasons(error))
     else:
-        messages.success(
-            request,
-            _("Model trained on %(count)d tickets in %(seconds).1f s.")
-            % {"count": model.training_tickets, "seconds": model.seconds},
-        )
+        if created:
+            messages.success(
+                request, _("Training started; this page shows the new model when it is done.")
+            )
+        else:
+            messages.info(
+                request,
+                _("Training is already under way; this page shows the new model when it is done."),
+            )
     return redirect("triage:model")

@@ -85,3 +85,22 @@ def solved_tickets(alice):
 @pytest.fixture
 def trained(solved_tickets):
     return services.triage_train()
+
+
+@pytest.fixture
+def immediate_queue():
+    """Queued tasks run at once in the process that queues them, as no worker runs in tests."""
+    from huey.contrib.djhuey import HUEY
+
+    before = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = before
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The training runs queued for the worker, by id, instead of queueing them."""
+    ids: list[int] = []
+    monkeypatch.setattr(services, "_enqueue", ids.append)
+    return ids

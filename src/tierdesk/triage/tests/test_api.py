@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from tierdesk.core.tests.api_support import API, client_for, fields
+from tierdesk.core.tests.api_support import API, client_for
 from tierdesk.tickets.services import ticket_open
-from tierdesk.triage.models import TriageModel
+from tierdesk.triage import services
+from tierdesk.triage.models import TriageModel, TriageTraining
 
 
 def test_a_customer_gets_404_for_the_suggestion_of_their_own_ticket(trained, alice):
@@ -64,23 +65,91 @@ def test_the_model_reports_each_target(trained, agent):
     assert "blob" not in body
 
 
-def test_agents_and_customers_may_not_train(solved_tickets, alice, agent):
+def test_agents_and_customers_may_not_train(solved_tickets, alice, agent, queued):
     assert client_for(alice).post(f"{API}/triage/train").status_code == 403
     assert client_for(agent).post(f"{API}/triage/train").status_code == 403
+    assert not TriageTraining.objects.exists() and queued == []
+
+
+def test_train_answers_202_with_the_queued_run_and_queues_it(
+    solved_tickets, manager, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(manager).post(f"{API}/triage/train")
+
+    assert response.status_code == 202
+    body = response.json()
+    training = TriageTraining.objects.get()
+    assert body["id"] == training.pk and body["status"] == "queued"
+    assert body["requested_by"] == "manager" and body["requested_at"]
+    assert body["started_at"] is None and body["model"] is None and body["errors"] == []
+    assert queued == [training.pk]
     assert not TriageModel.objects.exists()
 
 
-def test_training_with_too_few_tickets_is_422_naming_the_reason(db, manager):
-    response = client_for(manager).post(f"{API}/triage/train")
+def test_a_second_train_while_one_is_pending_answers_with_the_same_run(
+    solved_tickets, manager, admin_user, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client_for(manager).post(f"{API}/triage/train")
+    with django_capture_on_commit_callbacks(execute=True):
+        second = client_for(admin_user).post(f"{API}/triage/train")
 
-    assert response.status_code == 422
-    assert fields(response) == {"tickets"}
+    assert second.status_code == 202
+    assert second.json()["id"] == first.json()["id"]
+    assert second.json()["requested_by"] == "manager"
+    assert TriageTraining.objects.count() == 1 and len(queued) == 1
 
 
-def test_a_manager_trains_and_gets_the_new_models_figures(solved_tickets, manager):
-    response = client_for(manager).post(f"{API}/triage/train")
+def test_the_run_reports_the_new_model_once_the_worker_is_done(
+    solved_tickets, manager, immediate_queue, django_capture_on_commit_callbacks
+):
+    client = client_for(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        training_id = client.post(f"{API}/triage/train").json()["id"]
 
-    assert response.status_code == 201
+    response = client.get(f"{API}/triage/training/{training_id}")
+
+    assert response.status_code == 200
     body = response.json()
-    assert body["active"] is True and body["trained_by"] == "manager"
-    assert TriageModel.objects.get(active=True).pk == body["id"]
+    assert body["status"] == "succeeded" and body["finished_at"]
+    assert body["model"] == TriageModel.objects.get(active=True, trained_by=manager).pk
+    assert client.get(f"{API}/triage/model").json()["id"] == body["model"]
+
+
+def test_the_run_names_the_reason_it_failed(
+    db, manager, immediate_queue, django_capture_on_commit_callbacks
+):
+    client = client_for(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{API}/triage/train")
+    assert response.status_code == 202
+
+    body = client.get(f"{API}/triage/training/{response.json()['id']}").json()
+
+    assert body["status"] == "failed" and body["model"] is None
+    assert [error["field"] for error in body["errors"]] == ["tickets"]
+    assert "at least" in body["errors"][0]["reason"]
+
+
+def test_only_managers_and_administrators_read_a_run(db, manager, admin_user, agent, alice):
+    training, _created = services.triage_training_request(actor=manager)
+    path = f"{API}/triage/training/{training.pk}"
+
+    assert client_for(agent).get(path).status_code == 403
+    assert client_for(alice).get(path).status_code == 403
+    assert client_for(admin_user).get(path).json()["status"] == "queued"
+    assert client_for(manager).get(f"{API}/triage/training/{training.pk + 1}").status_code == 404
+
+
+def test_a_retry_with_the_same_idempotency_key_after_the_run_ended_trains_no_more(
+    solved_tickets, manager, immediate_queue, django_capture_on_commit_callbacks
+):
+    client = client_for(manager, **{"Idempotency-Key": "train-1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(f"{API}/triage/train")
+    with django_capture_on_commit_callbacks(execute=True):
+        retry = client.post(f"{API}/triage/train")
+
+    assert retry.status_code == 202 and retry.json()["id"] == first.json()["id"]
+    assert TriageTraining.objects.count() == 1 and TriageModel.objects.count() == 1
