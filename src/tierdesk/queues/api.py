@@ -21,14 +21,11 @@ from tierdesk.queues.schemas import (
     QueuePageQuery,
     QueuesOut,
 )
+from tierdesk.queues.services import queue_claim
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.schemas import TicketOut
 from tierdesk.tickets.selectors import ticket_get_for_user
-from tierdesk.tickets.services import (
-    restricted_ticket_read_record,
-    ticket_claim,
-    ticket_release,
-)
+from tierdesk.tickets.services import restricted_ticket_read_record, ticket_release
 
 router = Router(tags=["queues"])
 
@@ -53,13 +50,16 @@ def _read(person: User, number: int) -> Ticket:
 
 @router.get("/queues", response={200: QueuesOut, **ERRORS}, summary="List my queues")
 def queue_index(request: HttpRequest) -> Any:
-    """Your skill groups' queues with how many tickets wait in each, and the counts of your
-    portfolio and of the escalations waiting for you."""
+    """Your skill groups' queues with how many tickets wait in each, the queue of tickets in no
+    group (for managers and administrators all of them, for others those at their tier), and the
+    counts of your portfolio and of the escalations waiting for you."""
     person = _staff(request)
     counts = selectors.work_counts(person)
     assert counts is not None
+    overview = selectors.queues_visible_to(person)
     return {
-        "groups": selectors.queues_visible_to(person),
+        "groups": overview.groups,
+        "ungrouped": overview.ungrouped,
         "portfolio": counts.portfolio,
         "escalated": counts.escalated,
     }
@@ -74,7 +74,9 @@ def queue_index(request: HttpRequest) -> Any:
 def queue_ticket_index(request: HttpRequest, name: str, query: Query[QueuePageQuery]) -> Any:
     """A queue's tickets in the order to work them, a page at a time. `name` is a skill group's
     id or name (new tickets first, then those whose customer answered, then the oldest),
-    `groups` (all your groups' queues together), `portfolio` (the tickets you hold, those whose
+    `ungrouped` (the tickets in no group, in the same order: all of them for managers and
+    administrators, those at your tier for others), `groups` (all your queues together, the
+    tickets in no group you work included), `portfolio` (the tickets you hold, those whose
     customer answered first) or `escalated` (escalations waiting for you, each with its
     ticket). A group named like one of these is reached by its id."""
     person = _staff(request)
@@ -86,8 +88,8 @@ def queue_ticket_index(request: HttpRequest, name: str, query: Query[QueuePageQu
             escalation.ticket.queue_escalation = escalation
         page = selectors.WorkPage([e.ticket for e in page.items], page.next_cursor)
     else:
-        group = None if name == GROUPS else selectors.queue_get_for_user(person, name)
-        page = selectors.queue_tickets(person, group, cursor=query.cursor, limit=query.limit)
+        queue = None if name == GROUPS else selectors.queue_get_for_user(person, name)
+        page = selectors.queue_tickets(person, queue, cursor=query.cursor, limit=query.limit)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
@@ -98,9 +100,11 @@ def queue_ticket_index(request: HttpRequest, name: str, query: Query[QueuePageQu
 )
 def ticket_claim_endpoint(request: HttpRequest, number: int) -> Any:
     """Takes the ticket from its queue into your portfolio. 409 naming the holder when someone
-    else holds it; claiming a ticket you hold changes nothing."""
+    else holds it; 403 naming the group when it is in a group you are not a member of (managers
+    and administrators claim from every queue; a ticket in no group is anyone's); claiming a
+    ticket you hold changes nothing."""
     person = _staff(request)
-    ticket_claim(actor=person, ticket=ticket_get_for_user(person, number))
+    queue_claim(actor=person, ticket=ticket_get_for_user(person, number))
     return _read(person, number)
 
 

@@ -12,11 +12,12 @@ from tierdesk.accounts.schemas import GroupRef, PersonRef
 from tierdesk.core.pagination import PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX
 from tierdesk.escalations.models import Escalation
 from tierdesk.queues.choices import QueueState
-from tierdesk.queues.selectors import QueueSummary, ticket_queue_state
+from tierdesk.queues.selectors import UNGROUPED, QueueSummary, ticket_queue_state
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.schemas import TicketOut
 
-# The queues every person has besides their groups'; a group of the same name is reached by id.
+# The queues every person has besides their groups' (and `ungrouped`, the tickets in no group);
+# a group of the same name is reached by id.
 PORTFOLIO = "portfolio"
 ESCALATED = "escalated"
 GROUPS = "groups"
@@ -57,9 +58,29 @@ class QueueOut(Schema):
         return _tickets_url(context, obj.group.pk)
 
 
+class UngroupedQueueOut(Schema):
+    """The queue of tickets in no group: nobody's rule routed them, or their group was removed.
+    Reached as `ungrouped`."""
+
+    new: int = Field(..., description="Never answered.")
+    reactivated: int = Field(..., description="The customer answered after the desk had.")
+    answered: int = Field(..., description="Answered, and put back in the queue.")
+    total: int
+    tickets_url: str = ""
+
+    @staticmethod
+    def resolve_tickets_url(obj: QueueSummary, context: Any) -> str:
+        return _tickets_url(context, UNGROUPED)
+
+
 class QueuesOut(Schema):
     groups: list[QueueOut] = Field(
         ..., description="Your skill groups' queues (every group's for managers), by name."
+    )
+    ungrouped: UngroupedQueueOut | None = Field(
+        ...,
+        description="The tickets in no group: all of them for managers and administrators, "
+        "those at your tier for others; null for staff without a tier.",
     )
     portfolio: int = Field(..., description="Unsolved tickets you hold.")
     escalated: int = Field(
@@ -105,6 +126,14 @@ class QueueTicketOut(TicketOut):
         "had; answered: answered, and waiting for its owner or the queue.",
     )
     reactivated_at: datetime | None
+    escalation_flag: str = Field(
+        ..., description="complaint or incident; empty when the ticket is neither."
+    )
+    escalation_manager: PersonRef | None = Field(
+        ...,
+        description="Who owns the customer communication of a complaint or incident; null "
+        "when nobody does.",
+    )
     escalation: EscalationRef | None = Field(None, description="Only in the escalated queue.")
 
     @staticmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
@@ -49,6 +50,25 @@ from tierdesk.tickets.selectors import LIST_COLUMNS, tickets_visible_to
 QUEUE_STATUSES = ("new", "open", "pending", "on_hold")
 # Who sees every group's queue and every escalation waiting for any tier.
 OVERSEERS = frozenset({Role.MANAGER, Role.ADMIN})
+# The escalation manager's columns a list row shows (the rest of the person is never read).
+_ESCALATION_MANAGER_COLUMNS = tuple(
+    f"escalation_manager__{c}"
+    for c in ("id", "username", "first_name", "last_name", "role", "organization_id", "is_active")
+)
+
+
+class NoGroup(Enum):
+    """The queue of the tickets in no skill group: nobody's rule routed them, or their group was
+    removed. Its one member is a queue as `queue_get_for_user` returns it, beside the groups."""
+
+    QUEUE = "ungrouped"
+
+
+NO_GROUP = NoGroup.QUEUE
+# The name the queue of tickets in no group goes by in the API and in a page's `?group=`.
+UNGROUPED = NO_GROUP.value
+# A queue: a skill group's, or the one of tickets in no group.
+Queue = SkillGroup | NoGroup
 
 # The queue state as a number that sorts: new, then reactivated, then answered (see QueueState).
 _STATE_RANK = Case(
@@ -211,9 +231,33 @@ def groups_visible_to(user: User) -> QuerySet[SkillGroup]:
     return user.skill_groups.order_by("name")
 
 
-def queue_get_for_user(user: User, reference: int | str) -> SkillGroup:
-    """The group named by id or name whose queue `user` works, or NotFound (the same answer for a
-    group that does not exist and one that is not theirs)."""
+def _no_group(user: User) -> Q | None:
+    """Which tickets in no group `user` works: every one for managers and administrators, those
+    at their own tier for the rest of the staff (tier 1 takes what no rule routed, as an
+    escalation to a tier and no group waits for everyone of that tier); None for customers and
+    for staff without a tier."""
+    if user.is_customer:
+        return None
+    if sees_every_queue(user):
+        return Q(group__isnull=True)
+    if user.tier is None:
+        return None
+    return Q(group__isnull=True, tier=user.tier)
+
+
+def sees_no_group_queue(user: User) -> bool:
+    """Whether `user` works the queue of tickets in no group (see `_no_group`)."""
+    return _no_group(user) is not None
+
+
+def queue_get_for_user(user: User, reference: int | str) -> Queue:
+    """The queue `reference` names: `ungrouped` (NO_GROUP), or a group by id or name, that `user`
+    works; NotFound otherwise (the same answer for a group that does not exist and one that is
+    not theirs). A group named `ungrouped` is reached by its id."""
+    if str(reference).strip() == UNGROUPED:
+        if sees_no_group_queue(user):
+            return NO_GROUP
+        raise NotFound(_("No such queue."))
     group = skill_group_by_reference(reference)
     if group is None or not groups_visible_to(user).filter(pk=group.pk).exists():
         raise NotFound(_("No such queue."))
@@ -221,14 +265,25 @@ def queue_get_for_user(user: User, reference: int | str) -> SkillGroup:
 
 
 def _queue_tickets(user: User) -> QuerySet[Ticket]:
-    """Unsolved tickets nobody holds that `user` may read, in any group."""
+    """Unsolved tickets nobody holds that `user` may read, in any group or none."""
     return tickets_visible_to(user).filter(assignee__isnull=True, status__in=QUEUE_STATUSES)
 
 
-def _in_my_groups(user: User, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+def _in_my_queues(user: User, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """`tickets` in the queues `user` works: their groups' and, for those who work it, the
+    queue of tickets in no group (all of it for managers and administrators)."""
     if sees_every_queue(user):
-        return tickets.filter(group__isnull=False)
-    return tickets.filter(group__in=user.skill_groups.values("pk"))
+        return tickets
+    mine = Q(group__in=user.skill_groups.values("pk"))
+    no_group = _no_group(user)
+    return tickets.filter(mine if no_group is None else mine | no_group)
+
+
+def _in_queue(user: User, tickets: QuerySet[Ticket], queue: Queue) -> QuerySet[Ticket]:
+    if isinstance(queue, NoGroup):
+        no_group = _no_group(user)
+        return tickets.filter(no_group) if no_group is not None else tickets.none()
+    return tickets.filter(group_id=queue.pk)
 
 
 def _portfolio_tickets(user: User) -> QuerySet[Ticket]:
@@ -255,9 +310,10 @@ def escalations_for(user: User) -> QuerySet[Escalation]:
 
 @dataclass(frozen=True)
 class QueueSummary:
-    """A group's queue and how many tickets wait in it, by why they wait."""
+    """A queue and how many tickets wait in it, by why they wait. `group` is None for the queue
+    of tickets in no group."""
 
-    group: SkillGroup
+    group: SkillGroup | None
     new: int
     reactivated: int
     answered: int
@@ -268,23 +324,43 @@ class QueueSummary:
 
 
 @dataclass(frozen=True)
+class QueueOverview:
+    """The queues a person works: their groups' by name, and the queue of tickets in no group
+    (None for those who do not work it)."""
+
+    groups: list[QueueSummary]
+    ungrouped: QueueSummary | None
+
+    @property
+    def total(self) -> int:
+        """Every ticket waiting in these queues: the count of all of them together."""
+        extra = self.ungrouped.total if self.ungrouped is not None else 0
+        return sum(s.total for s in self.groups) + extra
+
+
+@dataclass(frozen=True)
 class WorkCounts:
-    """What waits for a person: their groups' queues, their portfolio, escalations to them."""
+    """What waits for a person: their queues, their portfolio, escalations to them."""
 
     queue: int
     portfolio: int
     escalated: int
 
 
-def queues_visible_to(user: User) -> list[QueueSummary]:
-    """Each group whose queue `user` works, by name, with its counts (two queries)."""
+def queues_visible_to(user: User) -> QueueOverview:
+    """Each group whose queue `user` works, by name, and the queue of tickets in no group when
+    they work it, with their counts (two queries; none for customers)."""
+    if user.is_customer:
+        return QueueOverview([], None)
     groups = list(groups_visible_to(user))
-    if not groups:
-        return []
-    counts = {
+    no_group = _no_group(user)
+    waiting = Q(group__in=[g.pk for g in groups])
+    if no_group is not None:
+        waiting |= no_group
+    counts: dict[int | None, Any] = {
         row["group_id"]: row
         for row in _queue_tickets(user)
-        .filter(group__in=[g.pk for g in groups])
+        .filter(waiting)
         .order_by()
         .values("group_id")
         .annotate(
@@ -293,12 +369,17 @@ def queues_visible_to(user: User) -> list[QueueSummary]:
             total=Count("number"),
         )
     }
-    summaries = []
-    for group in groups:
-        row = counts.get(group.pk, {"new": 0, "reactivated": 0, "total": 0})
+
+    def summary(group: SkillGroup | None) -> QueueSummary:
+        row = counts.get(group.pk if group is not None else None)
+        if row is None:
+            return QueueSummary(group, 0, 0, 0)
         answered = row["total"] - row["new"] - row["reactivated"]
-        summaries.append(QueueSummary(group, row["new"], row["reactivated"], answered))
-    return summaries
+        return QueueSummary(group, row["new"], row["reactivated"], answered)
+
+    return QueueOverview(
+        [summary(group) for group in groups], summary(None) if no_group is not None else None
+    )
 
 
 def _count(items: QuerySet[Any]) -> Subquery:
@@ -310,14 +391,15 @@ def _count(items: QuerySet[Any]) -> Subquery:
 
 
 def work_counts(user: User | AnonymousUser) -> WorkCounts | None:
-    """How much waits for `user` in their groups' queues, their portfolio and their escalations,
-    in one query; None for customers and anonymous visitors."""
+    """How much waits for `user` in their queues (their groups' and, for those who work it, the
+    queue of tickets in no group), their portfolio and their escalations, in one query; None for
+    customers and anonymous visitors."""
     if not isinstance(user, User) or user.is_customer:
         return None
     counts = (
         User.objects.filter(pk=user.pk)
         .values(
-            queue=_count(_in_my_groups(user, _queue_tickets(user))),
+            queue=_count(_in_my_queues(user, _queue_tickets(user))),
             portfolio=_count(_portfolio_tickets(user)),
             escalated=_count(escalations_for(user)),
         )
@@ -338,9 +420,10 @@ class WorkPage:
 
 
 def _ticket_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return tickets.select_related("requester", "organization", "assignee", "group").only(
-        *LIST_COLUMNS
-    )
+    # A row shows a complaint's or incident's escalation manager by name: joined, not fetched.
+    return tickets.select_related(
+        "requester", "organization", "assignee", "group", "escalation_manager"
+    ).only(*LIST_COLUMNS, *_ESCALATION_MANAGER_COLUMNS)
 
 
 def _with_readers(tickets: list[Ticket]) -> None:
@@ -349,16 +432,14 @@ def _with_readers(tickets: list[Ticket]) -> None:
 
 
 def queue_tickets(
-    user: User, group: SkillGroup | None, *, cursor: str | None = None, limit: int = 50
+    user: User, queue: Queue | None, *, cursor: str | None = None, limit: int = 50
 ) -> WorkPage:
-    """One page of the tickets nobody holds in `group`'s queue (every group `user` works when
-    None), in `queue_order`. The caller checks `group` with `queue_get_for_user`."""
+    """One page of the tickets nobody holds in `queue` (every queue `user` works when None), in
+    `queue_order`. The caller checks `queue` with `queue_get_for_user`."""
     if user.is_customer:
         return WorkPage([], None)
     tickets = _queue_tickets(user)
-    tickets = (
-        tickets.filter(group_id=group.pk) if group is not None else _in_my_groups(user, tickets)
-    )
+    tickets = _in_my_queues(user, tickets) if queue is None else _in_queue(user, tickets, queue)
     rows, next_cursor = keyset_page(
         _ticket_rows(tickets), queue_order(), cursor=cursor, limit=limit
     )
@@ -389,6 +470,7 @@ def escalated_to(user: User, *, cursor: str | None = None, limit: int = 50) -> W
         "ticket__organization",
         "ticket__assignee",
         "ticket__group",
+        "ticket__escalation_manager",
     )
     rows, next_cursor = keyset_page(escalations, escalation_order(), cursor=cursor, limit=limit)
     _with_readers([e.ticket for e in rows])

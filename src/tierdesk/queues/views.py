@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from tierdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
+from tierdesk.escalations.services import is_managing
 from tierdesk.queues import selectors
 from tierdesk.queues.selectors import WorkPage
-from tierdesk.tickets.services import ticket_claim, ticket_release
+from tierdesk.queues.services import queue_claim
+from tierdesk.tickets.services import ticket_release
 from tierdesk.web.decorators import staff_required, ticket_or_404
 
 PAGE_SIZE = 50
@@ -57,30 +59,37 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         request,
         "queues/portfolio.html",
         "portfolio",
-        {"page": page, "cursor_error": cursor_error},
+        # Complaints and incidents a manager owns are not held by them: linked, not listed.
+        {"page": page, "cursor_error": cursor_error, "owns_escalations": is_managing(request.user)},
     )
 
 
 @staff_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    """The tickets nobody holds in my groups' queues, one group or all of them, in the order to
-    take them, each with a claim button."""
+    """The tickets nobody holds in my queues, one group's, the tickets in no group, or all of
+    them, in the order to take them, each with a claim button."""
     reference = request.GET.get("group") or None
-    group = selectors.queue_get_for_user(request.user, reference) if reference else None
-    summaries = selectors.queues_visible_to(request.user)
+    queue = selectors.queue_get_for_user(request.user, reference) if reference else None
+    overview = selectors.queues_visible_to(request.user)
     page, cursor_error = _page(
         request,
-        lambda cursor: selectors.queue_tickets(request.user, group, cursor=cursor, limit=PAGE_SIZE),
+        lambda cursor: selectors.queue_tickets(request.user, queue, cursor=cursor, limit=PAGE_SIZE),
     )
+    ungrouped = isinstance(queue, selectors.NoGroup)
     return _render(
         request,
         "queues/queue.html",
         "queue",
         {
-            "group": group,
-            "summaries": summaries,
-            "total": sum(s.total for s in summaries),
+            # `group` is the group whose tab is open; `queue_ref` is what `?group=` names.
+            "group": None if ungrouped else queue,
+            "ungrouped_open": ungrouped,
+            "queue_ref": selectors.UNGROUPED if ungrouped else getattr(queue, "pk", ""),
+            "ungrouped_name": selectors.UNGROUPED,
+            "summaries": overview.groups,
+            "ungrouped": overview.ungrouped,
+            "total": overview.total,
             "page": page,
             "cursor_error": cursor_error,
         },
@@ -112,11 +121,11 @@ def _back_to_queue(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_POST
 def claim(request: HttpRequest, number: int) -> HttpResponse:
-    """Claims a ticket from the queue and opens it; a refusal (someone was quicker) stays on
-    the queue with the reason."""
+    """Claims a ticket from the queue and opens it; a refusal (someone was quicker, or the
+    ticket is in a group I am not in) stays on the queue with the reason."""
     ticket = ticket_or_404(request, number)
     try:
-        ticket_claim(actor=request.user, ticket=ticket)
+        queue_claim(actor=request.user, ticket=ticket)
     except (ValidationFailed, PermissionDenied, Conflict) as error:
         messages.error(request, _refusal(error))
         return _back_to_queue(request)

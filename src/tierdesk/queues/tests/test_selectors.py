@@ -8,8 +8,10 @@ import time_machine
 from tierdesk.accounts.choices import Tier
 from tierdesk.core.errors import NotFound, ValidationFailed
 from tierdesk.escalations.models import Escalation, EscalationStatus
+from tierdesk.escalations.services import ticket_flag_escalation
 from tierdesk.queues.choices import QueueState
 from tierdesk.queues.selectors import (
+    NO_GROUP,
     escalated_to,
     portfolio_tickets,
     queue_get_for_user,
@@ -18,7 +20,8 @@ from tierdesk.queues.selectors import (
     ticket_queue_state,
     work_counts,
 )
-from tierdesk.tickets.services import ticket_claim, ticket_update
+from tierdesk.tickets.models import Ticket
+from tierdesk.tickets.services import ticket_claim, ticket_release, ticket_update
 
 
 def numbers(page) -> list[int]:
@@ -174,9 +177,8 @@ def test_an_engineer_sees_only_the_queues_of_their_groups(
 ):
     ours = open_at("2026-03-01 08:00Z", group)
     theirs = open_at("2026-03-01 08:00Z", other_group)
-    open_at("2026-03-01 08:00Z", None)  # in no group: in nobody's queue
 
-    assert [s.group for s in queues_visible_to(engineer)] == [group]
+    assert [s.group for s in queues_visible_to(engineer).groups] == [group]
     assert numbers(queue_tickets(engineer, None)) == [ours.number]
     assert numbers(queue_tickets(outsider, None)) == [theirs.number]
     with pytest.raises(NotFound):
@@ -190,7 +192,7 @@ def test_managers_see_every_groups_queue(manager, group, other_group, open_at):
     ours = open_at("2026-03-01 08:00Z", group)
     theirs = open_at("2026-03-01 09:00Z", other_group)
 
-    assert [s.group for s in queues_visible_to(manager)] == [other_group, group]
+    assert [s.group for s in queues_visible_to(manager).groups] == [other_group, group]
     assert numbers(queue_tickets(manager, None)) == [ours.number, theirs.number]
     assert queue_get_for_user(manager, other_group.name) == other_group
 
@@ -203,7 +205,7 @@ def test_restricted_tickets_are_left_out_of_queues_and_counts(engineer, teammate
 
     assert numbers(queue_tickets(engineer, group)) == [visible.number]
     assert numbers(queue_tickets(teammate, group)) == [visible.number, restricted.number]
-    assert queues_visible_to(engineer)[0].total == 1
+    assert queues_visible_to(engineer).groups[0].total == 1
     assert work_counts(engineer).queue == 1
     assert work_counts(teammate).queue == 2
 
@@ -211,13 +213,125 @@ def test_restricted_tickets_are_left_out_of_queues_and_counts(engineer, teammate
 def test_customers_have_no_queues_portfolio_or_counts(alice, group, open_at):
     open_at("2026-03-01 08:00Z", group)
 
-    assert queues_visible_to(alice) == []
+    assert queues_visible_to(alice).groups == []
+    assert queues_visible_to(alice).ungrouped is None
     assert queue_tickets(alice, group).items == []
     assert portfolio_tickets(alice).items == []
     assert escalated_to(alice).items == []
     assert work_counts(alice) is None
     with pytest.raises(NotFound):
         queue_get_for_user(alice, group.pk)
+    with pytest.raises(NotFound):
+        queue_get_for_user(alice, "ungrouped")
+
+
+# --- tickets in no group ---------------------------------------------------------------------
+
+
+def at_tier(ticket, tier):
+    Ticket.objects.filter(pk=ticket.pk).update(tier=tier)
+    ticket.refresh_from_db()
+    return ticket
+
+
+def test_tickets_in_no_group_wait_for_the_staff_of_their_tier_and_for_managers(
+    engineer, backline, manager, group, open_at
+):
+    # Given a ticket no rule routed, one escalated to tier 2 without a group, and a group's
+    unrouted = open_at("2026-03-01 08:00Z", None)
+    tier_2 = at_tier(open_at("2026-03-01 09:00Z", None), Tier.BACK_LINE)
+    grouped = open_at("2026-03-01 10:00Z", group)
+
+    # Then the tier-1 engineer works the tier-1 one beside their group's, tier 2 the other,
+    # and a manager both
+    assert numbers(queue_tickets(engineer, NO_GROUP)) == [unrouted.number]
+    assert numbers(queue_tickets(backline, NO_GROUP)) == [tier_2.number]
+    assert numbers(queue_tickets(manager, NO_GROUP)) == [unrouted.number, tier_2.number]
+    assert numbers(queue_tickets(engineer, None)) == [unrouted.number, grouped.number]
+    assert numbers(queue_tickets(manager, None)) == [
+        unrouted.number,
+        tier_2.number,
+        grouped.number,
+    ]
+    assert queue_get_for_user(engineer, "ungrouped") is NO_GROUP
+    assert queue_get_for_user(manager, "ungrouped") is NO_GROUP
+
+
+def test_tickets_in_no_group_are_counted_in_the_overview_and_the_nav(
+    engineer, manager, group, open_at, reactivate
+):
+    open_at("2026-03-01 08:00Z", None)
+    reactivate(open_at("2026-03-01 09:00Z", None), "2026-03-01 10:00Z", "2026-03-01 11:00Z")
+    at_tier(open_at("2026-03-01 12:00Z", None), Tier.ENGINEERING)
+    open_at("2026-03-01 13:00Z", group)
+
+    mine, everyone = queues_visible_to(engineer), queues_visible_to(manager)
+
+    assert mine.ungrouped is not None and mine.ungrouped.group is None
+    assert (mine.ungrouped.new, mine.ungrouped.reactivated, mine.ungrouped.total) == (1, 1, 2)
+    assert (mine.groups[0].total, mine.total) == (1, 3)
+    assert everyone.ungrouped is not None and everyone.ungrouped.total == 3
+    assert everyone.total == 4
+    assert (work_counts(engineer).queue, work_counts(manager).queue) == (3, 4)
+
+
+def test_a_released_ticket_whose_group_was_removed_waits_in_no_group(
+    engineer, manager, group, open_at
+):
+    # Given a ticket the engineer holds, whose group is then removed
+    ticket = open_at("2026-03-01 08:00Z", group)
+    ticket_claim(actor=engineer, ticket=ticket)
+    group.delete()
+    ticket.refresh_from_db()
+
+    # When it is released
+    ticket_release(actor=engineer, ticket=ticket)
+
+    # Then it is not lost: it waits in the queue of tickets in no group
+    assert numbers(queue_tickets(manager, NO_GROUP)) == [ticket.number]
+    assert numbers(queue_tickets(engineer, NO_GROUP)) == [ticket.number]
+    assert work_counts(manager).queue == 1
+
+
+def test_staff_without_a_tier_have_no_queue_of_tickets_in_no_group(reviewer, open_at):
+    open_at("2026-03-01 08:00Z", None)
+
+    assert queues_visible_to(reviewer).ungrouped is None
+    assert queue_tickets(reviewer, NO_GROUP).items == []
+    assert queue_tickets(reviewer, None).items == []
+    assert work_counts(reviewer).queue == 0
+    with pytest.raises(NotFound):
+        queue_get_for_user(reviewer, "ungrouped")
+
+
+def test_restricted_tickets_in_no_group_are_left_out(engineer, agent, open_at):
+    ticket = open_at("2026-03-01 08:00Z", None)
+    ticket_update(actor=agent, ticket=ticket, changes={"restricted": True})
+
+    assert queue_tickets(engineer, NO_GROUP).items == []
+    assert queues_visible_to(engineer).ungrouped.total == 0
+    assert work_counts(engineer).queue == 0
+
+
+# --- complaints and incidents ------------------------------------------------------------------
+
+
+def test_rows_carry_the_flag_and_the_escalation_manager_without_more_queries(
+    engineer, manager, group, open_at, django_assert_num_queries
+):
+    flagged = open_at("2026-03-01 08:00Z", group)
+    ticket_flag_escalation(
+        actor=manager, ticket=flagged, flag="complaint", escalation_manager=manager
+    )
+    open_at("2026-03-01 09:00Z", group)
+
+    with django_assert_num_queries(1):
+        rows = queue_tickets(engineer, group).items
+        shown = [
+            (t.escalation_flag, getattr(t.escalation_manager, "display_name", None)) for t in rows
+        ]
+
+    assert shown == [("complaint", "Manager"), ("", None)]
 
 
 # --- counts -----------------------------------------------------------------------------------
@@ -235,7 +349,7 @@ def test_queue_counts_split_new_reactivated_and_answered(
     ticket_update(actor=engineer, ticket=solved, changes={"status": "solved"})
     open_at("2026-03-01 15:00Z", other_group)
 
-    [summary] = queues_visible_to(engineer)
+    [summary] = queues_visible_to(engineer).groups
 
     assert (summary.new, summary.reactivated, summary.answered, summary.total) == (2, 1, 0, 3)
     assert work_counts(engineer).queue == 3
@@ -244,11 +358,24 @@ def test_queue_counts_split_new_reactivated_and_answered(
 
 def test_work_counts_take_one_query(engineer, group, open_at, django_assert_num_queries):
     open_at("2026-03-01 08:00Z", group)
+    open_at("2026-03-01 09:00Z", None)
 
     with django_assert_num_queries(1):
         counts = work_counts(engineer)
 
-    assert (counts.queue, counts.portfolio, counts.escalated) == (1, 0, 0)
+    assert (counts.queue, counts.portfolio, counts.escalated) == (2, 0, 0)
+
+
+def test_the_overview_takes_two_queries(
+    engineer, manager, group, other_group, open_at, django_assert_num_queries
+):
+    open_at("2026-03-01 08:00Z", group)
+    open_at("2026-03-01 09:00Z", None)
+
+    for person in (engineer, manager):
+        with django_assert_num_queries(2):
+            overview = queues_visible_to(person)
+        assert overview.ungrouped.total == 1
 
 
 # --- escalated to me --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from tierdesk.accounts.choices import Tier
 from tierdesk.escalations.models import Escalation
+from tierdesk.escalations.services import ticket_flag_escalation
 from tierdesk.queues.context_processors import work_counts
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.services import ticket_claim
@@ -54,6 +55,115 @@ def test_queue_page_of_one_group_and_of_a_group_not_mine(
     assert mine.status_code == 200
     assert f'data-number="{ours.number}"' in mine.content.decode()
     assert not_mine.status_code == 404
+
+
+def test_the_queue_of_tickets_in_no_group_has_its_tab_and_counts_in_the_nav(
+    client, engineer, group, open_at
+):
+    # Given a ticket no rule routed and one in the engineer's group
+    unrouted = open_at("2026-03-01 08:00Z", None, subject="Nobody routed me")
+    open_at("2026-03-01 09:00Z", group, subject="Routed")
+    client.force_login(engineer)
+
+    everything = client.get(reverse("queues:queue")).content.decode()
+    response = client.get(reverse("queues:queue"), {"group": "ungrouped"})
+
+    html = response.content.decode()
+    assert 'data-queue="ungrouped"' in everything
+    assert 'data-queue-total="ungrouped">1<' in everything
+    assert 'data-queue-total="all">2<' in everything
+    assert nav_count(everything, "queue") == 2
+    assert response.status_code == 200
+    assert "Nobody routed me" in html
+    assert "Routed<" not in html
+    assert re.search(r'aria-current="page"\s+data-queue="ungrouped"', html)
+    assert "no routing rule sent them to one" in html
+    assert '<input type="hidden" name="group" value="ungrouped">' in html
+    assert reverse("queues:claim", args=[unrouted.number]) in html
+
+
+def test_claiming_from_the_queue_of_tickets_in_no_group_opens_the_ticket(client, engineer, open_at):
+    ticket = open_at("2026-03-01 08:00Z", None)
+    client.force_login(engineer)
+
+    response = client.post(reverse("queues:claim", args=[ticket.number]), {"group": "ungrouped"})
+
+    assert response["Location"] == reverse("tickets:detail", args=[ticket.number])
+    assert Ticket.objects.get(pk=ticket.pk).assignee == engineer
+
+
+def test_staff_without_a_tier_have_no_tab_for_tickets_in_no_group(client, reviewer, open_at):
+    open_at("2026-03-01 08:00Z", None)
+    client.force_login(reviewer)
+
+    page = client.get(reverse("queues:queue"))
+    refused = client.get(reverse("queues:queue"), {"group": "ungrouped"})
+
+    assert 'data-queue="ungrouped"' not in page.content.decode()
+    assert nav_count(page.content.decode(), "queue") == 0
+    assert refused.status_code == 404
+
+
+def test_claiming_from_a_group_i_am_not_in_stays_on_the_queue_naming_the_group(
+    client, outsider, group, open_at
+):
+    ticket = open_at("2026-03-01 08:00Z", group)
+    client.force_login(outsider)
+
+    response = client.post(reverse("queues:claim", args=[ticket.number]), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("queues:queue")
+    assert (
+        "Only members of Query engine, managers and administrators claim from its queue."
+        in response.content.decode()
+    )
+    assert Ticket.objects.get(pk=ticket.pk).assignee is None
+
+
+def test_rows_show_a_complaint_or_incident_and_its_escalation_manager(
+    client, engineer, backline, manager, agent, group, open_at
+):
+    # Given a complaint with an escalation manager in the queue, an incident without one that the
+    # engineer holds, and the incident escalated to tier 2
+    complaint = open_at("2026-03-01 08:00Z", group, subject="Billed twice")
+    ticket_flag_escalation(
+        actor=manager, ticket=complaint, flag="complaint", escalation_manager=manager
+    )
+    incident = open_at("2026-03-01 09:00Z", group, subject="Dashboards down")
+    ticket_flag_escalation(actor=agent, ticket=incident, flag="incident", escalation_manager=None)
+    ticket_claim(actor=engineer, ticket=incident)
+    Escalation.objects.create(
+        ticket=incident,
+        from_tier=Tier.FRONT_LINE,
+        to_tier=Tier.BACK_LINE,
+        requested_by=engineer,
+        summary="All regions",
+        created_at=incident.created_at,
+    )
+
+    client.force_login(engineer)
+    queue = client.get(reverse("queues:queue")).content.decode()
+    portfolio = client.get(reverse("queues:portfolio")).content.decode()
+    client.force_login(backline)
+    escalated = client.get(reverse("queues:escalated")).content.decode()
+
+    assert 'data-flag="complaint">Complaint<' in queue
+    assert "Escalation manager: Manager" in queue
+    for html in (portfolio, escalated):
+        assert 'data-flag="incident">Incident<' in html
+        assert "No escalation manager yet." in html
+
+
+def test_the_portfolio_links_a_managers_complaints_and_incidents(client, engineer, manager):
+    owned = reverse("escalations:owned")
+
+    client.force_login(manager)
+    managers = client.get(reverse("queues:portfolio")).content.decode()
+    client.force_login(engineer)
+    engineers = client.get(reverse("queues:portfolio")).content.decode()
+
+    assert f'under <a href="{owned}">My complaints and incidents</a>' in managers
+    assert "under <a" not in engineers
 
 
 def test_claiming_from_the_queue_opens_the_ticket(client, engineer, group, open_at):
@@ -205,3 +315,51 @@ def test_queue_page_query_count_does_not_grow_with_the_rows(
         response = client.get(reverse("queues:queue"))
 
     assert response.content.decode().count("<tr data-ticket-url") == 12
+
+
+def test_queue_page_of_flagged_tickets_in_no_group_takes_a_fixed_number_of_queries(
+    client, engineer, manager, open_at, django_assert_max_num_queries
+):
+    for hour in range(8, 20):
+        ticket = open_at(f"2026-03-01 {hour:02}:00Z", None)
+        ticket_flag_escalation(
+            actor=manager, ticket=ticket, flag="incident", escalation_manager=manager
+        )
+    client.force_login(engineer)
+
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("queues:queue"), {"group": "ungrouped"})
+
+    html = response.content.decode()
+    assert html.count("<tr data-ticket-url") == 12
+    assert html.count("Escalation manager: Manager") == 12
+
+
+def test_portfolio_and_escalated_pages_of_flagged_tickets_take_a_fixed_number_of_queries(
+    client, engineer, backline, manager, group, open_at, django_assert_max_num_queries
+):
+    # Given twelve complaints the engineer holds, each with its escalation manager, escalated
+    for hour in range(8, 20):
+        ticket = open_at(f"2026-03-01 {hour:02}:00Z", group)
+        ticket_flag_escalation(
+            actor=manager, ticket=ticket, flag="complaint", escalation_manager=manager
+        )
+        ticket_claim(actor=engineer, ticket=ticket)
+        Escalation.objects.create(
+            ticket=ticket,
+            from_tier=Tier.FRONT_LINE,
+            to_tier=Tier.BACK_LINE,
+            requested_by=engineer,
+            summary="Billing",
+            created_at=ticket.created_at,
+        )
+
+    client.force_login(engineer)
+    with django_assert_max_num_queries(4):
+        portfolio = client.get(reverse("queues:portfolio")).content.decode()
+    client.force_login(backline)
+    with django_assert_max_num_queries(4):
+        escalated = client.get(reverse("queues:escalated")).content.decode()
+
+    for html in (portfolio, escalated):
+        assert html.count("Escalation manager: Manager") == 12
