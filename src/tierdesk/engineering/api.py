@@ -102,9 +102,11 @@ def ticket_issue_index(request: HttpRequest, number: int) -> Any:
 )
 def webhook(request: HttpRequest, connector_id: RecordId) -> Any:
     """Where a tracker reports an issue's status. No bearer token: the request is signed with
-    the connector's inbound secret — `X-Tierdesk-Signature: sha256=<hex HMAC-SHA256 of the
-    body>` (webhook), GitHub's `X-Hub-Signature-256`, or for Jira, which cannot sign, `?secret=`.
-    401 for a missing or forged signature, 404 for an issue this connector never opened."""
+    the connector's inbound secret — for a webhook, `X-Tierdesk-Timestamp: <Unix seconds>` and
+    `X-Tierdesk-Signature: sha256=<hex HMAC-SHA256 of "{timestamp}.{body}">`; GitHub's
+    `X-Hub-Signature-256`; for Jira, which cannot sign, `?secret=`. 401 with the reason for a
+    missing or forged signature, a webhook timestamp more than 5 minutes off, or a webhook
+    "delivery" id already applied; 404 for an issue this connector never opened."""
     outcome = webhook_receive(
         connector_id=connector_id,
         body=request.body,

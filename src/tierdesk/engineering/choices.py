@@ -39,6 +39,10 @@ TRACKER_MEANINGS = (
 CLOSING_MEANINGS = frozenset({IssueStatus.FIXED, IssueStatus.WONT_FIX})
 
 
+# The "action" of a ticket event recording a tier-3 escalation that no connector serves.
+ACTION_NO_CONNECTOR = "no_connector"
+
+
 class DeliveryDirection(models.TextChoices):
     OUTBOUND = "outbound", _("Sent")
     INBOUND = "inbound", _("Received")

@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tierdesk.accounts.choices import Tier
+from tierdesk.accounts.models import SkillGroup
 from tierdesk.engineering.choices import ConnectorKind, JiraApiVersion
 from tierdesk.engineering.models import SECRET_FIELDS, Connector
 
@@ -19,6 +21,18 @@ class ConnectorForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
     kind = forms.ChoiceField(label=_("Kind"), choices=ConnectorKind.choices)
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Skill groups served"),
+        queryset=SkillGroup.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=Connector._meta.get_field("groups").help_text,
+    )
+    is_default = forms.BooleanField(
+        label=_("Default connector"),
+        required=False,
+        help_text=Connector._meta.get_field("is_default").help_text,
+    )
     url = forms.CharField(
         label=_("URL"),
         max_length=500,
@@ -70,6 +84,8 @@ class ConnectorForm(forms.Form):
                 "name": connector.name,
                 "kind": connector.kind,
                 "active": connector.active,
+                "groups": [group.pk for group in connector.groups.all()],
+                "is_default": connector.is_default,
                 "url": connector.url,
                 "username": connector.username,
                 "project": connector.project,
@@ -79,6 +95,9 @@ class ConnectorForm(forms.Form):
                 "status_map": json.dumps(connector.status_map, indent=2, ensure_ascii=False),
             }
         super().__init__(*args, **kwargs)
+        groups = self.fields["groups"]
+        assert isinstance(groups, forms.ModelMultipleChoiceField)
+        groups.queryset = SkillGroup.objects.filter(tier=Tier.ENGINEERING).order_by("name")
         for name in SECRET_FIELDS:
             is_set = connector is not None and bool(getattr(connector, name))
             self.fields[name].help_text = SECRET_HELP if is_set else UNSET_HELP
@@ -110,4 +129,5 @@ class ConnectorForm(forms.Form):
                 data.pop(name, None)
         if data.get("status_map") is None:
             data.pop("status_map", None)
+        data["groups"] = list(data.get("groups") or [])
         return data

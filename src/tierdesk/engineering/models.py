@@ -20,6 +20,12 @@ from tierdesk.engineering.choices import (
 
 GITHUB_API_URL = "https://api.github.com"
 
+
+def is_web_url(value: str) -> bool:
+    """True for an http:// or https:// address, the only kind a page may link to."""
+    return value.strip().lower().startswith(("http://", "https://"))
+
+
 # Fields that hold credentials: written through forms and the API, never shown back.
 SECRET_FIELDS = ("token", "signing_secret", "inbound_secret")
 
@@ -31,6 +37,21 @@ class Connector(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=ConnectorKind.choices)
     active = models.BooleanField(
         _("active"), default=True, help_text=_("Only active connectors open issues.")
+    )
+    groups = models.ManyToManyField(
+        "accounts.SkillGroup",
+        verbose_name=_("skill groups"),
+        blank=True,
+        related_name="engineering_connectors",
+        help_text=_(
+            "The tier-3 groups whose escalations open an issue here. Leave empty for a connector "
+            "that is the default or the only one."
+        ),
+    )
+    is_default = models.BooleanField(
+        _("default"),
+        default=False,
+        help_text=_("Opens the issue of an escalation to a group no active connector serves."),
     )
     url = models.URLField(
         _("URL"),
@@ -88,6 +109,12 @@ class Connector(models.Model):
         ordering = ["name"]
         verbose_name = _("connector")
         verbose_name_plural = _("connectors")
+        constraints = [
+            # One default connector at most; services refuse a second one by name first.
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="connector_one_default"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -168,6 +195,12 @@ class EngineeringIssue(models.Model):
         return self.external_key or f"#{self.ticket_id} ({self.connector})"
 
     @property
+    def web_url(self) -> str:
+        """The issue's address in the tracker when it is a web address, else "": the tracker
+        names it, and only http(s) may become a link."""
+        return self.url if is_web_url(self.url) else ""
+
+    @property
     def label(self) -> str:
         """How people name the issue: the tracker's key, or a GitHub issue's number with #."""
         if not self.external_key:
@@ -206,6 +239,8 @@ class Delivery(models.Model):
     method = models.CharField(_("method"), max_length=8, blank=True)
     request_url = models.CharField(_("URL"), max_length=500, blank=True)
     request_body = models.TextField(_("request body"), blank=True)
+    # The body's length; refused inbound requests keep only this, never the body.
+    request_size = models.PositiveIntegerField(_("request size (bytes)"), null=True, blank=True)
     attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
     status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
     response_excerpt = models.TextField(_("response"), blank=True)
@@ -223,6 +258,15 @@ class Delivery(models.Model):
             # The delivery log, newest first, for all connectors or one.
             models.Index(fields=["-created_at", "-id"], name="delivery_log_idx"),
             models.Index(fields=["connector", "-created_at"], name="delivery_connector_idx"),
+        ]
+        constraints = [
+            # A webhook's delivery id is applied once: the row is written in the transaction
+            # that applies the status, so a replay racing the original fails here.
+            models.UniqueConstraint(
+                fields=["connector", "delivery_id"],
+                condition=Q(direction="inbound") & ~Q(delivery_id=""),
+                name="delivery_inbound_once",
+            ),
         ]
 
     def __str__(self) -> str:

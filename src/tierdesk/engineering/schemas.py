@@ -10,11 +10,20 @@ from django.urls import reverse
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from tierdesk.accounts.schemas import GroupRef
 from tierdesk.engineering.models import Connector, Delivery, EngineeringIssue
 
 INPUT_CONFIG = ConfigDict(extra="forbid")
 Kind = Literal["webhook", "jira", "github"]
 Meaning = Literal["open", "in_progress", "fixed", "wont_fix"]
+GROUPS_HELP = (
+    "The tier-3 skill groups (ids or names) whose escalations open an issue here; two active "
+    "connectors may not serve one group."
+)
+DEFAULT_HELP = (
+    "Opens the issue of an escalation to a group no active connector serves; one connector at "
+    "most is the default."
+)
 
 
 class ConnectorIn(Schema):
@@ -23,6 +32,8 @@ class ConnectorIn(Schema):
     name: str = Field(..., max_length=100)
     kind: Kind
     active: bool = True
+    groups: list[int | str] = Field([], description=GROUPS_HELP)
+    is_default: bool = Field(False, description=DEFAULT_HELP)
     url: str = Field("", max_length=500)
     username: str = Field("", max_length=200, description="Jira: the account email (basic auth).")
     token: str = Field("", max_length=500, description="Write-only.")
@@ -43,6 +54,8 @@ class ConnectorPatchIn(Schema):
     name: str | None = Field(None, max_length=100)
     kind: Kind | None = None
     active: bool | None = None
+    groups: list[int | str] | None = Field(None, description=GROUPS_HELP)
+    is_default: bool | None = None
     url: str | None = Field(None, max_length=500)
     username: str | None = Field(None, max_length=200)
     token: str | None = Field(None, max_length=500, description='Write-only; "" clears it.')
@@ -60,6 +73,8 @@ class ConnectorOut(Schema):
     name: str
     kind: str
     active: bool
+    groups: list[GroupRef]
+    is_default: bool
     url: str
     username: str
     project: str
@@ -73,6 +88,10 @@ class ConnectorOut(Schema):
     inbound_webhook_path: str = Field(..., description="Where the tracker posts status updates.")
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_groups(obj: Connector) -> list[Any]:
+        return list(obj.groups.all())
 
     @staticmethod
     def resolve_token_set(obj: Connector) -> bool:
@@ -101,7 +120,8 @@ class DeliveryOut(Schema):
     delivery_id: str
     method: str
     request_url: str
-    request_body: str
+    request_body: str = Field(..., description="Empty for a refused inbound request.")
+    request_size: int | None = Field(None, description="The request body's length in bytes.")
     attempt: int
     status_code: int | None
     response_excerpt: str
@@ -160,6 +180,10 @@ class IssueOut(Schema):
     @staticmethod
     def resolve_key(obj: EngineeringIssue) -> str:
         return obj.label
+
+    @staticmethod
+    def resolve_url(obj: EngineeringIssue) -> str:
+        return obj.web_url
 
     @staticmethod
     def resolve_last_delivery(obj: EngineeringIssue) -> Any:

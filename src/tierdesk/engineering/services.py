@@ -1,7 +1,8 @@
 """Writes of the engineering link: issues opened in the tracker for tier-3 escalations, and their
 status coming back.
 
-An issue is opened in every active connector once the escalation commits. Each attempt is a
+An escalation's issue is opened in one connector, chosen by its receiving group (see
+selectors.connector_for_escalation), once the escalation commits. Each attempt is a
 Delivery row; a failed attempt that may succeed later is retried after 1 minute, 5 minutes,
 30 minutes, 2 hours and 12 hours, then the issue is marked failed and an admin may retry it.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,11 +20,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tierdesk.accounts.choices import Role
-from tierdesk.accounts.models import User
+from tierdesk.accounts.choices import Role, Tier
+from tierdesk.accounts.models import SkillGroup, User
+from tierdesk.accounts.selectors import skill_group_by_reference
 from tierdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tierdesk.engineering import trackers
 from tierdesk.engineering.choices import (
+    ACTION_NO_CONNECTOR,
     CLOSING_MEANINGS,
     ConnectorKind,
     DeliveryDirection,
@@ -31,6 +34,7 @@ from tierdesk.engineering.choices import (
     IssueStatus,
 )
 from tierdesk.engineering.models import Connector, Delivery, EngineeringIssue
+from tierdesk.engineering.selectors import connector_for_escalation
 from tierdesk.escalations.models import Escalation
 from tierdesk.tickets.choices import EventKind
 from tierdesk.tickets.events import record_event
@@ -79,26 +83,48 @@ def _schedule(issue_id: int, eta: datetime) -> None:
 # --- opening issues ----------------------------------------------------------------------------
 
 
-def escalation_to_engineering(escalation: Escalation) -> None:
+def escalation_to_engineering(escalation: Escalation) -> EngineeringIssue | None:
     """Called inside the transaction that creates a tier-3 escalation: opens its engineering
-    issue in every active connector once the transaction commits.
+    issue in one connector (see selectors.connector_for_escalation) once the transaction
+    commits.
 
-    Creates one pending EngineeringIssue per active connector now, so a rolled-back escalation
-    leaves nothing behind; the calls to the trackers run in the worker after the commit.
+    Creates the pending EngineeringIssue now, so a rolled-back escalation leaves nothing
+    behind; the call to the tracker runs in the worker after the commit. When no connector
+    serves the escalation, returns None and records that on the ticket (the engineering card
+    shows it) and in the log, so someone opens the issue by hand or adds a connector.
     """
     now = timezone.now()
-    for connector in Connector.objects.filter(active=True).order_by("pk"):
-        issue = EngineeringIssue.objects.create(
-            ticket_id=escalation.ticket_id,
-            escalation=escalation,
-            connector=connector,
-            status=IssueStatus.PENDING,
-            next_attempt_at=now,
-            history=[_history_entry(now, IssueStatus.PENDING, "", "escalation")],
-            created_at=now,
-            updated_at=now,
+    connector = connector_for_escalation(escalation)
+    if connector is None:
+        group = escalation.group.name if escalation.group is not None else ""
+        record_event(
+            escalation.ticket,
+            actor=None,
+            kind=EventKind.ENGINEERING,
+            at=now,
+            field="issue",
+            data={"action": ACTION_NO_CONNECTOR, "escalation": escalation.pk, "group": group},
         )
-        transaction.on_commit(_enqueue_later(issue.pk))
+        logger.warning(
+            "No engineering connector serves escalation %s (ticket #%s, group %s); no issue "
+            "was opened",
+            escalation.pk,
+            escalation.ticket_id,
+            group or "none",
+        )
+        return None
+    issue = EngineeringIssue.objects.create(
+        ticket_id=escalation.ticket_id,
+        escalation=escalation,
+        connector=connector,
+        status=IssueStatus.PENDING,
+        next_attempt_at=now,
+        history=[_history_entry(now, IssueStatus.PENDING, "", "escalation")],
+        created_at=now,
+        updated_at=now,
+    )
+    transaction.on_commit(_enqueue_later(issue.pk))
+    return issue
 
 
 def _history_entry(at: datetime, status: str, tracker_status: str, source: str) -> dict[str, str]:
@@ -172,6 +198,7 @@ def _record_attempt(
         method=request.method,
         request_url=request.url[:500],
         request_body=request.body.decode("utf-8", "replace")[:REQUEST_BODY_MAX],
+        request_size=len(request.body),
         attempt=issue.attempts,
         status_code=answer.status_code,
         response_excerpt=answer.body[: trackers.RESPONSE_EXCERPT_CHARS],
@@ -383,6 +410,8 @@ CONNECTOR_FIELDS = frozenset(
         "name",
         "kind",
         "active",
+        "groups",
+        "is_default",
         "url",
         "username",
         "token",
@@ -397,9 +426,40 @@ CONNECTOR_FIELDS = frozenset(
 )
 
 
-def _check_connector(connector: Connector) -> None:
-    """Refuses a connector that could not open an issue, naming every field at fault."""
-    errors: dict[str, str] = {}
+def _resolve_groups(references: Any, errors: dict[str, str]) -> list[SkillGroup]:
+    """The skill groups named by id, name or instance, each a tier-3 group; a refusal goes into
+    `errors` under "groups"."""
+    if isinstance(references, str) or not isinstance(references, Iterable):
+        errors["groups"] = _("Give a list of skill groups.")
+        return []
+    groups: list[SkillGroup] = []
+    for reference in references:
+        group = (
+            reference
+            if isinstance(reference, SkillGroup)
+            else skill_group_by_reference(reference)
+            if isinstance(reference, int | str) and not isinstance(reference, bool)
+            else None
+        )
+        if group is None:
+            errors["groups"] = _("No skill group %(value)s.") % {"value": reference}
+            return []
+        if group.tier != Tier.ENGINEERING:
+            errors["groups"] = _(
+                "%(group)s is not a tier-3 group; connectors serve tier-3 groups only."
+            ) % {"group": group.name}
+            return []
+        if group not in groups:
+            groups.append(group)
+    return groups
+
+
+def _check_connector(
+    connector: Connector, groups: list[SkillGroup], errors: dict[str, str] | None = None
+) -> None:
+    """Refuses a connector that could not open an issue, or that would make the choice of
+    connector for an escalation ambiguous, naming every field at fault."""
+    errors = dict(errors or {})
     name = (connector.name or "").strip()
     if not name:
         errors["name"] = _("Give the connector a name.")
@@ -414,6 +474,11 @@ def _check_connector(connector: Connector) -> None:
     elif not url and connector.kind in {ConnectorKind.WEBHOOK, ConnectorKind.JIRA}:
         errors["url"] = _("Give the URL the requests go to.")
     connector.url = url
+    if connector.kind == ConnectorKind.WEBHOOK and not connector.signing_secret:
+        errors["signing_secret"] = _(
+            "Give the secret that signs each request, so the receiver can tell it came from "
+            "this desk."
+        )
     if connector.kind == ConnectorKind.JIRA:
         if not connector.project.strip():
             errors["project"] = _("Give the Jira project key, e.g. ENG.")
@@ -430,6 +495,26 @@ def _check_connector(connector: Connector) -> None:
     ):
         errors["labels"] = _("Give a list of labels.")
     errors.update(_status_map_errors(connector.status_map))
+    if connector.is_default:
+        other = Connector.objects.filter(is_default=True).exclude(pk=connector.pk).first()
+        if other is not None:
+            errors["is_default"] = _(
+                "%(name)s is already the default connector; only one connector is the default."
+            ) % {"name": other.name}
+    if connector.active and groups and "groups" not in errors:
+        # Two active connectors serving one group would open the issue in either.
+        clash = (
+            Connector.groups.through.objects.filter(connector__active=True, skillgroup__in=groups)
+            .exclude(connector_id=connector.pk)
+            .select_related("connector", "skillgroup")
+            .order_by("skillgroup__name")
+            .first()
+        )
+        if clash is not None:
+            errors["groups"] = _("%(connector)s already serves %(group)s.") % {
+                "connector": clash.connector.name,
+                "group": clash.skillgroup.name,
+            }
     if errors:
         raise ValidationFailed(errors)
 
@@ -451,37 +536,54 @@ def _normalized_map(mapping: Mapping[str, str]) -> dict[str, str]:
     return {str(key).strip().lower(): value for key, value in mapping.items()}
 
 
-@transaction.atomic
-def connector_create(*, actor: User, fields: Mapping[str, Any]) -> Connector:
-    """Creates a connector from the given fields (see CONNECTOR_FIELDS); admins only."""
-    _require_admin(actor)
+def _refuse_unknown(fields: Mapping[str, Any]) -> None:
     unknown = set(fields) - CONNECTOR_FIELDS
     if unknown:
         raise ValidationFailed({name: _("Unknown field.") for name in sorted(unknown)})
-    connector = Connector(**{k: v for k, v in fields.items() if v is not None})
+
+
+@transaction.atomic
+def connector_create(*, actor: User, fields: Mapping[str, Any]) -> Connector:
+    """Creates a connector from the given fields (see CONNECTOR_FIELDS); admins only. `groups`
+    lists the tier-3 groups it serves, by id, name or SkillGroup."""
+    _require_admin(actor)
+    _refuse_unknown(fields)
+    values = {k: v for k, v in fields.items() if v is not None}
+    errors: dict[str, str] = {}
+    groups = _resolve_groups(values.pop("groups"), errors) if "groups" in values else []
+    connector = Connector(**values)
     if isinstance(connector.status_map, dict):
         connector.status_map = _normalized_map(connector.status_map)
-    _check_connector(connector)
+    _check_connector(connector, groups, errors)
     connector.save()
+    connector.groups.set(groups)
     return connector
 
 
 @transaction.atomic
 def connector_update(*, actor: User, connector: Connector, changes: Mapping[str, Any]) -> Connector:
-    """Changes the given fields. A secret given as "" is cleared; one left out is kept."""
+    """Changes the given fields. A secret given as "" is cleared; one left out is kept. `groups`
+    replaces the groups served; left out, they are kept."""
     _require_admin(actor)
-    unknown = set(changes) - CONNECTOR_FIELDS
-    if unknown:
-        raise ValidationFailed({name: _("Unknown field.") for name in sorted(unknown)})
+    _refuse_unknown(changes)
     connector = Connector.objects.select_for_update().get(pk=connector.pk)
+    errors: dict[str, str] = {}
+    given_groups = changes.get("groups")
+    groups = (
+        _resolve_groups(given_groups, errors)
+        if given_groups is not None
+        else list(connector.groups.all())
+    )
     for name, value in changes.items():
-        if value is None:
+        if value is None or name == "groups":
             continue
         if name == "status_map" and isinstance(value, dict):
             value = _normalized_map(value)
         setattr(connector, name, value)
-    _check_connector(connector)
+    _check_connector(connector, groups, errors)
     connector.save()
+    if given_groups is not None:
+        connector.groups.set(groups)
     return connector
 
 

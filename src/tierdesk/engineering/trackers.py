@@ -1,6 +1,17 @@
 """What each kind of tracker is sent to open an issue and how its answer is read: a signed JSON
 webhook, Jira's REST API (v2 plain text, v3 Atlassian Document Format) and GitHub Issues. The
-HTTP call itself uses only the standard library."""
+HTTP call itself uses only the standard library.
+
+The webhook POSTs JSON with these headers:
+- `X-Tierdesk-Event: escalation.created`
+- `X-Tierdesk-Delivery: <hex id>`: this attempt's id, also the payload's "delivery"; every
+  attempt has a new one
+- `X-Tierdesk-Timestamp: <Unix seconds when the request was built>`
+- `X-Tierdesk-Signature: sha256=<hex HMAC-SHA256 of "{timestamp}.{body}" under the connector's
+  signing secret>`, the timestamp being the header's value and the body the raw bytes sent.
+A receiver recomputes the signature, compares it in constant time, and refuses a timestamp more
+than 5 minutes from its clock, so a captured request cannot be replayed later.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +31,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from tierdesk.engineering.choices import ConnectorKind, JiraApiVersion
-from tierdesk.engineering.models import Connector, EngineeringIssue
+from tierdesk.engineering.models import Connector, EngineeringIssue, is_web_url
 from tierdesk.escalations.models import Escalation
 
 SIGNATURE_HEADER = "X-Tierdesk-Signature"
@@ -79,11 +90,28 @@ def sign(secret: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
+def signed_message(timestamp: str, body: bytes) -> bytes:
+    """What a webhook signature covers: the timestamp header's value, a dot, then the body."""
+    return f"{timestamp}.".encode() + body
+
+
+def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
+    """The X-Tierdesk-Signature value of a webhook request sent at `timestamp` (Unix seconds)."""
+    return sign(secret, signed_message(timestamp, body))
+
+
 def signature_matches(secret: str, body: bytes, given: str | None) -> bool:
     """True when `given` is the signature of `body` under `secret`; compared in constant time."""
     if not secret or not given:
         return False
-    return hmac.compare_digest(sign(secret, body), given.strip())
+    return hmac.compare_digest(sign(secret, body).encode(), given.strip().encode())
+
+
+def web_url(value: Any) -> str:
+    """`value` as an issue's link when it is an http(s) address of at most 500 characters,
+    else "": trackers name the address, and pages put it in an href."""
+    text = value.strip() if isinstance(value, str) else ""
+    return text if is_web_url(text) and len(text) <= 500 else ""
 
 
 def public_url(path: str) -> str:
@@ -228,9 +256,12 @@ def create_request(issue: EngineeringIssue, delivery_id: str, now: datetime) -> 
         body = _json(webhook_payload(issue, delivery_id, now))
         headers[EVENT_HEADER] = EVENT_ESCALATION_CREATED
         headers[DELIVERY_HEADER] = delivery_id
-        headers[TIMESTAMP_HEADER] = str(int(now.timestamp()))
-        if connector.signing_secret:
-            headers[SIGNATURE_HEADER] = sign(connector.signing_secret, body)
+        timestamp = str(int(now.timestamp()))
+        if not connector.signing_secret:
+            # The connector form requires one; a row written around it must not go out unsigned.
+            raise ValueError("the webhook connector has no signing secret")
+        headers[TIMESTAMP_HEADER] = timestamp
+        headers[SIGNATURE_HEADER] = sign_webhook(connector.signing_secret, timestamp, body)
         return OutboundRequest("POST", connector.api_url, headers, body)
 
     labels = [str(label) for label in connector.labels or []]
@@ -264,7 +295,8 @@ def create_request(issue: EngineeringIssue, delivery_id: str, now: datetime) -> 
 
 def read_created(connector: Connector, answer: TrackerAnswer) -> CreatedIssue:
     """The key and URL of the issue the tracker opened, from its answer. A webhook receiver may
-    answer {"key", "url"} (or "id") to name its issue; an empty answer is fine too."""
+    answer {"key", "url"} (or "id") to name its issue; an empty answer is fine too. A URL that
+    is not http(s) is dropped: it would end up in a link on the ticket page."""
     try:
         data = json.loads(answer.body) if answer.body.strip() else {}
     except ValueError:
@@ -273,14 +305,16 @@ def read_created(connector: Connector, answer: TrackerAnswer) -> CreatedIssue:
         data = {}
     if connector.kind == ConnectorKind.JIRA:
         key = str(data.get("key") or "")
-        return CreatedIssue(key=key, url=f"{connector.api_url}/browse/{key}" if key else "")
+        return CreatedIssue(
+            key=key[:100], url=web_url(f"{connector.api_url}/browse/{quote(key)}" if key else "")
+        )
     if connector.kind == ConnectorKind.GITHUB:
         number = data.get("number")
         return CreatedIssue(
-            key=str(number) if number is not None else "", url=data.get("html_url") or ""
+            key=str(number)[:100] if number is not None else "", url=web_url(data.get("html_url"))
         )
     key = data.get("key") or data.get("id") or ""
-    return CreatedIssue(key=str(key)[:100], url=str(data.get("url") or "")[:500])
+    return CreatedIssue(key=str(key)[:100], url=web_url(data.get("url")))
 
 
 # --- the call ----------------------------------------------------------------------------------

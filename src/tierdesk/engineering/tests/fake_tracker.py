@@ -9,7 +9,7 @@ records every request so tests can look at them.
         assert tracker.requests[0].json["fields"]["project"] == {"key": "ENG"}
 
 `send_status(...)` posts a signed status update to the desk's inbound webhook, as the tracker
-would when the issue is fixed; `immediate_queue()` runs queued tasks at once (for browser
+would when the issue is fixed (a webhook's signature covers its timestamp, see trackers); `immediate_queue()` runs queued tasks at once (for browser
 tests, where the worker is not running).
 """
 
@@ -21,6 +21,7 @@ import json
 import re
 import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -28,8 +29,16 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tierdesk.engineering.trackers import GITHUB_SIGNATURE_HEADER, SIGNATURE_HEADER, sign
+from tierdesk.engineering.trackers import (
+    GITHUB_SIGNATURE_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    sign,
+    sign_webhook,
+)
 
+# How far a webhook's timestamp may be from the receiver's clock, as the desk asks receivers to.
+TIMESTAMP_TOLERANCE_SECONDS = 300
 JIRA_PATH = re.compile(r"^/rest/api/(?P<version>[23])/issue$")
 GITHUB_PATH = re.compile(r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/issues$")
 
@@ -203,10 +212,19 @@ class FakeTracker:
         }
 
     def _webhook(self, request: RecordedRequest, payload: Any) -> tuple[int, Any]:
-        if self.signing_secret and request.header(SIGNATURE_HEADER) != sign(
-            self.signing_secret, request.body
-        ):
-            return 401, {"error": "bad signature"}
+        """A receiver that checks the signature over "{timestamp}.{body}" and the timestamp's
+        age, the way the desk documents it."""
+        if self.signing_secret:
+            timestamp = request.header(TIMESTAMP_HEADER) or ""
+            if request.header(SIGNATURE_HEADER) != sign_webhook(
+                self.signing_secret, timestamp, request.body
+            ):
+                return 401, {"error": "bad signature"}
+            if (
+                not timestamp.isdigit()
+                or abs(time.time() - int(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS
+            ):
+                return 401, {"error": "stale timestamp"}
         return 202, {"received": True}
 
     # --- looking at what came in ---------------------------------------------------------------
@@ -224,9 +242,10 @@ def closed_port() -> int:
 
 
 def signed_status_request(
-    kind: str, secret: str, payload: dict[str, Any]
+    kind: str, secret: str, payload: dict[str, Any], *, timestamp: int | None = None
 ) -> tuple[bytes, dict[str, str], str]:
-    """Body, headers and query string a tracker of `kind` sends to report a status."""
+    """Body, headers and query string a tracker of `kind` sends to report a status. A webhook
+    is stamped with `timestamp` (Unix seconds; now when None) and signed over it."""
     body = json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
     query = ""
@@ -236,16 +255,24 @@ def signed_status_request(
     elif kind == "jira":
         query = f"?secret={secret}"
     else:
-        headers[SIGNATURE_HEADER] = sign(secret, body)
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        headers[TIMESTAMP_HEADER] = stamp
+        headers[SIGNATURE_HEADER] = sign_webhook(secret, stamp, body)
     return body, headers, query
 
 
 def send_status(
-    desk_url: str, connector_id: int, *, kind: str, secret: str, payload: dict[str, Any]
+    desk_url: str,
+    connector_id: int,
+    *,
+    kind: str,
+    secret: str,
+    payload: dict[str, Any],
+    timestamp: int | None = None,
 ) -> tuple[int, Any]:
     """Posts a signed status update to the desk's inbound webhook, as the tracker would; returns
     the status code and the JSON answer."""
-    body, headers, query = signed_status_request(kind, secret, payload)
+    body, headers, query = signed_status_request(kind, secret, payload, timestamp=timestamp)
     url = f"{desk_url.rstrip('/')}/api/v1/engineering/webhooks/{connector_id}{query}"
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:

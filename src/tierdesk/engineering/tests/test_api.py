@@ -9,7 +9,7 @@ from tierdesk.core.tests.api_support import API, client_for, fields
 from tierdesk.engineering.choices import DEFAULT_STATUS_MAP, IssueStatus
 from tierdesk.engineering.models import Connector, Delivery, EngineeringIssue
 from tierdesk.engineering.services import escalation_to_engineering, issue_deliver
-from tierdesk.engineering.tests.conftest import make_connector
+from tierdesk.engineering.tests.conftest import escalate, make_connector, make_tier3_group
 from tierdesk.engineering.tests.fake_tracker import immediate_queue
 
 pytestmark = pytest.mark.django_db
@@ -122,12 +122,14 @@ def test_a_connector_with_issues_is_not_deleted(admin_user, tracker, escalation)
 
 
 def test_the_delivery_log_lists_attempts_newest_first_per_connector(
-    admin_user, tracker, escalation
+    admin_user, tracker, ticket, backline
 ):
-    jira = make_connector(tracker, "jira")
-    make_connector(tracker, "github")
+    engine, platform = make_tier3_group("Query engine"), make_tier3_group("Platform")
+    jira = make_connector(tracker, "jira", groups=[engine])
+    make_connector(tracker, "github", groups=[platform])
     tracker.fail_next(500)
-    escalation_to_engineering(escalation)
+    escalation_to_engineering(escalate(ticket, backline, group=engine))
+    escalation_to_engineering(escalate(ticket, backline, group=platform))
     for issue in EngineeringIssue.objects.order_by("pk"):
         issue_deliver(issue.pk)
     client = client_for(admin_user)
@@ -187,11 +189,12 @@ def test_a_ticket_you_may_not_read_is_404(oscar, escalation):
 
 
 def test_the_delivery_log_reads_in_a_fixed_number_of_queries(
-    admin_user, tracker, escalation, django_assert_max_num_queries
+    admin_user, tracker, ticket, backline, django_assert_max_num_queries
 ):
     for number in range(3):
-        make_connector(tracker, "webhook", name=f"Hook {number}")
-    escalation_to_engineering(escalation)
+        group = make_tier3_group(f"Group {number}")
+        make_connector(tracker, "webhook", name=f"Hook {number}", groups=[group])
+        escalation_to_engineering(escalate(ticket, backline, group=group))
     for issue in EngineeringIssue.objects.all():
         issue_deliver(issue.pk)
     client = client_for(admin_user)
@@ -201,3 +204,67 @@ def test_the_delivery_log_reads_in_a_fixed_number_of_queries(
         response = client.get(f"{API}/engineering/deliveries")
 
     assert len(response.json()) == 3
+
+
+def test_groups_and_the_default_go_in_and_come_out(admin_user):
+    engine = make_tier3_group("Query engine")
+    client = client_for(admin_user)
+
+    created = client.post(
+        f"{API}/engineering/connectors",
+        {**JIRA, "groups": ["Query engine"], "is_default": True},
+        content_type="application/json",
+    )
+
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["groups"], body["is_default"]) == (
+        [{"id": engine.pk, "name": "Query engine"}],
+        True,
+    )
+    path = f"{API}/engineering/connectors/{body['id']}"
+    cleared = client.patch(path, {"groups": []}, content_type="application/json").json()
+    assert (cleared["groups"], cleared["is_default"]) == ([], True)
+
+
+def test_a_second_default_and_a_webhook_without_signing_secret_are_422(admin_user):
+    client = client_for(admin_user)
+    client.post(
+        f"{API}/engineering/connectors",
+        {**JIRA, "is_default": True},
+        content_type="application/json",
+    )
+
+    response = client.post(
+        f"{API}/engineering/connectors",
+        {"name": "Hook", "kind": "webhook", "url": "https://h.example", "is_default": True},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 422
+    assert fields(response) == {"is_default", "signing_secret"}
+
+
+def test_a_refused_inbound_request_shows_its_size_not_its_body(admin_user, tracker, escalation):
+    connector = make_connector(tracker, "webhook")
+    body = b'{"issue_id": 1, "status": "fixed", "secret-looking": "payload"}'
+    client_for(admin_user).post(
+        f"{API}/engineering/webhooks/{connector.pk}", data=body, content_type="application/json"
+    )
+
+    [row] = client_for(admin_user).get(f"{API}/engineering/deliveries").json()
+
+    assert (row["outcome"], row["request_body"], row["request_size"]) == ("refused", "", len(body))
+
+
+def test_the_api_gives_no_link_for_an_issue_address_that_is_not_a_web_address(
+    backline, tracker, escalation
+):
+    make_connector(tracker, "jira")
+    escalation_to_engineering(escalation)
+    # Stored before addresses were checked.
+    EngineeringIssue.objects.update(url="javascript:alert(1)", external_key="ENG-1", status="open")
+
+    [issue] = client_for(backline).get(f"{API}/tickets/{escalation.ticket_id}/engineering").json()
+
+    assert issue["url"] == ""

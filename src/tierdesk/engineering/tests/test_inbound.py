@@ -4,6 +4,7 @@ without changing anything, maps the tracker's status and hands a fixed issue's t
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -12,7 +13,7 @@ from tierdesk.engineering.models import Delivery, EngineeringIssue
 from tierdesk.engineering.services import escalation_to_engineering, issue_deliver
 from tierdesk.engineering.tests.conftest import INBOUND_SECRET, make_connector
 from tierdesk.engineering.tests.fake_tracker import signed_status_request
-from tierdesk.engineering.trackers import sign
+from tierdesk.engineering.trackers import sign, sign_webhook
 from tierdesk.escalations.models import EscalationStatus
 from tierdesk.tickets.choices import EventKind
 from tierdesk.tickets.models import TicketEvent
@@ -354,9 +355,16 @@ def test_an_unknown_connector_is_404(client, db):
 def test_a_body_that_is_not_json_is_422(client, tracker, escalation, resolutions):
     issue = opened_issue(tracker, escalation, "webhook")
     body = b"status=fixed"
+    stamp = str(int(time.time()))
 
     response = post(
-        client, issue.connector_id, body, {"X-Tierdesk-Signature": sign(INBOUND_SECRET, body)}
+        client,
+        issue.connector_id,
+        body,
+        {
+            "X-Tierdesk-Timestamp": stamp,
+            "X-Tierdesk-Signature": sign_webhook(INBOUND_SECRET, stamp, body),
+        },
     )
 
     assert response.status_code == 422

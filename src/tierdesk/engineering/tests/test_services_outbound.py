@@ -4,6 +4,8 @@ tracker), the back-off on failures, no retry on a refusal, and every attempt log
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 from datetime import timedelta
 
@@ -173,17 +175,24 @@ def test_github_gets_a_markdown_issue_with_the_token(tracker, escalation):
     assert issue.url == "https://github.example/acme/engine/issues/1"
 
 
-def test_webhook_body_is_signed_with_hmac_sha256(tracker, escalation):
+def test_webhook_signs_its_timestamp_and_body_with_hmac_sha256(tracker, escalation):
     make_connector(tracker, "webhook")
     [issue] = open_issues(escalation)
+    sent_at = (timezone.now() + timedelta(minutes=1)).replace(microsecond=0)
 
-    delivery = deliver(issue)
+    with time_machine.travel(sent_at, tick=False):
+        delivery = deliver(issue)
 
     request = tracker.last()
     assert request.path == "/hooks/tierdesk"
-    assert request.header("X-Tierdesk-Signature") == sign(SIGNING_SECRET, request.body)
+    assert request.header("X-Tierdesk-Timestamp") == str(int(sent_at.timestamp()))
+    signed = f"{int(sent_at.timestamp())}.".encode() + request.body
+    expected = "sha256=" + hmac.new(SIGNING_SECRET.encode(), signed, hashlib.sha256).hexdigest()
+    assert request.header("X-Tierdesk-Signature") == expected
+    # The body alone, without the timestamp, is not what is signed.
+    assert request.header("X-Tierdesk-Signature") != sign(SIGNING_SECRET, request.body)
     assert request.header("X-Tierdesk-Delivery") == delivery.delivery_id
-    assert request.header("X-Tierdesk-Timestamp").isdigit()
+    assert json.loads(request.body)["delivery"] == delivery.delivery_id
     payload = json.loads(request.body)
     assert payload["event"] == "escalation.created"
     assert payload["issue_id"] == issue.pk
@@ -402,3 +411,50 @@ def test_a_request_that_cannot_be_built_fails_at_once_without_retry(
     assert (delivery.outcome, issue.status) == (DeliveryOutcome.FAILED, IssueStatus.FAILED)
     assert "no such field" in delivery.error
     assert tracker.requests == []
+
+
+def test_a_webhook_connector_without_a_signing_secret_sends_nothing_unsigned(tracker, escalation):
+    # Written around the form, e.g. before signing secrets were required.
+    make_connector(tracker, "webhook", signing_secret="")
+    [issue] = open_issues(escalation)
+
+    delivery = deliver(issue)
+
+    assert tracker.requests == []
+    assert (delivery.outcome, issue.status) == (DeliveryOutcome.FAILED, IssueStatus.FAILED)
+    assert "no signing secret" in delivery.error
+
+
+# --- the issue's address ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "url"),
+    [
+        ({"key": "OPS-1", "url": "https://ops.example/OPS-1"}, "https://ops.example/OPS-1"),
+        ({"key": "OPS-1", "url": "javascript:alert(document.cookie)"}, ""),
+        ({"key": "OPS-1", "url": "data:text/html,<script>1</script>"}, ""),
+        ({"key": "OPS-1", "url": ["https://ops.example"]}, ""),
+        ({"key": "OPS-1"}, ""),
+    ],
+)
+def test_only_a_web_address_from_a_webhook_receiver_is_stored(tracker, escalation, answer, url):
+    make_connector(tracker, "webhook")
+    tracker.fail_next(201, body=answer)
+    [issue] = open_issues(escalation)
+
+    deliver(issue)
+
+    assert (issue.status, issue.external_key, issue.url) == (IssueStatus.OPEN, "OPS-1", url)
+
+
+def test_a_github_answer_with_a_script_address_stores_no_link(tracker, escalation):
+    make_connector(tracker, "github")
+    tracker.fail_next(201, body={"number": 7, "html_url": "javascript:alert(1)"})
+    [issue] = open_issues(escalation)
+
+    deliver(issue)
+
+    assert (issue.external_key, issue.url) == ("7", "")
+    [event] = engineering_events(issue.ticket)
+    assert event.data["url"] == ""
