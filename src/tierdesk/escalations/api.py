@@ -1,5 +1,5 @@
-"""API of escalation: escalate a ticket with its package, accept, return, resolve, the counts per
-engineer and group, and a ticket's complaint or incident owner. Staff only."""
+"""API of escalation: escalate a ticket with its package, accept, return, resolve, withdraw, the
+counts per engineer and group, and a ticket's complaint or incident owner. Staff only."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from tierdesk.escalations.schemas import (
     ReturnIn,
     StatsOut,
     StatsQuery,
+    WithdrawIn,
 )
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.selectors import ticket_get_for_user
@@ -65,9 +66,10 @@ def _fresh(user: User, escalation_id: int) -> Any:
 )
 @idempotent
 def escalation_create(request: HttpRequest, number: int, payload: EscalationIn) -> Any:
-    """Escalates the ticket one tier up with its package. 422 names every missing package field
-    (and bad links, attachments not of this ticket, a group of another tier); 409 when the
-    ticket already has an open escalation above its tier."""
+    """Escalates the ticket one tier up with its package. 403 when another agent holds the
+    ticket or it is above your tier (managers and administrators escalate any ticket); 422
+    names every missing package field (and bad links, attachments not of this ticket, a group of
+    another tier); 409 when the ticket already has an open escalation above its tier."""
     actor = request.auth
     ticket = _ticket(actor, number)
     fields = payload.model_dump(exclude={"to_tier", "group"})
@@ -151,6 +153,22 @@ def escalation_resolve(request: HttpRequest, escalation_id: int, payload: Resolv
     actor = request.auth
     services.escalation_resolve(
         actor=actor, escalation=_fresh(actor, escalation_id), resolution=payload.resolution
+    )
+    return _fresh(actor, escalation_id)
+
+
+@router.post(
+    "/escalations/{escalation_id}/withdraw",
+    response={200: EscalationOut, **ERRORS},
+    summary="Withdraw an escalation",
+)
+def escalation_withdraw(request: HttpRequest, escalation_id: int, payload: WithdrawIn) -> Any:
+    """Takes back an escalation nobody has accepted: it is closed as withdrawn with the reason
+    as an internal note, and the ticket stays at its tier with the person who escalated. 403
+    unless you escalated it (or are a manager or administrator); 409 unless it is requested."""
+    actor = request.auth
+    services.escalation_withdraw(
+        actor=actor, escalation=_fresh(actor, escalation_id), reason=payload.reason
     )
     return _fresh(actor, escalation_id)
 

@@ -1,6 +1,9 @@
 """Demo escalations: the simulated desk's past tier moves as escalation records (so the counts
 report has weeks to show), a handful of live escalations in every state on open tickets, and a
-complaint owned by an escalation manager. Idempotent: nothing is added once escalations exist."""
+complaint owned by an escalation manager. Idempotent: nothing is added once escalations exist.
+
+The live escalations follow the escalation rules: each ticket is escalated by the front-line
+agent who holds it (or, when nobody does, by the scenario's agent, whose it then becomes)."""
 
 from __future__ import annotations
 
@@ -9,9 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from tierdesk.accounts.choices import Tier
+from tierdesk.accounts.choices import Role, Tier
 from tierdesk.accounts.models import SkillGroup, User
 from tierdesk.demo.cast import BACK_LINE_FOR_AREA, ENGINEERING_DEFAULT, ENGINEERING_FOR_AREA
 from tierdesk.escalations.models import Escalation, EscalationStatus
@@ -20,6 +24,7 @@ from tierdesk.escalations.services import (
     escalation_create,
     escalation_resolve,
     escalation_return,
+    escalation_withdraw,
     ticket_flag_escalation,
 )
 from tierdesk.tickets.choices import EventKind, MessageKind, Status
@@ -74,6 +79,10 @@ PACKAGES: dict[str, dict[str, str]] = {
 RETURN_REASON = (
     "Please attach the query plan (EXPLAIN output) and the server log of one failing run; "
     "without them we cannot tell the cache from the planner."
+)
+WITHDRAW_REASON = (
+    "Sent before the customer's server log came in; escalating again with the log of the "
+    "failing run."
 )
 RESOLUTION = (
     "Known planner regression in 4.2.0-4.2.1, fixed in 4.2.2. Workaround until they upgrade: "
@@ -243,17 +252,25 @@ def _group_id(change: dict | None, key: str, groups: set[int]) -> int | None:
 
 
 def _open_tickets(count: int) -> list[Ticket]:
-    """Open, unrestricted tier-1 tickets no escalation has touched, newest first."""
+    """Open, unrestricted tier-1 tickets no escalation has touched and that nobody or a
+    front-line agent holds (an agent escalates only what is free or theirs), newest first."""
     return list(
         Ticket.objects.filter(
+            Q(assignee__isnull=True) | Q(assignee__role=Role.AGENT, assignee__tier=Tier.FRONT_LINE),
             tier=Tier.FRONT_LINE,
             restricted=False,
             status__in=[Status.NEW, Status.OPEN, Status.PENDING],
             merged_into__isnull=True,
         )
         .exclude(number__in=Escalation.objects.values("ticket_id"))
-        .order_by("-created_at")[:count]
+        .select_related("assignee")
+        .order_by("-created_at", "-number")[:count]
     )
+
+
+def _requester(ticket: Ticket, named: User) -> User:
+    """Who escalates `ticket`: its front-line holder, or `named` when nobody holds it."""
+    return ticket.assignee or named
 
 
 def _escalate(actor: User, ticket: Ticket, to_tier: int = Tier.BACK_LINE) -> Escalation:
@@ -283,7 +300,8 @@ def _live_escalations(people: dict[str, User]) -> None:
 
 def _held_complaint(people: dict[str, User], ticket: Ticket) -> None:
     """Held by tier 2; a complaint whose customer communication a manager owns."""
-    escalation_accept(actor=people["agent2"], escalation=_escalate(people["l.obrien"], ticket))
+    requester = _requester(ticket, people["l.obrien"])
+    escalation_accept(actor=people["agent2"], escalation=_escalate(requester, ticket))
     ticket_flag_escalation(
         actor=people["manager1"],
         ticket=ticket,
@@ -293,25 +311,31 @@ def _held_complaint(people: dict[str, User], ticket: Ticket) -> None:
 
 
 def _waiting(people: dict[str, User], ticket: Ticket) -> None:
-    _escalate(people["agent1"], ticket)
+    """Withdrawn to add the customer's log, then escalated again and waiting for tier 2."""
+    requester = _requester(ticket, people["agent1"])
+    escalation_withdraw(
+        actor=requester, escalation=_escalate(requester, ticket), reason=WITHDRAW_REASON
+    )
+    _escalate(requester, ticket)
 
 
 def _returned(people: dict[str, User], ticket: Ticket) -> None:
     """Returned for a better package."""
-    escalation = _escalate(people["n.fischer"], ticket)
+    escalation = _escalate(_requester(ticket, people["n.fischer"]), ticket)
     escalation_accept(actor=people["h.schmidt"], escalation=escalation)
     escalation_return(actor=people["h.schmidt"], escalation=escalation, reason=RETURN_REASON)
 
 
 def _to_engineering(people: dict[str, User], ticket: Ticket) -> None:
     """Tier 2 took it and sent it on to engineering."""
-    escalation_accept(actor=people["d.ito"], escalation=_escalate(people["s.martins"], ticket))
+    requester = _requester(ticket, people["s.martins"])
+    escalation_accept(actor=people["d.ito"], escalation=_escalate(requester, ticket))
     ticket.refresh_from_db()
     _escalate(people["d.ito"], ticket, to_tier=Tier.ENGINEERING)
 
 
 def _resolved(people: dict[str, User], ticket: Ticket) -> None:
     """Answered by tier 2; tier 1 tells the customer."""
-    escalation = _escalate(people["agent1"], ticket)
+    escalation = _escalate(_requester(ticket, people["agent1"]), ticket)
     escalation_accept(actor=people["l.moreau"], escalation=escalation)
     escalation_resolve(actor=people["l.moreau"], escalation=escalation, resolution=RESOLUTION)

@@ -1,4 +1,5 @@
-"""Forms of the escalation pages: the package, return and resolve, and the complaint owner."""
+"""Forms of the escalation pages: the package, return, resolve and withdraw, and the complaint
+owner."""
 
 from __future__ import annotations
 
@@ -99,6 +100,12 @@ class EscalateForm(forms.Form):
 class ReturnForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for return"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for withdrawal"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
 
 

@@ -15,6 +15,8 @@ class EscalationStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Accepted")
     RETURNED = "returned", _("Returned")
     RESOLVED = "resolved", _("Resolved")
+    # Taken back by the person who escalated (or a manager) before anyone accepted it.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 # An escalation still waiting for, or held by, the higher tier.
@@ -90,10 +92,12 @@ class Escalation(models.Model):
     # The answer.
     return_reason = models.TextField(_("reason for return"), blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
+    withdraw_reason = models.TextField(_("reason for withdrawal"), blank=True)
     created_at = models.DateTimeField(_("escalated"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

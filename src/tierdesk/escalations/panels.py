@@ -9,19 +9,27 @@ from django.http import HttpRequest
 from tierdesk.accounts.choices import Tier
 from tierdesk.escalations import selectors
 from tierdesk.escalations.forms import FlagForm
-from tierdesk.escalations.services import FINISHED_STATUSES, is_managing, may_accept, may_answer
+from tierdesk.escalations.services import (
+    FINISHED_STATUSES,
+    escalate_refusal,
+    is_managing,
+    may_accept,
+    may_answer,
+    may_withdraw,
+)
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.panels import Panel
 
 
 def may_escalate(user, ticket: Ticket, open_escalations: list) -> bool:
-    """Whether the escalate link is offered: someone who may escalate, a ticket not finished
-    and below engineering, and nothing open above its tier."""
+    """Whether the escalate link is offered: a ticket not finished and below engineering,
+    nothing open above its tier, and someone who may escalate this ticket (see
+    services.escalate_refusal)."""
     return (
-        user.can_reply_publicly
-        and ticket.status not in FINISHED_STATUSES
+        ticket.status not in FINISHED_STATUSES
         and ticket.tier < Tier.ENGINEERING
         and not any(e.to_tier > ticket.tier for e in open_escalations)
+        and escalate_refusal(user, ticket) is None
     )
 
 
@@ -35,6 +43,9 @@ def ticket_panel(request: HttpRequest, ticket: Ticket) -> Panel | None:
     for escalation in open_ones:
         escalation.may_accept = escalation.status == "requested" and may_accept(user, escalation)
         escalation.may_answer = may_answer(user, escalation)
+        escalation.may_withdraw = escalation.status == "requested" and may_withdraw(
+            user, escalation
+        )
     flag_form = FlagForm(
         initial={
             "flag": ticket.escalation_flag,

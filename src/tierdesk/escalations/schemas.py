@@ -45,6 +45,12 @@ class ReturnIn(Schema):
     reason: str = Field(..., description="Why it goes back; added as an internal note.")
 
 
+class WithdrawIn(Schema):
+    model_config = INPUT_CONFIG
+
+    reason: str = Field(..., description="Why it is taken back; added as an internal note.")
+
+
 class ResolveIn(Schema):
     model_config = INPUT_CONFIG
 
@@ -72,10 +78,12 @@ class EscalationOut(Schema):
     attachments: list[AttachmentOut]
     return_reason: str
     resolution: str
+    withdraw_reason: str
     created_at: datetime
     accepted_at: datetime | None
     returned_at: datetime | None
     resolved_at: datetime | None
+    withdrawn_at: datetime | None
 
     @staticmethod
     def resolve_attachments(obj: object) -> list:

@@ -8,7 +8,12 @@ Decisions the rules below rest on:
 - Escalations stack. A ticket has at most one open escalation above its current tier; the
   tier-2 engineer holding a 1 → 2 escalation may escalate 2 → 3, and that one must be returned or
   resolved before the 1 → 2 one can be.
-- Until accepted the ticket stays with the requester (an unassigned ticket becomes theirs).
+- An agent escalates only a ticket nobody holds or they hold, and only at their own tier or a
+  lower one: a tier-1 agent does not push a tier-2 ticket to engineering past tier 2's decision,
+  and nobody escalates a colleague's ticket out from under them (a return or resolution would
+  hand it to the escalator). Managers and administrators escalate any ticket.
+- Until accepted the ticket stays with the requester (an unassigned ticket becomes theirs), who
+  (or a manager) may withdraw the escalation; the ticket then stays with them at its tier.
 - Return and resolve leave an internal note. When the system resolves (actor None, e.g. the
   engineering tracker reporting "fixed"), the note is authored by the escalation's holder, or its
   requester if nobody accepted it, while the events name no actor: the note needs an author, the
@@ -168,6 +173,31 @@ def _ensure_may_escalate(actor: User) -> None:
         )
 
 
+def escalate_refusal(user: User, ticket: Ticket) -> str | None:
+    """Why `user` may not escalate `ticket`, or None when they may (ignoring the ticket's state
+    and its open escalations): an agent escalates a ticket nobody holds or they hold, and only from
+    their own tier or a lower one, so a ticket's holder and tier decide its next step; managers and
+    administrators escalate any ticket."""
+    if user.is_customer:
+        return _("Escalations are for the support team.")
+    if not user.can_reply_publicly:
+        return _("Agents, managers and administrators escalate; quality reviewers do not.")
+    if is_managing(user):
+        return None
+    # Read only when someone else holds it: no query for a ticket that is free or one's own.
+    holder = ticket.assignee if ticket.assignee_id not in (None, user.pk) else None
+    if holder is not None:
+        return _("%(name)s holds this ticket; only they or a manager escalate it.") % {
+            "name": holder.display_name
+        }
+    if user.tier is None or user.tier < ticket.tier:
+        return _(
+            "This ticket is at tier %(tier)d; escalating it is for tier %(tier)d engineers or a "
+            "manager."
+        ) % {"tier": ticket.tier}
+    return None
+
+
 def _higher_open(ticket: Ticket, above_tier: int, exclude: int | None = None) -> Escalation | None:
     """An open escalation of `ticket` to a tier above `above_tier`, if any."""
     open_ones = Escalation.objects.filter(
@@ -264,12 +294,16 @@ def escalation_create(
 
     ValidationFailed names every missing or refused field (the package fields `to_tier`
     requires, `links` that are not http(s) addresses, `attachments` not of this ticket, a `group`
-    of another tier, a solved or closed ticket under `status`). Conflict when the ticket already
-    has an open escalation above its tier. A tier-3 escalation opens its engineering issue in
+    of another tier, a solved or closed ticket under `status`). PermissionDenied, naming why,
+    when `escalate_refusal` refuses the actor. Conflict when the ticket already has an open
+    escalation above its tier. A tier-3 escalation opens its engineering issue in
     the same transaction.
     """
     _ensure_may_escalate(actor)
     ticket = _lock_ticket(ticket)
+    refusal = escalate_refusal(actor, ticket)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     errors: dict[str, list[str]] = {}
     if ticket.status in FINISHED_STATUSES:
         errors["status"] = [_("A solved or closed ticket is not escalated; reopen it first.")]
@@ -508,6 +542,62 @@ def escalation_resolve(
     )
 
 
+def may_withdraw(user: User, escalation: Escalation) -> bool:
+    """Whether `user` may withdraw `escalation` (ignoring its state): the person who escalated,
+    a manager or an administrator."""
+    if not user.can_reply_publicly:
+        return False
+    return is_managing(user) or user.pk == escalation.requested_by_id
+
+
+@transaction.atomic
+def escalation_withdraw(*, actor: User, escalation: Escalation, reason: str) -> Escalation:
+    """Takes back an escalation nobody has accepted yet: it is closed as withdrawn with `reason`,
+    also added as an internal note, and the ticket stays where it is, at the lower tier with
+    the person who escalated.
+
+    Conflict unless the escalation is still requested; PermissionDenied for anyone but the
+    person who escalated, a manager or an administrator; ValidationFailed naming `reason`.
+    """
+    ticket = _lock_ticket(escalation.ticket)
+    escalation = _lock_escalation(escalation)
+    escalation.ticket = ticket
+    if actor.is_customer:
+        raise PermissionDenied(_("Escalations are for the support team."))
+    if escalation.status != EscalationStatus.REQUESTED:
+        raise Conflict(
+            _("This escalation is %(status)s; only a requested escalation is withdrawn.")
+            % {"status": escalation.get_status_display().lower()}
+        )
+    if not may_withdraw(actor, escalation):
+        raise PermissionDenied(
+            _("%(name)s escalated this ticket; only they or a manager withdraw the escalation.")
+            % {"name": escalation.requested_by.display_name}
+        )
+    errors: dict[str, str] = {}
+    body, _html = clean_body(reason, "", errors, field="reason")
+    if errors:
+        raise ValidationFailed(errors)
+
+    now = timezone.now()
+    escalation.status = EscalationStatus.WITHDRAWN
+    escalation.withdraw_reason = body
+    escalation.withdrawn_at = now
+    escalation.save(update_fields=["status", "withdraw_reason", "withdrawn_at"])
+    _event(escalation, actor, "withdrawn", now, reason=body[:500])
+    _note(
+        ticket,
+        author=actor,
+        actor=actor,
+        text=_("Escalation to tier %(tier)d withdrawn: %(text)s")
+        % {"tier": escalation.to_tier, "text": body},
+        at=now,
+    )
+    ticket.updated_at = now
+    ticket.save()
+    return escalation
+
+
 # --- complaints and incidents -----------------------------------------------------------------
 
 
@@ -545,14 +635,15 @@ def ticket_flag_escalation(
     if errors:
         raise ValidationFailed(errors)
     manager = escalation_manager if flag else None
-    if manager != ticket.escalation_manager and not is_managing(actor):
-        if not flag:
+    current = ticket.escalation_manager
+    if manager != current and not is_managing(actor):
+        if not flag and current is not None:
             raise PermissionDenied(
                 _(
                     "%(name)s owns this ticket's customer communication; only managers and "
                     "administrators clear its flag."
                 )
-                % {"name": ticket.escalation_manager.display_name}
+                % {"name": current.display_name}
             )
         raise PermissionDenied(_("Only managers and administrators name the escalation manager."))
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("escalations/<int:escalation_id>/accept/", views.escalation_accept, name="accept"),
     path("escalations/<int:escalation_id>/return/", views.escalation_return, name="return"),
     path("escalations/<int:escalation_id>/resolve/", views.escalation_resolve, name="resolve"),
+    path("escalations/<int:escalation_id>/withdraw/", views.escalation_withdraw, name="withdraw"),
     path("tickets/<int:number>/escalate/", views.escalate, name="escalate"),
     path("tickets/<int:number>/escalation-owner/", views.escalation_owner, name="owner"),
 ]

@@ -1,5 +1,5 @@
-"""Console pages of escalation: the escalate form, accept / return / resolve from the ticket
-card, the complaint owner, the counts report and "my complaints and incidents"."""
+"""Console pages of escalation: the escalate form, accept / return / resolve / withdraw from the
+ticket card, the complaint owner, the counts report and "my complaints and incidents"."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tierdesk.accounts.choices import Tier
 from tierdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tierdesk.escalations import selectors, services
-from tierdesk.escalations.forms import EscalateForm, FlagForm, ResolveForm, ReturnForm
+from tierdesk.escalations.forms import (
+    EscalateForm,
+    FlagForm,
+    ResolveForm,
+    ReturnForm,
+    WithdrawForm,
+)
 from tierdesk.escalations.services import is_managing
 from tierdesk.web.decorators import staff_required, ticket_or_404
 from tierdesk.web.forms import add_service_errors
@@ -30,9 +36,20 @@ def _refusal(error: ValidationFailed | PermissionDenied | Conflict) -> str:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def escalate(request: HttpRequest, number: int) -> HttpResponse:
-    """The package form for the ticket's next tier; refusals land next to their fields."""
+    """The package form for the ticket's next tier; refusals land next to their fields. Someone
+    who may not escalate this ticket (another agent holds it, or it is above their tier) gets
+    the reason and no form, with 403."""
     ticket = ticket_or_404(request, number)
     to_tier = min(ticket.tier + 1, Tier.ENGINEERING)
+    refusal = services.escalate_refusal(request.user, ticket)
+    if refusal is not None:
+        context = {
+            "ticket": ticket,
+            "refusal": refusal,
+            "to_tier": to_tier,
+            "to_tier_label": Tier(to_tier).label,
+        }
+        return render(request, "escalations/escalate.html", context, status=403)
     form = EscalateForm(request.POST or None, ticket=ticket, to_tier=to_tier)
     if request.method == "POST" and form.is_valid():
         try:
@@ -75,6 +92,15 @@ def _escalation_step(request: HttpRequest, escalation_id: int, step: str) -> Htt
                 reason=form.cleaned_data.get("reason", ""),
             )
             done = _("Escalation returned.")
+        elif step == "withdraw":
+            withdraw_form = WithdrawForm(request.POST)
+            withdraw_form.is_valid()
+            services.escalation_withdraw(
+                actor=request.user,
+                escalation=escalation,
+                reason=withdraw_form.cleaned_data.get("reason", ""),
+            )
+            done = _("Escalation withdrawn.")
         else:
             form = ResolveForm(request.POST)
             form.is_valid()
@@ -107,6 +133,12 @@ def escalation_return(request: HttpRequest, escalation_id: int) -> HttpResponse:
 @require_POST
 def escalation_resolve(request: HttpRequest, escalation_id: int) -> HttpResponse:
     return _escalation_step(request, escalation_id, "resolve")
+
+
+@staff_required
+@require_POST
+def escalation_withdraw(request: HttpRequest, escalation_id: int) -> HttpResponse:
+    return _escalation_step(request, escalation_id, "withdraw")
 
 
 @staff_required

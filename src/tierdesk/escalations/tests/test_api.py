@@ -1,13 +1,16 @@
-"""The escalations API: shapes and status codes of escalate, list, accept, return, resolve,
-the counts, and the complaint owner."""
+"""The escalations API: shapes and status codes of escalate (and who may), list, accept,
+return, resolve, withdraw, the counts, and the complaint owner."""
 
 from __future__ import annotations
 
 import time_machine
 
+from conftest import make_person
+from tierdesk.accounts.choices import Role, Tier
 from tierdesk.core.tests.api_support import API, client_for, fields
 from tierdesk.escalations.models import Escalation, EscalationStatus
 from tierdesk.escalations.tests.conftest import PACKAGE
+from tierdesk.tickets.services import ticket_update
 
 
 def post(client, path, body=None, **headers):
@@ -81,6 +84,79 @@ def test_a_second_escalation_is_409(ticket, agent, escalate):
     )
 
     assert response.status_code == 409
+
+
+def test_escalating_a_ticket_a_colleague_holds_is_403_naming_them(ticket, agent, manager):
+    mia = make_person("mia", role=Role.AGENT, tier=Tier.FRONT_LINE)
+    ticket_update(actor=mia, ticket=ticket, changes={"assignee": mia})
+    path = f"{API}/tickets/{ticket.number}/escalations"
+
+    refused = post(client_for(agent), path, PACKAGE)
+    by_manager = post(client_for(manager), path, PACKAGE)
+
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "Mia holds this ticket; only they or a manager escalate it."
+    assert by_manager.status_code == 201, by_manager.json()
+
+
+def test_tier_1_escalating_a_tier_2_ticket_is_403(ticket, agent, backline):
+    ticket_update(actor=backline, ticket=ticket, changes={"tier": Tier.BACK_LINE})
+
+    response = post(client_for(agent), f"{API}/tickets/{ticket.number}/escalations", PACKAGE)
+
+    assert response.status_code == 403
+    assert "escalating it is for tier 2 engineers or a manager" in response.json()["detail"]
+    assert Escalation.objects.count() == 0
+
+
+def test_withdraw(ticket, agent, escalate):
+    escalation = escalate(agent, ticket)
+    path = f"{API}/escalations/{escalation.pk}/withdraw"
+
+    missing = post(client_for(agent), path, {})
+    response = post(client_for(agent), path, {"reason": "The customer found the setting"})
+    again = post(client_for(agent), path, {"reason": "Again"})
+
+    assert missing.status_code == 422
+    assert fields(missing) == {"reason"}
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["status"] == "withdrawn"
+    assert body["withdraw_reason"] == "The customer found the setting"
+    assert body["withdrawn_at"] is not None
+    assert again.status_code == 409
+
+
+def test_withdrawing_someone_elses_is_403_and_an_accepted_one_409(
+    accepted, agent, other_backline, alice
+):
+    path = f"{API}/escalations/{accepted.pk}/withdraw"
+
+    by_colleague = post(client_for(other_backline), path, {"reason": "Not mine"})
+    by_customer = post(client_for(alice), path, {"reason": "Not mine"})
+    by_requester = post(client_for(agent), path, {"reason": "Too late"})
+
+    assert by_customer.status_code == 403
+    # Accepted: nobody withdraws it any more, whoever asks.
+    assert by_colleague.status_code == 409
+    assert by_requester.status_code == 409
+    accepted.refresh_from_db()
+    assert accepted.status == EscalationStatus.ACCEPTED
+
+
+def test_withdrawing_a_requested_escalation_someone_else_made_is_403(
+    ticket, agent, backline, escalate
+):
+    escalation = escalate(agent, ticket)
+
+    response = post(
+        client_for(backline), f"{API}/escalations/{escalation.pk}/withdraw", {"reason": "No"}
+    )
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == (
+        "Agent escalated this ticket; only they or a manager withdraw the escalation."
+    )
 
 
 def test_customers_get_403_on_their_ticket_and_404_on_others(ticket, alice, oscar):

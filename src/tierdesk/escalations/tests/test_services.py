@@ -13,15 +13,17 @@ from tierdesk.accounts.models import SkillGroup
 from tierdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tierdesk.escalations.models import EscalationStatus
 from tierdesk.escalations.services import (
+    escalate_refusal,
     escalation_accept,
     escalation_create,
     escalation_resolve,
     escalation_return,
+    escalation_withdraw,
     ticket_flag_escalation,
 )
 from tierdesk.escalations.tests.conftest import FULL_PACKAGE, PACKAGE
 from tierdesk.tickets.choices import EventKind, MessageKind, Status
-from tierdesk.tickets.models import Message, TicketEvent
+from tierdesk.tickets.models import Message, Ticket, TicketEvent
 from tierdesk.tickets.services import ticket_attach, ticket_update
 from tierdesk.tickets.validation import NewAttachment
 
@@ -184,6 +186,97 @@ def test_a_tier_2_escalation_does_not_call_engineering(ticket, agent, escalate):
     hook.assert_not_called()
 
 
+# --- who escalates ---------------------------------------------------------------------------
+
+
+def test_an_agent_does_not_escalate_a_ticket_a_colleague_holds(ticket, agent, escalate):
+    mia = make_person("mia", role=Role.AGENT, tier=Tier.FRONT_LINE)
+    ticket_update(actor=mia, ticket=ticket, changes={"assignee": mia})
+
+    with pytest.raises(PermissionDenied) as refusal:
+        escalate(agent, ticket)
+
+    assert str(refusal.value) == "Mia holds this ticket; only they or a manager escalate it."
+    assert ticket.escalations.count() == 0
+    ticket.refresh_from_db()
+    assert ticket.assignee == mia
+
+
+def test_a_colleague_cannot_take_a_ticket_by_escalating_it_so_it_never_comes_back_to_them(
+    ticket, agent, backline, escalate
+):
+    """The hole the rule closes: had B escalated A's ticket, the return would hand it to B."""
+    ticket_update(actor=agent, ticket=ticket, changes={"assignee": agent})
+    bob = make_person("bob", role=Role.AGENT, tier=Tier.FRONT_LINE)
+    with pytest.raises(PermissionDenied):
+        escalate(bob, ticket)
+
+    escalation = escalate(agent, ticket)
+    escalation_accept(actor=backline, escalation=escalation)
+    escalation_return(actor=backline, escalation=escalation, reason="Needs the logs")
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent
+
+
+def test_tier_1_does_not_send_a_tier_2_ticket_to_engineering(accepted, agent, escalate):
+    with mock.patch(ENGINEERING_HOOK) as hook, pytest.raises(PermissionDenied) as refusal:
+        escalate(agent, accepted.ticket, to_tier=Tier.ENGINEERING)
+
+    # The tier-2 engineer holds it: they decide what engineering sees.
+    assert str(refusal.value) == "Backline holds this ticket; only they or a manager escalate it."
+    hook.assert_not_called()
+    assert accepted.ticket.escalations.count() == 1
+
+
+def test_a_tier_2_ticket_nobody_holds_is_escalated_by_tier_2_not_tier_1(ticket, agent, backline):
+    ticket_update(actor=backline, ticket=ticket, changes={"tier": Tier.BACK_LINE})
+
+    with pytest.raises(PermissionDenied) as refusal:
+        escalation_create(actor=agent, ticket=ticket, to_tier=Tier.ENGINEERING, **FULL_PACKAGE)
+    with mock.patch(ENGINEERING_HOOK):
+        escalation = escalation_create(
+            actor=backline, ticket=ticket, to_tier=Tier.ENGINEERING, **FULL_PACKAGE
+        )
+
+    assert str(refusal.value) == (
+        "This ticket is at tier 2; escalating it is for tier 2 engineers or a manager."
+    )
+    assert escalation.requested_by == backline
+
+
+def test_a_higher_tier_escalates_a_free_lower_tier_ticket(ticket, engineer, escalate):
+    assert escalate(engineer, ticket).requested_by == engineer
+
+
+def test_managers_and_administrators_escalate_any_ticket(
+    accepted, manager, admin_user, escalate, alice
+):
+    from tierdesk.tickets.services import ticket_open
+
+    with mock.patch(ENGINEERING_HOOK):
+        to_engineering = escalate(manager, accepted.ticket, to_tier=Tier.ENGINEERING)
+    held = ticket_open(actor=alice, subject="Exports fail", body="CSV export is empty")
+    holder = make_person("mia", role=Role.AGENT, tier=Tier.FRONT_LINE)
+    ticket_update(actor=holder, ticket=held, changes={"assignee": holder})
+
+    assert to_engineering.requested_by == manager
+    assert escalate(admin_user, held).requested_by == admin_user
+    held.refresh_from_db()
+    assert held.assignee == holder
+
+
+def test_the_refusal_reads_no_holder_for_a_free_or_own_ticket(
+    ticket, agent, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        assert escalate_refusal(agent, ticket) is None
+    ticket_update(actor=agent, ticket=ticket, changes={"assignee": agent})
+    own = Ticket.objects.get(pk=ticket.pk)
+    with django_assert_num_queries(0):
+        assert escalate_refusal(agent, own) is None
+
+
 # --- accept -----------------------------------------------------------------------------------
 
 
@@ -330,6 +423,116 @@ def test_resolving_an_escalation_you_do_not_hold_is_refused(accepted, other_back
     for outsider in (other_backline, agent):
         with pytest.raises(PermissionDenied):
             escalation_resolve(actor=outsider, escalation=accepted, resolution="Done")
+
+
+# --- withdraw ---------------------------------------------------------------------------------
+
+
+def test_the_requester_withdraws_and_the_ticket_stays_with_them(ticket, agent, escalate):
+    escalation = escalate(agent, ticket)
+
+    escalation_withdraw(actor=agent, escalation=escalation, reason="The customer found it.")
+
+    escalation.refresh_from_db()
+    ticket.refresh_from_db()
+    assert escalation.status == EscalationStatus.WITHDRAWN
+    assert escalation.withdraw_reason == "The customer found it."
+    assert escalation.withdrawn_at is not None
+    assert not escalation.is_open
+    assert (ticket.tier, ticket.assignee) == (Tier.FRONT_LINE, agent)
+    event = escalation_events(ticket)[-1]
+    assert (event.data["action"], event.actor) == ("withdrawn", agent)
+    assert event.data["reason"] == "The customer found it."
+    note = Message.objects.filter(ticket=ticket, kind=MessageKind.INTERNAL).latest("id")
+    assert note.body_text == "Escalation to tier 2 withdrawn: The customer found it."
+    assert note.author == agent
+
+
+def test_after_a_withdrawal_the_ticket_may_be_escalated_again(ticket, agent, escalate):
+    first = escalate(agent, ticket)
+    escalation_withdraw(actor=agent, escalation=first, reason="Adding the logs")
+
+    again = escalate(agent, ticket)
+
+    assert again.status == EscalationStatus.REQUESTED
+
+
+def test_a_manager_withdraws_anyones_escalation(ticket, agent, manager, escalate):
+    escalation = escalate(agent, ticket)
+
+    escalation = escalation_withdraw(actor=manager, escalation=escalation, reason="Duplicate")
+
+    assert escalation.status == EscalationStatus.WITHDRAWN
+    ticket.refresh_from_db()
+    assert ticket.assignee == agent
+
+
+def test_only_the_requester_or_a_manager_withdraws(
+    ticket, agent, backline, reviewer, alice, escalate
+):
+    colleague = make_person("tom", role=Role.AGENT, tier=Tier.FRONT_LINE)
+    escalation = escalate(agent, ticket)
+
+    for outsider in (colleague, backline, reviewer, alice):
+        with pytest.raises(PermissionDenied) as refusal:
+            escalation_withdraw(actor=outsider, escalation=escalation, reason="Not needed")
+        if outsider is not alice:
+            assert "Agent escalated this ticket" in str(refusal.value)
+
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.REQUESTED
+
+
+def test_an_accepted_escalation_is_not_withdrawn(accepted, agent, manager):
+    for actor in (agent, manager):
+        with pytest.raises(Conflict) as refusal:
+            escalation_withdraw(actor=actor, escalation=accepted, reason="Too late")
+
+    assert "only a requested escalation is withdrawn" in str(refusal.value)
+    accepted.refresh_from_db()
+    assert accepted.status == EscalationStatus.ACCEPTED
+    accepted.ticket.refresh_from_db()
+    assert accepted.ticket.tier == Tier.BACK_LINE
+
+
+def test_a_withdrawn_escalation_is_not_withdrawn_accepted_or_answered_again(
+    ticket, agent, backline, escalate
+):
+    escalation = escalate(agent, ticket)
+    escalation_withdraw(actor=agent, escalation=escalation, reason="Adding the logs")
+
+    with pytest.raises(Conflict):
+        escalation_withdraw(actor=agent, escalation=escalation, reason="Again")
+    with pytest.raises(Conflict):
+        escalation_accept(actor=backline, escalation=escalation)
+    with pytest.raises(Conflict):
+        escalation_resolve(actor=None, escalation=escalation, resolution="Fixed")
+
+
+def test_a_withdrawal_needs_a_reason(ticket, agent, escalate):
+    escalation = escalate(agent, ticket)
+
+    with pytest.raises(ValidationFailed) as refusal:
+        escalation_withdraw(actor=agent, escalation=escalation, reason="  ")
+
+    assert set(refusal.value.errors) == {"reason"}
+
+
+def test_withdrawing_the_escalation_to_engineering_leaves_tier_2_holding_it(
+    accepted, backline, escalate
+):
+    ticket = accepted.ticket
+    with mock.patch(ENGINEERING_HOOK):
+        to_engineering = escalate(backline, ticket, to_tier=Tier.ENGINEERING)
+
+    escalation_withdraw(actor=backline, escalation=to_engineering, reason="Found the cause")
+
+    ticket.refresh_from_db()
+    accepted.refresh_from_db()
+    assert (ticket.tier, ticket.assignee) == (Tier.BACK_LINE, backline)
+    assert accepted.status == EscalationStatus.ACCEPTED
+    # The lower escalation is no longer waiting for the higher one.
+    escalation_resolve(actor=backline, escalation=accepted, resolution="Rebuilt the index")
 
 
 # --- the stack 1 → 2 → 3 ----------------------------------------------------------------------

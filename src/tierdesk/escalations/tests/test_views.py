@@ -1,5 +1,6 @@
-"""The escalation pages: the escalate form and its errors, the ticket card's buttons for the
-right people, accept / return / resolve from the card, the flag, the report and owned pages."""
+"""The escalation pages: the escalate form and its errors (and its refusal for people who may not
+escalate the ticket), the ticket card's buttons for the right people, accept / return / resolve /
+withdraw from the card, the flag, the report and owned pages."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import pytest
 import time_machine
 from django.test import Client
 
-from conftest import PASSWORD
-from tierdesk.accounts.choices import Tier
+from conftest import PASSWORD, make_person
+from tierdesk.accounts.choices import Role, Tier
 from tierdesk.escalations.models import Escalation, EscalationStatus
 from tierdesk.escalations.services import ticket_flag_escalation
 from tierdesk.escalations.tests.conftest import PACKAGE
+from tierdesk.tickets.services import ticket_update
 
 
 def signed_in(user) -> Client:
@@ -108,6 +110,98 @@ def test_the_card_offers_escalate_and_shows_earlier_escalations(accepted, backli
     # The timeline tells the story in words.
     assert "escalated to <strong>Tier 2 (back line)</strong>" in html
     assert "returned the escalation to Tier 2 (back line)" in html
+
+
+def test_a_colleague_of_the_holder_is_offered_no_escalate_link_and_the_page_refuses(
+    ticket, agent, manager
+):
+    mia = make_person("mia", role=Role.AGENT, tier=Tier.FRONT_LINE)
+    ticket_update(actor=mia, ticket=ticket, changes={"assignee": mia})
+    escalate_url = f"/tickets/{ticket.number}/escalate/"
+    client = signed_in(agent)
+
+    card = page(client, f"/tickets/{ticket.number}/")
+    form = client.get(escalate_url)
+    posted = client.post(escalate_url, PACKAGE)
+
+    assert 'id="escalations"' in card
+    assert 'data-action="escalate"' not in card
+    assert (form.status_code, posted.status_code) == (403, 403)
+    refusal = "Mia holds this ticket; only they or a manager escalate it."
+    assert refusal in form.content.decode()
+    assert 'name="summary"' not in form.content.decode()
+    assert Escalation.objects.count() == 0
+    # The holder and a manager are offered it.
+    assert 'data-action="escalate"' in page(signed_in(mia), f"/tickets/{ticket.number}/")
+    assert 'data-action="escalate"' in page(signed_in(manager), f"/tickets/{ticket.number}/")
+    assert 'name="summary"' in page(signed_in(manager), escalate_url)
+
+
+def test_tier_1_is_offered_no_escalate_link_on_a_tier_2_ticket(ticket, agent, backline):
+    ticket_update(actor=backline, ticket=ticket, changes={"tier": Tier.BACK_LINE})
+    client = signed_in(agent)
+
+    card = page(client, f"/tickets/{ticket.number}/")
+    form = client.get(f"/tickets/{ticket.number}/escalate/")
+
+    assert 'data-action="escalate"' not in card
+    assert form.status_code == 403
+    assert (
+        "This ticket is at tier 2; escalating it is for tier 2 engineers or a manager."
+        in form.content.decode()
+    )
+    assert 'data-action="escalate"' in page(signed_in(backline), f"/tickets/{ticket.number}/")
+
+
+def test_the_requester_withdraws_from_the_card(ticket, agent, backline, escalate):
+    escalation = escalate(agent, ticket)
+    url = f"/tickets/{ticket.number}/"
+
+    for_requester = page(signed_in(agent), url)
+    for_backline = page(signed_in(backline), url)
+    refused = signed_in(backline).post(
+        f"/escalations/{escalation.pk}/withdraw/", {"reason": "Not mine"}, follow=True
+    )
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.REQUESTED
+    empty = signed_in(agent).post(
+        f"/escalations/{escalation.pk}/withdraw/", {"reason": ""}, follow=True
+    )
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.REQUESTED
+    done = signed_in(agent).post(
+        f"/escalations/{escalation.pk}/withdraw/", {"reason": "Customer found it"}, follow=True
+    )
+
+    assert 'data-action="withdraw"' in for_requester
+    assert 'data-action="withdraw"' not in for_backline
+    assert "Agent escalated this ticket; only they or a manager withdraw" in (
+        refused.content.decode()
+    )
+    assert "This field is required." in empty.content.decode()
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.WITHDRAWN
+    html = done.content.decode()
+    assert "Escalation withdrawn." in html
+    assert "Withdrawn: Customer found it" in html
+    assert 'data-action="withdraw"' not in html
+    # Back on the card: the ticket may be escalated again.
+    assert 'data-action="escalate"' in html
+
+
+def test_a_manager_is_offered_withdraw_and_accept_nobody_is_once_accepted(
+    ticket, agent, manager, backline, escalate
+):
+    escalation = escalate(agent, ticket)
+    url = f"/tickets/{ticket.number}/"
+
+    for_manager = page(signed_in(manager), url)
+    signed_in(backline).post(f"/escalations/{escalation.pk}/accept/")
+    after = [page(signed_in(person), url) for person in (agent, manager, backline)]
+
+    assert 'data-action="withdraw"' in for_manager
+    assert 'data-action="accept"' in for_manager
+    assert all('data-action="withdraw"' not in html for html in after)
 
 
 def test_customers_never_see_the_card(ticket, alice, agent, escalate):
