@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tierdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tierdesk.queues.services import queue_claim
 from tierdesk.tickets import downloads, selectors, services
 from tierdesk.tickets.choices import Status
 from tierdesk.tickets.forms import (
@@ -299,10 +300,11 @@ def ticket_properties(request: HttpRequest, number: int) -> HttpResponse:
 @staff_required
 @require_POST
 def ticket_claim(request: HttpRequest, number: int) -> HttpResponse:
-    """ "Take it": the ticket becomes the acting agent's."""
+    """ "Take it": the ticket becomes the acting agent's, by the queue's rule (its group's
+    members, managers and administrators)."""
     ticket = ticket_or_404(request, number)
     try:
-        services.ticket_claim(actor=request.user, ticket=ticket)
+        queue_claim(actor=request.user, ticket=ticket)
     except (ValidationFailed, PermissionDenied, Conflict) as error:
         messages.error(request, _refusal(error))
     else:

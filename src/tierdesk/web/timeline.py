@@ -120,10 +120,10 @@ def _describe(event: TicketEvent) -> Change | None:
 
 
 def _describe_escalation(data: dict[str, Any]) -> Change | None:
-    """An escalation step: `field` is the action (requested, accepted, returned, resolved), the
-    labels are the tiers it goes from and to."""
+    """An escalation step: `field` is the action (requested, accepted, returned, resolved,
+    withdrawn), the labels are the tiers it goes from and to."""
     action = data.get("action")
-    if action not in {"requested", "accepted", "returned", "resolved"}:
+    if action not in {"requested", "accepted", "returned", "resolved", "withdrawn"}:
         return None
     return Change(
         kind="escalation",
@@ -155,11 +155,13 @@ def _describe_routing(event: TicketEvent, data: dict[str, Any]) -> Change:
 
 def _describe_engineering(event: TicketEvent, data: dict[str, Any]) -> Change | None:
     """The engineering issue of a tier-3 escalation: opened in the tracker (`field` its key),
-    could not be opened (`field` the connector, `to_label` the error), or its status moved
-    (`to_label` the status's label)."""
+    could not be opened (`field` the connector, `to_label` the error), no connector serves the
+    receiving group (`field` the group), or its status moved (`to_label` the status's label)."""
     from tierdesk.engineering.choices import IssueStatus
 
     action = str(data.get("action", ""))
+    if action == "no_connector":
+        return Change(kind="engineering", detail=action, field=str(data.get("group", "")))
     if action == "failed":
         return Change(
             kind="engineering",

@@ -276,6 +276,16 @@ def test_take_it_assigns_the_ticket_to_the_agent(client, agent, ticket):
     ).exists()
 
 
+def test_take_it_on_another_groups_ticket_is_refused_naming_the_group(client, agent, ticket, group):
+    ticket.group = group
+    ticket.save()
+    client.force_login(agent)
+    response = client.post(reverse("tickets:claim", args=[ticket.number]), follow=True)
+    ticket.refresh_from_db()
+    assert ticket.assignee is None
+    assert "Only members of Query engine" in response.content.decode()
+
+
 def test_take_it_is_not_offered_on_a_ticket_someone_holds(client, agent, backline, ticket):
     ticket_claim(actor=backline, ticket=ticket)
     client.force_login(agent)

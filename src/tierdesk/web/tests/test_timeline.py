@@ -164,3 +164,26 @@ def test_the_engineering_issue_links_only_a_web_address(client, ticket, agent):
     assert "javascript:" not in page
     assert "Engineering issue ENG-8 opened" in page
     assert "Engineering issue ENG-7 is now <strong>Fixed</strong>" in page
+
+
+def test_a_withdrawn_escalation_and_a_missing_connector_read_as_sentences(client, ticket, agent):
+    from django.utils import timezone
+
+    from tierdesk.escalations.services import escalation_create, escalation_withdraw
+    from tierdesk.escalations.tests.conftest import PACKAGE
+    from tierdesk.tickets.choices import EventKind
+    from tierdesk.tickets.events import record_event
+
+    escalation = escalation_create(actor=agent, ticket=ticket, to_tier=2, **PACKAGE)
+    escalation_withdraw(actor=agent, escalation=escalation, reason="The customer found it.")
+    record_event(
+        ticket,
+        actor=None,
+        kind=EventKind.ENGINEERING,
+        at=timezone.now(),
+        data={"action": "no_connector", "group": "Query engine"},
+    )
+    client.force_login(agent)
+    page = client.get(reverse("tickets:detail", args=[ticket.number])).content.decode()
+    assert "<strong>Agent</strong> withdrew the escalation to Tier 2 (back line)" in page
+    assert "No engineering connector serves Query engine" in page
