@@ -42,7 +42,7 @@ from tierdesk.accounts.models import SkillGroup, User
 from tierdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tierdesk.escalations.models import OPEN_ESCALATION_STATUSES, Escalation, EscalationStatus
 from tierdesk.tickets.choices import EscalationFlag, EventKind, MessageKind, Status
-from tierdesk.tickets.events import display_value, record_event
+from tierdesk.tickets.events import change_field, display_value, record_event
 from tierdesk.tickets.models import Attachment, Message, Ticket
 from tierdesk.tickets.validation import clean_body
 
@@ -102,21 +102,7 @@ def _lock_escalation(escalation: Escalation) -> Escalation:
 
 
 def _change(ticket: Ticket, actor: User | None, field: str, value: Any, at: datetime) -> None:
-    """Sets a ticket field and records the change in the same shape the ticket services do."""
-    old = getattr(ticket, field)
-    if old == value:
-        return
-    setattr(ticket, field, value)
-    record_event(
-        ticket,
-        actor=actor,
-        kind=EventKind.CHANGED,
-        at=at,
-        field=field,
-        old=old,
-        new=value,
-        data={"from_label": _label(field, old), "to_label": _label(field, value)},
-    )
+    change_field(ticket, actor, field, value, at, label=lambda v: _label(field, v))
 
 
 def _label(field: str, value: Any) -> str:

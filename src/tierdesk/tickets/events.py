@@ -3,10 +3,12 @@ their names at the time, so later renames keep the history true."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from tierdesk.accounts.models import Organization, SkillGroup, User
+from tierdesk.tickets.choices import EventKind
 from tierdesk.tickets.models import Message, Ticket, TicketEvent
 
 
@@ -58,3 +60,30 @@ def display_value(value: Any) -> str:
     if isinstance(value, SkillGroup | Organization):
         return value.name
     return _label(value)
+
+
+def change_field(
+    ticket: Ticket,
+    actor: User | None,
+    field: str,
+    value: Any,
+    at: datetime,
+    *,
+    label: Callable[[Any], str] = display_value,
+) -> None:
+    """Sets one ticket field and records the change, with the labels of both values as they
+    read now; an unchanged value records nothing. The caller saves the ticket."""
+    old = getattr(ticket, field)
+    if old == value:
+        return
+    setattr(ticket, field, value)
+    record_event(
+        ticket,
+        actor=actor,
+        kind=EventKind.CHANGED,
+        at=at,
+        field=field,
+        old=old,
+        new=value,
+        data={"from_label": label(old), "to_label": label(value)},
+    )

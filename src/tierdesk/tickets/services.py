@@ -27,7 +27,7 @@ from tierdesk.tickets.choices import (
     Status,
     TicketType,
 )
-from tierdesk.tickets.events import display_value, record_event
+from tierdesk.tickets.events import change_field, record_event
 from tierdesk.tickets.models import Attachment, Message, Ticket
 from tierdesk.tickets.restricted import (
     name_readers,
@@ -351,7 +351,7 @@ def ticket_reply(
     record_event(ticket, actor=actor, kind=EventKind.MESSAGE, at=now, message=message)
     _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
     if actor.is_support_staff and ticket.first_responded_at is None:
-        _set(ticket, actor, "first_responded_at", now, now)
+        change_field(ticket, actor, "first_responded_at", now, now)
     _mark_reactivation(ticket, actor, now)
     if next_status and next_status != ticket.status:
         apply_status(ticket, actor, next_status, now)
@@ -504,26 +504,9 @@ def _transition_refusal(current: str, requested: str) -> str:
     }
 
 
-def _set(ticket: Ticket, actor: User | None, field: str, value: Any, at: datetime) -> None:
-    old = getattr(ticket, field)
-    if old == value:
-        return
-    setattr(ticket, field, value)
-    record_event(
-        ticket,
-        actor=actor,
-        kind=EventKind.CHANGED,
-        at=at,
-        field=field,
-        old=old,
-        new=value,
-        data={"from_label": display_value(old), "to_label": display_value(value)},
-    )
-
-
 def apply_status(ticket: Ticket, actor: User | None, status: str, at: datetime) -> None:
     previous = ticket.status
-    _set(ticket, actor, "status", status, at)
+    change_field(ticket, actor, "status", status, at)
     if status == Status.SOLVED:
         ticket.solved_at = at
     elif status == Status.CLOSED:
@@ -606,7 +589,7 @@ def ticket_update(*, actor: User, ticket: Ticket, changes: dict[str, Any]) -> Ti
             if value != ticket.status:
                 apply_status(ticket, actor, value, now)
         else:
-            _set(ticket, actor, field, value, now)
+            change_field(ticket, actor, field, value, now)
     ticket.updated_at = now
     ticket.save()
     return ticket
