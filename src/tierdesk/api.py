@@ -1,6 +1,7 @@
 """The REST API v1: one NinjaAPI, a router per capability."""
 
 from tierdesk.accounts.api import router as accounts_router
+from tierdesk.chat.api import router as chat_router
 from tierdesk.core.api import (
     API_AUTH,
     JsonOrFormParser,
@@ -12,6 +13,8 @@ from tierdesk.core.api import router as core_router
 from tierdesk.engineering.api import router as engineering_router
 from tierdesk.escalations.api import router as escalations_router
 from tierdesk.macros.api import router as macros_router
+from tierdesk.mail.api import router as mail_router
+from tierdesk.phone.api import router as phone_router
 from tierdesk.queues.api import router as queues_router
 from tierdesk.routing.api import router as routing_router
 from tierdesk.tickets.api import router as tickets_router
@@ -39,4 +42,7 @@ api.add_router("", triage_router)
 api.add_router("", escalations_router)
 api.add_router("", engineering_router)
 api.add_router("", macros_router)
+api.add_router("", mail_router)
+api.add_router("", chat_router)
+api.add_router("", phone_router)
 api.add_router("", fallback_router)

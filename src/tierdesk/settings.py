@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "tierdesk.escalations",
     "tierdesk.engineering",
     "tierdesk.macros",
+    "tierdesk.mail",
+    "tierdesk.chat",
+    "tierdesk.phone",
     "tierdesk.web",
     "tierdesk.portal",
     "tierdesk.demo",
@@ -207,6 +210,23 @@ TIERDESK_PUBLIC_URL = env.env_str("TIERDESK_PUBLIC_URL", "http://localhost:8000"
 DEFAULT_FROM_EMAIL = env.env_str("TIERDESK_MAIL_FROM", "support@tierdesk.test")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 globals().update(env.mail_settings(env.env_str("TIERDESK_SMTP_URL"), DATA_DIR / "outbox"))
+
+# Inbound mail: the SMTP listener `tierdesk serve` starts (127.0.0.1 unless configured), the
+# largest message it accepts, what happens to mail from people the desk does not know, how many
+# messages one sender may open tickets with per hour (mail loops), and how often IMAP mailboxes
+# are polled.
+TIERDESK_SMTP_LISTEN_HOST = env.env_str("TIERDESK_SMTP_LISTEN_HOST", "127.0.0.1")
+TIERDESK_SMTP_PORT = env.env_int("TIERDESK_SMTP_PORT", 2525, minimum=0)
+TIERDESK_MAIL_MAX_BYTES = env.env_int("TIERDESK_MAIL_MAX_BYTES", 30 * 1024 * 1024, minimum=1024)
+TIERDESK_MAIL_UNKNOWN_SENDERS = env.env_str("TIERDESK_MAIL_UNKNOWN_SENDERS", "create")
+if TIERDESK_MAIL_UNKNOWN_SENDERS not in {"create", "hold"}:
+    raise env.ConfigurationError(
+        f"TIERDESK_MAIL_UNKNOWN_SENDERS={TIERDESK_MAIL_UNKNOWN_SENDERS!r} must be create or hold"
+    )
+TIERDESK_MAIL_SENDER_LIMIT_PER_HOUR = env.env_int(
+    "TIERDESK_MAIL_SENDER_LIMIT_PER_HOUR", 30, minimum=1
+)
+TIERDESK_IMAP_POLL_SECONDS = env.env_int("TIERDESK_IMAP_POLL_SECONDS", 60, minimum=5)
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,9 @@ urlpatterns = [
     path("", include("tierdesk.escalations.urls")),
     path("", include("tierdesk.engineering.urls")),
     path("", include("tierdesk.macros.urls")),
+    path("", include("tierdesk.mail.urls")),
+    path("", include("tierdesk.chat.urls")),
+    path("", include("tierdesk.phone.urls")),
     path("", include("tierdesk.web.urls")),
 ]
 admin.site.site_header = "tierdesk"

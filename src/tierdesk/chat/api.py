@@ -1,0 +1,5 @@
+"""API of chat."""
+
+from ninja import Router
+
+router = Router(tags=["chat"])

@@ -1,0 +1,5 @@
+"""API of mail."""
+
+from ninja import Router
+
+router = Router(tags=["mail"])

@@ -1,0 +1,6 @@
+"""Pages of mail."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "mail"
+urlpatterns: list = []

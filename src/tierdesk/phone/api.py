@@ -1,0 +1,5 @@
+"""API of phone."""
+
+from ninja import Router
+
+router = Router(tags=["phone"])
