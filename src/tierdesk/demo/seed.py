@@ -51,14 +51,17 @@ def demo_tickets_present() -> bool:
 
 
 def seed_working_tools() -> None:
-    """The demo's routing rules and shifts, macros, engineering connector and escalations, then
-    a triage model trained on the seeded tickets; each seeder leaves what exists alone."""
+    """The demo's support addresses, routing rules and shifts, macros, engineering connector and
+    escalations, then a triage model trained on the seeded tickets; each seeder leaves what
+    exists alone."""
     from tierdesk.engineering.demo import seed_engineering_demo
     from tierdesk.escalations.demo import seed_escalations_demo
     from tierdesk.macros.demo import seed_macros_demo
+    from tierdesk.mail.demo import seed_mail_demo
     from tierdesk.routing.demo import seed_routing_demo
     from tierdesk.triage.demo import seed_triage_demo
 
+    seed_mail_demo()
     seed_routing_demo()
     seed_macros_demo()
     seed_engineering_demo()

@@ -46,12 +46,16 @@ def test_seed_migrates_and_fills_an_empty_data_folder(seeded_folder):
         rules = db.execute("SELECT count(*) FROM routing_routingrule").fetchone()[0]
         macros = db.execute("SELECT count(*) FROM macros_macro").fetchone()[0]
         connectors = db.execute("SELECT count(*) FROM engineering_connector").fetchone()[0]
+        default_address = db.execute(
+            "SELECT address FROM mail_supportaddress WHERE is_default"
+        ).fetchone()[0]
 
     assert tickets == 50
     assert events > 100
     assert logins == 3
     # The working tools come with the desk: routing rules, macros, the engineering connector
     assert (rules > 5, macros > 3, connectors) == (True, True, 1)
+    assert default_address == "support@tierdesk.test"
 
 
 def test_seed_refuses_a_folder_that_has_tickets(seeded_folder):
