@@ -1,6 +1,6 @@
 # tierdesk — the commands a newcomer needs: `make demo` and `make test`.
 # Everything is installed by these targets: a virtual environment in .venv, the Python
-# dependencies, the front-end packages from npm, and Debian's chromium for the browser tests.
+# dependencies, the front-end packages from npm, and the Debian packages the tests drive.
 
 PYTHON ?= python3
 VENV := .venv
@@ -27,16 +27,22 @@ node_modules/.installed: package.json
 	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
 	touch $@
 
-# Debian's chromium drives the browser tests. Installed when apt is at hand; elsewhere the
-# browser tests are skipped with a message saying so.
+# Debian packages the tests drive: chromium (the browser tests), dovecot (the IMAP poller's tests
+# run a real IMAP server) and gettext (the catalogs). Installed when apt is at hand; elsewhere the
+# tests that need them are skipped with a message saying so.
 system-packages:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ -z "$$missing" ]; then :; \
 	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-		echo "Installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		echo "Installing Debian's$$missing for the tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	elif command -v apt-get >/dev/null && command -v sudo >/dev/null; then \
-		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else echo "chromium not found and apt-get unavailable: browser tests will be skipped"; fi
+		echo "Installing Debian's$$missing for the tests"; \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "Missing:$$missing, and apt-get is unavailable: the tests that need them will be skipped"; fi
 
 demo: setup
 	$(BIN)/tierdesk demo
@@ -79,6 +85,7 @@ bench: setup
 	$(PY) bench/seed_bench.py --tickets 1000000
 	$(PY) bench/triage_quality.py
 	$(PY) bench/routing_bench.py
+	$(PY) bench/mail_intake.py
 
 clean:
 	rm -rf $(VENV) node_modules var/test var/test-pg .pytest_cache

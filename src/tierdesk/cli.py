@@ -102,13 +102,23 @@ def worker_process() -> ProcessSpec:
     return ProcessSpec("worker", (sys.executable, "-m", "tierdesk.cli", "worker"))
 
 
+def mail_listener_process() -> ProcessSpec:
+    """The SMTP listener for the support addresses (TIERDESK_SMTP_LISTEN_HOST:TIERDESK_SMTP_PORT)."""
+    return ProcessSpec("mail", (sys.executable, "-m", "tierdesk.cli", "mail", "listen"))
+
+
 def serve_processes(*, host: str, port: int, workers: int, threads: int) -> list[ProcessSpec]:
-    """Everything the embedded desk runs on one machine. The mail listener joins this list when
-    inbound mail lands; `serve` watches every entry the same way."""
-    return [
+    """Everything the embedded desk runs on one machine: the web server, the worker and, unless
+    TIERDESK_SMTP_PORT is 0, the mail listener. `serve` watches every entry the same way."""
+    from django.conf import settings
+
+    specs = [
         web_process(host=host, port=port, workers=workers, threads=threads),
         worker_process(),
     ]
+    if settings.TIERDESK_SMTP_PORT:
+        specs.append(mail_listener_process())
+    return specs
 
 
 def supervise(specs: Sequence[ProcessSpec], *, on_started=None) -> int:
@@ -222,6 +232,12 @@ def cmd_serve(args: argparse.Namespace, *, banner: bool = False) -> int:
                 demo_banner(_address(args.host, port))
                 if banner
                 else f"tierdesk is running at {_address(args.host, port)}",
+                flush=True,
+            )
+        if settings.TIERDESK_SMTP_PORT:
+            print(
+                "Mail for the support addresses is received by SMTP on "
+                f"{settings.TIERDESK_SMTP_LISTEN_HOST}:{settings.TIERDESK_SMTP_PORT}.",
                 flush=True,
             )
 
@@ -350,6 +366,81 @@ def cmd_triage_train(args: argparse.Namespace) -> int:
     return train_command()
 
 
+def cmd_mail_listen(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.conf import settings
+
+    from tierdesk.mail.listener import listen
+
+    port = settings.TIERDESK_SMTP_PORT if args.port is None else args.port
+    if not port:
+        print(
+            "tierdesk mail listen: TIERDESK_SMTP_PORT is 0, the listener is off.", file=sys.stderr
+        )
+        return 1
+    return listen(host=args.host, port=port)
+
+
+def cmd_mail_poll(args: argparse.Namespace) -> int:
+    setup_django()
+    from tierdesk.mail.imap import mailbox_poll
+    from tierdesk.mail.models import Mailbox
+
+    mailboxes = Mailbox.objects.select_related("support_address")
+    if args.mailbox:
+        mailboxes = mailboxes.filter(name=args.mailbox)
+        if not mailboxes:
+            print(f"tierdesk mail poll: no mailbox named {args.mailbox!r}.", file=sys.stderr)
+            return 1
+    else:
+        mailboxes = mailboxes.filter(active=True)
+        if not mailboxes:
+            print("No active mailboxes to poll.")
+            return 0
+    failed = False
+    for mailbox in mailboxes:
+        result = mailbox_poll(mailbox)
+        print(
+            f"{mailbox.name}: {result.fetched} fetched, {result.stored} stored, "
+            f"{result.marked} marked processed, {result.failed} not stored"
+        )
+        if result.error:
+            failed = True
+            print(f"{mailbox.name}: {result.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_mail_reprocess(args: argparse.Namespace) -> int:
+    setup_django()
+    from tierdesk.mail.choices import InboundStatus
+    from tierdesk.mail.intake import inbound_reprocess
+    from tierdesk.mail.models import InboundMail
+
+    if args.quarantined:
+        messages = list(InboundMail.objects.filter(status=InboundStatus.QUARANTINED).order_by("id"))
+        if not messages:
+            print("No quarantined messages.")
+            return 0
+    else:
+        found = InboundMail.objects.in_bulk(args.ids)
+        missing = [i for i in args.ids if i not in found]
+        if missing:
+            print(
+                "tierdesk mail reprocess: no inbound message "
+                + ", ".join(f"#{i}" for i in missing)
+                + ".",
+                file=sys.stderr,
+            )
+            return 1
+        messages = [found[i] for i in args.ids]
+    for inbound in messages:
+        inbound = inbound_reprocess(actor=None, inbound=inbound)
+        reason = f" ({inbound.reason})" if inbound.reason else ""
+        ticket = f", ticket {inbound.ticket.number}" if inbound.ticket_id else ""
+        print(f"#{inbound.pk}: {inbound.get_status_display().lower()}{ticket}{reason}")
+    return 0
+
+
 def cmd_manage(argv: Sequence[str]) -> int:
     setup_django()
     from django.core.management import execute_from_command_line
@@ -409,7 +500,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     serve = commands.add_parser(
-        "serve", help="Apply migrations, run the web server and the worker together."
+        "serve",
+        help="Apply migrations, run the web server, the worker and the mail listener together.",
     )
     _add_server_arguments(serve)
     serve.set_defaults(handler=cmd_serve)
@@ -453,6 +545,33 @@ def build_parser() -> argparse.ArgumentParser:
     triage_commands.add_parser(
         "train", help="Train on the solved tickets, activate, print held-out accuracy."
     ).set_defaults(handler=cmd_triage_train)
+
+    mail = commands.add_parser("mail", help="Inbound email: the SMTP listener, IMAP mailboxes.")
+    mail_commands = mail.add_subparsers(dest="mail_command", required=True, metavar="action")
+    listen = mail_commands.add_parser(
+        "listen", help="Run the SMTP listener for the support addresses in the foreground."
+    )
+    listen.add_argument(
+        "--host", default=None, help="Address to listen on (default: TIERDESK_SMTP_LISTEN_HOST)."
+    )
+    listen.add_argument(
+        "--port", type=int, default=None, help="Port (default: TIERDESK_SMTP_PORT, 2525)."
+    )
+    listen.set_defaults(handler=cmd_mail_listen)
+    poll = mail_commands.add_parser(
+        "poll", help="Poll the active IMAP mailboxes once and print what each brought."
+    )
+    poll.add_argument("--mailbox", help="Poll only the mailbox of this name (active or not).")
+    poll.set_defaults(handler=cmd_mail_poll)
+    reprocess = mail_commands.add_parser(
+        "reprocess", help="Process stored inbound messages again, e.g. after a fix."
+    )
+    which = reprocess.add_mutually_exclusive_group(required=True)
+    which.add_argument("ids", nargs="*", type=int, default=[], help="Inbound message ids.")
+    which.add_argument(
+        "--quarantined", action="store_true", help="Every quarantined message, oldest first."
+    )
+    reprocess.set_defaults(handler=cmd_mail_reprocess)
 
     commands.add_parser(
         "migrate", help="Apply database migrations (options as manage.py migrate).", add_help=False
