@@ -1,6 +1,10 @@
-"""Pages of phone."""
+"""Pages of phone in the agent console."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from tierdesk.phone import views
 
 app_name = "phone"
-urlpatterns: list = []
+urlpatterns = [
+    path("phone/", views.console, name="console"),
+]

@@ -30,6 +30,8 @@ PANEL_PROVIDERS = (
     "tierdesk.escalations.panels.ticket_panel",
     "tierdesk.engineering.panels.ticket_panel",
     "tierdesk.macros.panels.ticket_panel",
+    "tierdesk.phone.panels.ticket_panel",
+    "tierdesk.mail.panels.ticket_panel",
 )
 
 _providers: list[Callable[[HttpRequest, Ticket], Panel | None]] | None = None
