@@ -100,6 +100,9 @@ listen = 127.0.0.1
 # Tests log in with a password over plain IMAP on 127.0.0.1.
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+# A test of a wrong password should not wait out the delays that slow down guessing (the
+# penalty is off without its anvil socket, below).
+auth_failure_delay = 0
 default_login_user = {login_user}
 default_internal_user = {internal_user}
 default_internal_group = {internal_group}
@@ -127,6 +130,9 @@ service imap-login {{
 }}
 service anvil {{
   chroot =
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 """
 
@@ -244,17 +250,40 @@ class Dovecot:
         """Delivers `raw` into `folder` (created when missing) with `flags`, e.g. r"\\Seen"."""
         client = self.client()
         try:
-            client.create(folder)
-            status, data = client.append(folder, f"({flags})" if flags else None, None, raw)
+            client.create(f'"{folder}"')
+            status, data = client.append(f'"{folder}"', f"({flags})" if flags else None, None, raw)
             assert status == "OK", data
         finally:
             client.logout()
 
-    def messages(self, folder: str = "INBOX") -> list[tuple[int, set[str], bytes]]:
-        """Every message left in `folder` (expunged ones are gone): (uid, flags, raw)."""
+    def clear(self) -> None:
+        """Removes every message and every folder but INBOX, for the next test."""
         client = self.client()
         try:
-            status, _ = client.select(folder, readonly=True)
+            status, data = client.list()
+            folders = [
+                re.search(rb'"([^"]*)"$|(\S+)$', line).group(1 if line.endswith(b'"') else 2)
+                for line in data
+                if line
+            ]
+            for name in folders:
+                folder = name.decode()
+                status, count = client.select(f'"{folder}"')
+                if status == "OK" and int(count[0] or 0):
+                    client.store("1:*", "+FLAGS.SILENT", r"(\Deleted)")
+                    client.expunge()
+                client.close()
+                if folder.upper() != "INBOX":
+                    client.delete(f'"{folder}"')
+        finally:
+            client.logout()
+
+    def messages(self, folder: str = "INBOX") -> list[tuple[int, set[str], bytes]]:
+        """Every message left in `folder` (a name as IMAP spells it; expunged messages are gone):
+        (uid, flags, raw)."""
+        client = self.client()
+        try:
+            status, _ = client.select(f'"{folder}"', readonly=True)
             if status != "OK":
                 return []
             status, data = client.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[])")
