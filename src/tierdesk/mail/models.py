@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tierdesk.mail.choices import InboundSource, InboundStatus, OutboundStatus
+from tierdesk.mail.choices import InboundReason, InboundSource, InboundStatus, OutboundStatus
 
 
 class SupportAddress(models.Model):
@@ -104,6 +104,9 @@ class InboundMail(models.Model):
         max_length=12,
         choices=InboundStatus.choices,
         default=InboundStatus.RECEIVED,
+    )
+    reason_code = models.CharField(
+        _("reason code"), max_length=20, choices=InboundReason.choices, blank=True
     )
     reason = models.TextField(_("reason"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
