@@ -124,7 +124,7 @@ def call_report(
 
 def _locked_call(source: str, external_id: str) -> Call | None:
     return (
-        Call.objects.select_for_update()
+        Call.objects.select_for_update(of=("self",))
         .select_related("agent", "ticket")
         .filter(source=source, external_id=external_id)
         .first()
