@@ -311,16 +311,22 @@ def test_the_customer_receives_a_threaded_multipart_email_with_the_file(
     assert attached.get_payload(decode=True).replace(b"\r\n", b"\n") == b"slow plan\n"
 
 
-def test_the_footer_is_in_the_requesters_language(agent, oscar, support, sink):
+def test_the_footer_is_in_the_requesters_language_and_names_survive_encoding(
+    agent, oscar, support, sink
+):
+    SupportAddress.objects.create(address="support-ja@tierdesk.test", name="tierdesk サポート")
     ticket = ticket_open(actor=oscar, subject="ログイン", body="ログインできません")
+    receive(ticket, "jp@mail.globex.test", T0, to="support-ja@tierdesk.test")
     outbound = reply(agent, ticket, body="Please reset the password.")
 
     send(outbound)
 
-    text, html = sink.received[0].message.get_payload()
+    mail = sink.received[0].message
+    text, html = mail.get_payload()
     assert "Please reset the password." in text.get_content()
     assert '<html lang="ja">' in html.get_content()
-    assert sink.received[0].message["Subject"] == f"[#{ticket.number}] ログイン"
+    assert mail["Subject"] == f"[#{ticket.number}] ログイン"
+    assert parseaddr(mail["From"]) == ("Agent (tierdesk サポート)", "support-ja@tierdesk.test")
 
 
 def test_later_replies_reference_the_whole_thread_oldest_first(agent, alice, mailed_ticket, sink):
@@ -597,3 +603,13 @@ def test_files_are_attached_with_their_type(agent, mailed_ticket, sink):
     attached = sink.received[0].message.get_payload()[1]
     assert (attached.get_filename(), attached.get_content_type()) == ("screen.png", "image/png")
     assert attached.get_payload(decode=True) == b"\x89PNG\r\n\x1a\nfake"
+
+
+def test_the_demo_history_sends_no_email(db):
+    from tierdesk.demo.seed import seed_demo
+
+    seed_demo(tickets=100, seed=7, now=T0)
+
+    staff_replies = Message.objects.filter(kind=MessageKind.PUBLIC, author__role__in=["agent"])
+    assert staff_replies.exists()
+    assert not OutboundMail.objects.exists()
