@@ -1,0 +1,179 @@
+"""Server-Sent Events for live chat: a chat's lines and status for its customer and for staff,
+and the waiting list for the console.
+
+How it holds up without extra infrastructure: a stream is a Django StreamingHttpResponse whose
+generator polls the database every POLL_SECONDS with one or two small indexed reads (lines after
+the last id sent, the chat's status) and ends after STREAM_SECONDS. The browser's EventSource
+then reconnects on its own after RETRY_MS, sending Last-Event-ID, and the new stream goes on
+from there, so no line is lost or repeated. Nothing is shared between processes but the
+database, so this works on SQLite and PostgreSQL, with any number of web processes.
+
+The price: an open stream holds one web thread (gunicorn's gthread worker) for its ~25 s, so
+web workers x threads bounds how many people can watch chats at once; ending streams regularly
+gives threads back and lets a deploy finish within its grace period."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.db import DatabaseError
+from django.http import StreamingHttpResponse
+from django.utils import timezone, translation
+
+from tierdesk.chat import selectors
+from tierdesk.chat.choices import ChatStatus
+from tierdesk.chat.models import ChatSession
+from tierdesk.chat.services import SEEN_EVERY_SECONDS, chat_visitor_seen
+from tierdesk.core.pagination import ID_MAX
+from tierdesk.tickets.models import Message
+
+logger = logging.getLogger(__name__)
+
+# Module values rather than settings: tests shorten them to run a stream to its end quickly.
+STREAM_SECONDS = 25.0
+POLL_SECONDS = 0.5
+KEEPALIVE_SECONDS = 10.0
+RETRY_MS = 500
+
+
+def sse(data: Any, *, event: str | None = None, event_id: int | None = None) -> bytes:
+    """One event in the text/event-stream format; `data` is sent as JSON unless it is a str."""
+    text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
+    lines = []
+    if event_id is not None:
+        lines.append(f"id: {event_id}")
+    if event:
+        lines.append(f"event: {event}")
+    lines.extend(f"data: {line}" for line in text.split("\n"))
+    return ("\n".join(lines) + "\n\n").encode()
+
+
+def event_stream(events: Iterator[bytes]) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    # Proxies that buffer (nginx) would hold the events back until the stream ends.
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+def last_event_id(header: str | None, after: str | None) -> int:
+    """Where a stream starts: the Last-Event-ID a reconnecting EventSource sends, else the
+    `after` the page asked for, else the beginning."""
+    for value in (header, after):
+        try:
+            number = int(str(value or "").strip())
+        except ValueError:
+            continue
+        if 0 < number <= ID_MAX:
+            return number
+    return 0
+
+
+def line_payload(message: Message, *, staff_view: bool) -> dict[str, Any]:
+    """A line as the widget and the console draw it. Customers see staff by name, and nothing
+    of internal notes (they are never read for them)."""
+    author = message.author
+    payload = {
+        "id": message.pk,
+        "from": "agent" if author.is_support_staff else "customer",
+        "author": author.display_name,
+        "text": message.body_text,
+        "at": message.created_at.isoformat(),
+    }
+    if staff_view:
+        payload["internal"] = message.kind == "internal"
+    return payload
+
+
+def status_payload(chat: ChatSession) -> dict[str, Any]:
+    return {
+        "status": chat.status,
+        "taken_by": chat.taken_by.display_name if chat.taken_by else None,
+        "end_reason": chat.end_reason or None,
+        "ticket": chat.ticket_id,
+    }
+
+
+Poll = Callable[[], tuple[list[bytes], bool]]
+
+
+def _polling(poll: Poll, *, language: str, zone: Any) -> Iterator[bytes]:
+    """Runs `poll` every POLL_SECONDS until it says it is finished or STREAM_SECONDS pass, with
+    a keep-alive comment when nothing was sent for a while. The request's language and time zone
+    are kept: the middleware resets them once the view has returned the response."""
+    yield f"retry: {RETRY_MS}\n\n".encode()
+    deadline = time.monotonic() + STREAM_SECONDS
+    quiet_since = time.monotonic()
+    try:
+        with translation.override(language):
+            if zone is not None:
+                timezone.activate(zone)
+            while True:
+                chunks, finished = poll()
+                yield from chunks
+                now = time.monotonic()
+                if chunks:
+                    quiet_since = now
+                if finished or now >= deadline:
+                    return
+                if now - quiet_since >= KEEPALIVE_SECONDS:
+                    quiet_since = now
+                    yield b": keep-alive\n\n"
+                time.sleep(POLL_SECONDS)
+    except DatabaseError:
+        # The database went away (a restart, a test's teardown): the client reconnects.
+        logger.warning("A chat stream ended on a database error", exc_info=True)
+    finally:
+        timezone.deactivate()
+
+
+def chat_events(
+    chat_id: int, *, after: int, staff_view: bool, language: str, zone: Any
+) -> Iterator[bytes]:
+    """A chat's lines after message `after`, each with its message id as event id ("line"), and
+    its status whenever it changes, first at once ("status"). The stream ends once the chat has
+    ended and everything was sent. For the customer's stream, the customer is marked as seen."""
+    state: dict[str, Any] = {"after": after, "status": None, "seen_at": 0.0}
+
+    def poll() -> tuple[list[bytes], bool]:
+        chat = ChatSession.objects.select_related("taken_by").filter(pk=chat_id).first()
+        if chat is None:
+            return [], True
+        chunks = []
+        for message in selectors.chat_lines(chat, after=state["after"], internal=staff_view):
+            state["after"] = message.pk
+            payload = line_payload(message, staff_view=staff_view)
+            chunks.append(sse(payload, event="line", event_id=message.pk))
+        status = status_payload(chat)
+        if status != state["status"]:
+            state["status"] = status
+            chunks.append(sse(status, event="status"))
+        if chat.status == ChatStatus.ENDED:
+            return chunks, True
+        if not staff_view and time.monotonic() - state["seen_at"] >= SEEN_EVERY_SECONDS:
+            state["seen_at"] = time.monotonic()
+            chat_visitor_seen(chat_id=chat_id)
+        return chunks, False
+
+    return _polling(poll, language=language, zone=zone)
+
+
+def waiting_events(
+    fingerprint: Callable[[], tuple], render: Callable[[], str], *, language: str, zone: Any
+) -> Iterator[bytes]:
+    """The waiting page's list drawn again ("waiting", HTML) whenever `fingerprint` changes, and
+    at once when the stream opens."""
+    state: dict[str, Any] = {"seen": None}
+
+    def poll() -> tuple[list[bytes], bool]:
+        current = fingerprint()
+        if current == state["seen"]:
+            return [], False
+        state["seen"] = current
+        return [sse(render(), event="waiting")], False
+
+    return _polling(poll, language=language, zone=zone)

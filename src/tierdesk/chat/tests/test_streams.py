@@ -1,0 +1,206 @@
+"""The event streams: what a customer's stream carries (never an internal note), where it starts
+again after a reconnect, when it ends, who may open which stream, and the waiting list's."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tierdesk.chat import streams
+from tierdesk.chat.services import chat_end, chat_reply, chat_take, chat_visitor_line
+from tierdesk.chat.tests.conftest import read_stream
+from tierdesk.tickets.services import ticket_add_note
+
+
+def customer_stream(client, chat, token=None, **headers):
+    return client.get(
+        f"/chat/sessions/{chat.pk}/events",
+        {"token": token if token is not None else chat.token},
+        headers=headers,
+    )
+
+
+def test_the_customer_stream_sends_status_then_lines_with_their_ids(
+    active_chat, agent, site_client, site
+):
+    chat_reply(actor=agent, chat=active_chat, body="Hello, I am on it")
+
+    response = customer_stream(site_client, active_chat)
+    events = read_stream(response)
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/event-stream")
+    assert response["Access-Control-Allow-Origin"] == "https://www.acme-docs.test"
+    lines = [data for name, data in events if name == "line"]
+    statuses = [data for name, data in events if name == "status"]
+    assert [(line["from"], line["text"]) for line in lines] == [
+        ("customer", "Our dashboard shows ERR_QUERY_TIMEOUT since this morning"),
+        ("agent", "Hello, I am on it"),
+    ]
+    assert statuses == [
+        {
+            "status": "active",
+            "taken_by": "Agent",
+            "end_reason": None,
+            "ticket": active_chat.ticket_id,
+        }
+    ]
+    text = b"".join(customer_stream(site_client, active_chat).streaming_content).decode()
+    assert text.startswith("retry: ")
+    assert f"id: {lines[1]['id']}\nevent: line\n" in text
+
+
+def test_the_customer_stream_never_carries_internal_notes(active_chat, agent, site_client, site):
+    ticket_add_note(actor=agent, ticket=active_chat.ticket, body="SECRET: they owe us money")
+
+    text = b"".join(customer_stream(site_client, active_chat).streaming_content).decode()
+
+    assert "SECRET" not in text
+
+
+def test_staff_see_internal_notes_on_their_stream(active_chat, agent):
+    ticket_add_note(actor=agent, ticket=active_chat.ticket, body="Check the plan first")
+    client = Client()
+    client.force_login(agent)
+
+    events = read_stream(client.get(f"/chat/{active_chat.pk}/events"))
+
+    notes = [data for name, data in events if name == "line" and data["internal"]]
+    assert [note["text"] for note in notes] == ["Check the plan first"]
+
+
+def test_a_reconnect_goes_on_after_the_last_event_id(active_chat, agent, site_client, site):
+    first = chat_reply(actor=agent, chat=active_chat, body="one")
+    chat_reply(actor=agent, chat=active_chat, body="two")
+
+    by_header = read_stream(
+        customer_stream(site_client, active_chat, **{"Last-Event-ID": str(first.pk)})
+    )
+    by_query = site_client.get(
+        f"/chat/sessions/{active_chat.pk}/events", {"token": active_chat.token, "after": first.pk}
+    )
+
+    assert [d["text"] for n, d in by_header if n == "line"] == ["two"]
+    assert [d["text"] for n, d in read_stream(by_query) if n == "line"] == ["two"]
+
+
+def test_lines_written_while_the_stream_is_open_arrive(
+    active_chat, agent, site_client, site, monkeypatch
+):
+    # Given a stream that has sent what there was
+    monkeypatch.setattr(streams, "STREAM_SECONDS", 5)
+    response = customer_stream(site_client, active_chat)
+    chunks = iter(response.streaming_content)
+    received = b""
+    while b"event: status" not in received:
+        received += next(chunks)
+    # When the engineer writes
+    chat_reply(actor=agent, chat=active_chat, body="Fixed on our side")
+    # Then the next poll sends it
+    while b"Fixed on our side" not in received:
+        received += next(chunks)
+    response.close()
+
+
+def test_the_stream_ends_once_the_chat_has_ended(
+    active_chat, agent, site_client, site, monkeypatch
+):
+    monkeypatch.setattr(streams, "STREAM_SECONDS", 30)
+    chat_end(chat=active_chat, actor=agent)
+
+    events = read_stream(customer_stream(site_client, active_chat))  # would take 30 s otherwise
+
+    assert events[-1] == (
+        "status",
+        {
+            "status": "ended",
+            "taken_by": "Agent",
+            "end_reason": "agent",
+            "ticket": active_chat.ticket_id,
+        },
+    )
+
+
+def test_a_bad_secret_gets_no_stream(waiting_chat, site_client, site):
+    assert customer_stream(site_client, waiting_chat, token="tdc_nope").status_code == 403
+    assert site_client.get(f"/chat/sessions/{waiting_chat.pk}/events").status_code == 403
+
+
+def test_a_customer_stream_marks_them_seen(waiting_chat, site_client, site):
+    from datetime import timedelta
+
+    from tierdesk.chat.models import ChatSession
+
+    ChatSession.objects.filter(pk=waiting_chat.pk).update(
+        visitor_seen_at=waiting_chat.started_at - timedelta(minutes=2)
+    )
+
+    read_stream(customer_stream(site_client, waiting_chat))
+
+    assert ChatSession.objects.get(pk=waiting_chat.pk).visitor_seen_at > waiting_chat.started_at
+
+
+def test_only_staff_open_a_chats_console_stream(waiting_chat, alice):
+    customer = Client()
+    customer.force_login(alice)
+
+    assert Client().get(f"/chat/{waiting_chat.pk}/events").status_code == 302
+    assert customer.get(f"/chat/{waiting_chat.pk}/events").status_code == 302
+
+
+def test_the_waiting_stream_draws_the_list_and_again_when_it_changes(start, agent, monkeypatch):
+    monkeypatch.setattr(streams, "STREAM_SECONDS", 5)
+    client = Client()
+    client.force_login(agent)
+    response = client.get("/chat/waiting/events")
+    chunks = iter(response.streaming_content)
+    received = b""
+    while b"event: waiting" not in received:
+        received += next(chunks)
+    assert b"No chat is waiting." in received
+
+    start(message="Need help with SSO")
+
+    while b"Need help with SSO" not in received:
+        received += next(chunks)
+    response.close()
+
+
+def test_a_customer_line_reaches_the_staff_stream(active_chat):
+    chat_visitor_line(chat=active_chat, body="Are you there?")
+    client = Client()
+    client.force_login(active_chat.taken_by)
+
+    events = read_stream(client.get(f"/chat/{active_chat.pk}/events"))
+
+    assert "Are you there?" in [d["text"] for n, d in events if n == "line"]
+
+
+@pytest.mark.parametrize(
+    ("header", "after", "expected"),
+    [
+        (None, None, 0),
+        ("12", "3", 12),
+        ("", "3", 3),
+        ("x", "y", 0),
+        ("-4", None, 0),
+        (str(2**64), None, 0),
+    ],
+)
+def test_where_a_stream_starts(header, after, expected):
+    assert streams.last_event_id(header, after) == expected
+
+
+def test_taking_shows_on_the_customer_stream(waiting_chat, agent, site_client, site, monkeypatch):
+    monkeypatch.setattr(streams, "STREAM_SECONDS", 5)
+    response = customer_stream(site_client, waiting_chat)
+    chunks = iter(response.streaming_content)
+    received = b""
+    while b'"status":"waiting"' not in received:
+        received += next(chunks)
+
+    chat_take(actor=agent, chat=waiting_chat)
+
+    while b'"status":"active"' not in received:
+        received += next(chunks)
+    response.close()
