@@ -14,6 +14,7 @@ from tierdesk.engineering.api import router as engineering_router
 from tierdesk.escalations.api import router as escalations_router
 from tierdesk.macros.api import router as macros_router
 from tierdesk.mail.api import router as mail_router
+from tierdesk.mail.api_outbound import router as mail_outbound_router
 from tierdesk.phone.api import router as phone_router
 from tierdesk.queues.api import router as queues_router
 from tierdesk.routing.api import router as routing_router
@@ -43,6 +44,7 @@ api.add_router("", escalations_router)
 api.add_router("", engineering_router)
 api.add_router("", macros_router)
 api.add_router("", mail_router)
+api.add_router("", mail_outbound_router)
 api.add_router("", chat_router)
 api.add_router("", phone_router)
 api.add_router("", fallback_router)

@@ -1,6 +1,6 @@
 """Pages of mail."""
 
-from django.urls import path  # noqa: F401
+from tierdesk.mail import views_outbound
 
 app_name = "mail"
-urlpatterns: list = []
+urlpatterns: list = [*views_outbound.urlpatterns]
