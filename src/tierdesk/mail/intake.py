@@ -1,0 +1,823 @@
+# ruff: noqa: RUF001 - patterns match Japanese and Russian mail on purpose.
+"""Inbound email: stored raw first, then turned into tickets by the worker.
+
+`inbound_store` keeps the exact bytes with their Message-ID and hash before anything parses them
+and queues the processing once the row commits; the SMTP listener answers 250 and the IMAP
+poller marks a message seen only after it returns. The same Message-ID twice is one message.
+Mail without a Message-ID is told apart by its SHA-256: the same bytes within DEDUPE_WINDOW are
+the same delivery (an IMAP message fetched again, an SMTP retry after a lost answer); the same
+bytes a day later are taken for a new message, since nothing else tells them apart.
+
+`inbound_process` reads the stored bytes (mail.parsing), drops what no person wrote
+(mail.loops: auto-replies, bulk mail, bounces, mail loops), finds the sender (a known person, a
+new contact of the organization owning the sender's domain, or, per
+TIERDESK_MAIL_UNKNOWN_SENDERS, a new contact without an organization or a hold for review),
+finds the ticket the mail continues (mail.threads), separates the reply from the quoted history
+(mail.quotes) and adds it to the ticket, or opens a ticket in the group of the support address
+it was sent to. Any failure quarantines the message with the exception; it is never lost, and
+`inbound_reprocess` runs it again once the cause is fixed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import re
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from tierdesk.accounts.choices import Language, Role
+from tierdesk.accounts.models import Organization, SkillGroup, User
+from tierdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tierdesk.core.text import sanitize_html
+from tierdesk.mail import loops, quotes, threads
+from tierdesk.mail.addresses import bare_address, without_tag
+from tierdesk.mail.choices import InboundReason, InboundSource, InboundStatus
+from tierdesk.mail.models import InboundMail, Mailbox, SupportAddress
+from tierdesk.mail.parsing import ParsedAttachment, ParsedMail, header_message_id, parse
+from tierdesk.tickets.choices import Channel, Status
+from tierdesk.tickets.events import change_field
+from tierdesk.tickets.models import Message, Ticket
+from tierdesk.tickets.services import (
+    NewAttachment,
+    ticket_open,
+    ticket_open_follow_up,
+    ticket_reply,
+)
+from tierdesk.tickets.validation import BODY_MAX, SUBJECT_MAX, validate_attachment
+
+logger = logging.getLogger(__name__)
+
+DEDUPE_WINDOW = timedelta(hours=24)
+# What is kept of a message over TIERDESK_MAIL_MAX_BYTES: enough to read its headers and the
+# start of its text on the mail page. The SMTP listener refuses such mail before it is sent.
+OVERSIZE_KEEP_BYTES = 256 * 1024
+RECIPIENTS_MAX = 100
+REASON_MAX = 4000
+# A message stuck in "received" this long lost its queued task (a worker killed between the
+# commit and the enqueue); the sweep processes it.
+STALE_AFTER = timedelta(minutes=5)
+STALE_BATCH = 200
+FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|fw|пересл|пересылка|転送)\s*[:：]", re.IGNORECASE)
+_CID_IMAGE = re.compile(r"<img\b[^>]*\bsrc=\"cid:([^\"]+)\"[^>]*>", re.IGNORECASE)
+# How the customer's share of processed mail is told apart from mail needing a person's look.
+ATTENTION_STATUSES = (InboundStatus.QUARANTINED, InboundStatus.HELD)
+
+
+# --- who may act -------------------------------------------------------------------------------
+
+
+def can_read_mail(user: User) -> bool:
+    """Staff read inbound mail (the raw bytes of restricted tickets' mail excepted)."""
+    return bool(user.is_authenticated and user.is_active and user.is_support_staff)
+
+
+def can_manage_mail(user: User) -> bool:
+    """Managers and administrators reprocess and accept mail."""
+    return bool(
+        user.is_authenticated and user.is_active and user.role in {Role.MANAGER, Role.ADMIN}
+    )
+
+
+def can_configure_mail(user: User) -> bool:
+    """Administrators manage the support addresses and upload raw mail."""
+    return bool(user.is_authenticated and user.is_active and user.role == Role.ADMIN)
+
+
+# --- storing -----------------------------------------------------------------------------------
+
+
+def _enqueue(inbound_id: int) -> None:
+    # Imported here: the task module imports this one.
+    from tierdesk.mail.intake_tasks import process_inbound
+
+    process_inbound(inbound_id)
+
+
+def _clean_recipients(recipients: Sequence[str]) -> list[str]:
+    cleaned: list[str] = []
+    for recipient in list(recipients)[:RECIPIENTS_MAX]:
+        text = " ".join(str(recipient).split())[:998]
+        if text and text not in cleaned:
+            cleaned.append(text)
+    return cleaned
+
+
+def _already_stored(message_id: str, digest: str, now: datetime) -> InboundMail | None:
+    if message_id:
+        return InboundMail.objects.filter(message_id_header=message_id).first()
+    return (
+        InboundMail.objects.filter(
+            sha256=digest, message_id_header="", received_at__gte=now - DEDUPE_WINDOW
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def inbound_store(
+    raw: bytes,
+    *,
+    source: str,
+    recipients: Sequence[str] = (),
+    envelope_from: str = "",
+    mailbox: Mailbox | None = None,
+) -> InboundMail:
+    """Stores a received message and queues its processing for after the commit.
+
+    Returns the stored row; for a message already stored (the same Message-ID, or without one
+    the same bytes within DEDUPE_WINDOW) the existing row, storing and queueing nothing. Two
+    deliveries of one Message-ID at the same moment are one row: the unique constraint decides
+    and the loser returns the winner's row. A message over TIERDESK_MAIL_MAX_BYTES is stored
+    quarantined with its first OVERSIZE_KEEP_BYTES (the reason says so) and never processed.
+    Raises ValidationFailed for an unknown `source` and DatabaseError when the database fails,
+    so the caller answers "try again later" and the message stays with the sender.
+    """
+    if source not in InboundSource.values:
+        raise ValidationFailed(
+            source=_("%(value)s is not one of: %(choices)s.")
+            % {"value": source, "choices": ", ".join(InboundSource.values)}
+        )
+    raw = bytes(raw)
+    now = timezone.now()
+    digest = hashlib.sha256(raw).hexdigest()
+    message_id = header_message_id(raw)
+    existing = _already_stored(message_id, digest, now)
+    if existing is not None:
+        logger.info("Inbound mail %s already stored as #%s", message_id or digest, existing.pk)
+        return existing
+    size = len(raw)
+    oversize = size > settings.TIERDESK_MAIL_MAX_BYTES
+    row = InboundMail(
+        source=source,
+        mailbox=mailbox,
+        recipients=_clean_recipients(recipients),
+        envelope_from=" ".join(str(envelope_from or "").split())[:998],
+        raw=raw[:OVERSIZE_KEEP_BYTES] if oversize else raw,
+        size=size,
+        sha256=digest,
+        message_id_header=message_id,
+        received_at=now,
+    )
+    if oversize:
+        row.status = InboundStatus.QUARANTINED
+        row.reason_code = InboundReason.OVERSIZE
+        row.reason = (
+            f"{size} bytes; the limit (TIERDESK_MAIL_MAX_BYTES) is "
+            f"{settings.TIERDESK_MAIL_MAX_BYTES} bytes; the first {OVERSIZE_KEEP_BYTES} bytes "
+            "are kept"
+        )
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        winner = (
+            InboundMail.objects.filter(message_id_header=message_id).first() if message_id else None
+        )
+        if winner is None:
+            raise
+        return winner
+    if oversize:
+        logger.warning("Inbound mail #%s is %s bytes, over the limit: quarantined", row.pk, size)
+    else:
+        inbound_id = row.pk
+        transaction.on_commit(lambda: _enqueue(inbound_id))
+    return row
+
+
+def inbound_upload(*, actor: User, raw: bytes, recipients: Sequence[str] = ()) -> InboundMail:
+    """Stores raw RFC 822 bytes sent by an administrator (integrations, tests, a message saved
+    from a mail client), as the listener would; processed by the worker."""
+    if not can_configure_mail(actor):
+        raise PermissionDenied(_("Only administrators upload mail."))
+    if not raw or not raw.strip():
+        raise ValidationFailed(raw=_("Send the message as the request body (message/rfc822)."))
+    return inbound_store(raw, source=InboundSource.UPLOAD, recipients=recipients)
+
+
+# --- processing --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Content:
+    subject: str
+    body: str
+    body_html: str
+    quoted: str
+    attachments: list[NewAttachment] = field(default_factory=list)
+    language: str = ""
+
+
+def inbound_process(inbound_id: int) -> InboundMail:
+    """Processes a stored message (see the module's description). Safe to run twice: only a
+    message still "received" is processed, under its row lock, and the ticket it creates commits
+    with its new status. Returns the row; raises NotFound for an unknown id. Never raises for
+    the message's content: a failure quarantines the message with the exception."""
+    return _run(inbound_id, from_statuses={InboundStatus.RECEIVED}, accept=False)
+
+
+def inbound_process_stale(*, now: datetime | None = None, limit: int = STALE_BATCH) -> int:
+    """Processes messages left "received" longer than STALE_AFTER (their task was lost).
+    Returns how many were processed."""
+    now = now or timezone.now()
+    stale = list(
+        InboundMail.objects.filter(status=InboundStatus.RECEIVED, received_at__lt=now - STALE_AFTER)
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for inbound_id in stale:
+        inbound_process(inbound_id)
+    return len(stale)
+
+
+def _check_manager(actor: User | None) -> None:
+    if actor is not None and not can_manage_mail(actor):
+        raise PermissionDenied(_("Only managers and administrators reprocess mail."))
+
+
+def inbound_reprocess(*, actor: User | None, inbound: InboundMail) -> InboundMail:
+    """Processes a quarantined, held, ignored or stuck message again, with every check as the
+    first time. `actor` None is the system (the CLI). Raises PermissionDenied for anyone but a
+    manager or administrator, Conflict for a processed message or one kept only in part."""
+    _check_manager(actor)
+    _check_runnable(inbound)
+    logger.info("Inbound mail #%s reprocessed by %s", inbound.pk, actor or "the system")
+    return _run(
+        inbound.pk,
+        from_statuses={
+            InboundStatus.RECEIVED,
+            InboundStatus.QUARANTINED,
+            InboundStatus.HELD,
+            InboundStatus.IGNORED,
+        },
+        accept=False,
+    )
+
+
+def inbound_accept(*, actor: User | None, inbound: InboundMail) -> InboundMail:
+    """A person's decision that a held or ignored message is a customer writing: it is processed
+    without the hold and noise checks (an unknown sender becomes a contact, the sender limit and
+    auto-reply headers are overlooked). Raises as inbound_reprocess does, and Conflict for a
+    message that is neither held nor ignored."""
+    _check_manager(actor)
+    _check_runnable(inbound)
+    if inbound.status not in {InboundStatus.HELD, InboundStatus.IGNORED}:
+        raise Conflict(_("Only held or ignored mail is accepted; reprocess it instead."))
+    logger.info("Inbound mail #%s accepted by %s", inbound.pk, actor or "the system")
+    return _run(inbound.pk, from_statuses={InboundStatus.HELD, InboundStatus.IGNORED}, accept=True)
+
+
+def _check_runnable(inbound: InboundMail) -> None:
+    if inbound.status == InboundStatus.PROCESSED:
+        if inbound.ticket_id:
+            raise Conflict(
+                _("This message was already added to ticket #%(number)s.")
+                % {"number": inbound.ticket_id}
+            )
+        raise Conflict(_("This message was already processed."))
+    if inbound.reason_code == InboundReason.OVERSIZE:
+        raise Conflict(
+            _("Only the first part of this message was kept (it is over the size limit).")
+        )
+
+
+def _run(inbound_id: int, *, from_statuses: set[str], accept: bool) -> InboundMail:
+    inbound = InboundMail.objects.filter(pk=inbound_id).only("pk", "status").first()
+    if inbound is None:
+        raise NotFound(_("No such message."))
+    if inbound.status not in from_statuses:
+        return InboundMail.objects.get(pk=inbound_id)
+    parsed: ParsedMail | None = None
+    try:
+        # Parsing runs outside the transaction: on SQLite the transaction holds the write lock.
+        raw = InboundMail.objects.filter(pk=inbound_id).values_list("raw", flat=True).get()
+        parsed = parse(bytes(raw))
+        with transaction.atomic():
+            locked = InboundMail.objects.select_for_update().get(pk=inbound_id)
+            if locked.status not in from_statuses:
+                return locked
+            locked.attempts = min(locked.attempts + 1, 32767)
+            _apply(locked, parsed, accept=accept)
+            return locked
+    except Exception as error:
+        logger.exception("Inbound mail #%s could not be processed; quarantined", inbound_id)
+        return _quarantine(inbound_id, error, parsed)
+
+
+def _quarantine(inbound_id: int, error: Exception, parsed: ParsedMail | None) -> InboundMail:
+    reason = f"{type(error).__name__}: {error}"[:REASON_MAX]
+    with transaction.atomic():
+        row = InboundMail.objects.select_for_update().get(pk=inbound_id)
+        row.status = InboundStatus.QUARANTINED
+        row.reason_code = InboundReason.ERROR
+        row.reason = reason
+        row.attempts = min(row.attempts + 1, 32767)
+        fields = ["status", "reason_code", "reason", "attempts"]
+        if parsed is not None:
+            # What could be read stays readable on the mail page.
+            row.subject = " ".join(parsed.subject.split())[:998]
+            row.from_address = (parsed.from_address or bare_address(row.envelope_from))[:998]
+            fields += ["subject", "from_address"]
+        row.save(update_fields=fields)
+    return row
+
+
+def _finish(inbound: InboundMail, status: str, code: str = "", reason: str = "") -> None:
+    inbound.status = status
+    inbound.reason_code = code
+    inbound.reason = reason[:REASON_MAX]
+    inbound.processed_at = timezone.now()
+    inbound.save()
+
+
+def _apply(inbound: InboundMail, parsed: ParsedMail, *, accept: bool) -> None:
+    inbound.subject = " ".join(parsed.subject.split())[:998]
+    inbound.from_address = (parsed.from_address or bare_address(inbound.envelope_from))[:998]
+    inbound.ticket = None
+    inbound.message = None
+    inbound.quoted_text = ""
+    if not accept:
+        noise = loops.noise_of(parsed, own_addresses=_own_addresses())
+        if noise is not None:
+            reason = noise.detail
+            if noise.code == loops.BOUNCE:
+                marked = loops.handle_bounce(parsed)
+                if marked:
+                    reason += " — " + ", ".join(f"<{m}>" for m in marked)
+            _finish(inbound, InboundStatus.IGNORED, noise.code, reason)
+            return
+    if not inbound.from_address:
+        _finish(
+            inbound,
+            InboundStatus.QUARANTINED,
+            InboundReason.NO_SENDER,
+            f"From: {parsed.header('from')!r}; envelope: {inbound.envelope_from!r}",
+        )
+        return
+    sender = _known_sender(inbound.from_address)
+    if not accept:
+        count = loops.sender_over_limit(
+            inbound.from_address, now=inbound.received_at, exclude_id=inbound.pk
+        )
+        if count is not None:
+            _finish(
+                inbound,
+                InboundStatus.HELD,
+                InboundReason.SENDER_LIMIT,
+                f"{count} messages from {inbound.from_address} in the hour before this one "
+                f"(TIERDESK_MAIL_SENDER_LIMIT_PER_HOUR={settings.TIERDESK_MAIL_SENDER_LIMIT_PER_HOUR})",
+            )
+            return
+        if sender is not None and not sender.is_active:
+            _finish(
+                inbound,
+                InboundStatus.HELD,
+                InboundReason.DISABLED_SENDER,
+                f"{sender.username} <{sender.email}>",
+            )
+            return
+    content = _content(parsed)
+    if sender is None:
+        organization = organization_for_address(inbound.from_address)
+        if organization is None and settings.TIERDESK_MAIL_UNKNOWN_SENDERS == "hold" and not accept:
+            _finish(inbound, InboundStatus.HELD, InboundReason.UNKNOWN_SENDER, inbound.from_address)
+            return
+        sender = contact_create(
+            address=inbound.from_address,
+            name=parsed.from_name,
+            organization=organization,
+            language=content.language,
+        )
+    with translation.override(sender.language or settings.LANGUAGE_CODE):
+        _finish_content(content, parsed)
+    ticket, way = threads.find_ticket(parsed, sender=sender, recipients=inbound.recipients)
+    if ticket is not None:
+        message = _add_reply(sender, ticket, content)
+    else:
+        message = _open_ticket(sender, inbound, parsed, content)
+    inbound.ticket = message.ticket
+    inbound.message = message
+    inbound.quoted_text = content.quoted
+    detail = f"threaded by {way}" if way else ""
+    _finish(inbound, InboundStatus.PROCESSED, "", detail)
+    logger.info(
+        "Inbound mail #%s from %s: %s ticket #%s",
+        inbound.pk,
+        inbound.from_address,
+        "reply to" if ticket is not None else "opened",
+        message.ticket_id,
+    )
+
+
+# --- senders -----------------------------------------------------------------------------------
+
+
+def _own_addresses() -> frozenset[str]:
+    addresses = {a.lower() for a in SupportAddress.objects.values_list("address", flat=True)}
+    default = bare_address(settings.DEFAULT_FROM_EMAIL)
+    if default:
+        addresses.add(default)
+    return frozenset(addresses)
+
+
+def _known_sender(address: str) -> User | None:
+    """The person with this email address: an active one first, the oldest account first."""
+    people = User.objects.filter(email__iexact=address).select_related("organization")
+    return people.order_by("-is_active", "pk").first()
+
+
+def organization_for_address(address: str) -> Organization | None:
+    """The organization whose email_domains hold the address's domain (or a parent domain of
+    it: mail from eu.acme.com belongs to acme.com), the most specific domain first."""
+    domain = address.rpartition("@")[2].strip().lower().rstrip(".")
+    if not domain:
+        return None
+    best: tuple[int, int] | None = None
+    for pk, domains in Organization.objects.exclude(email_domains=[]).values_list(
+        "pk", "email_domains"
+    ):
+        for item in domains if isinstance(domains, list) else []:
+            owned = str(item).strip().lower().lstrip("@").rstrip(".")
+            if owned and (domain == owned or domain.endswith("." + owned)):
+                rank = (len(owned), -pk)
+                if best is None or rank > best:
+                    best = rank
+    if best is None:
+        return None
+    return Organization.objects.get(pk=-best[1])
+
+
+def _mailbox_shaped(address: str) -> bool:
+    """An address mail can come from: one @, something either side, no spaces. Internationalised
+    addresses (jdöe@mächine.example, RFC 6532) count, which Django's validator refuses."""
+    local, at, domain = address.rpartition("@")
+    return (
+        bool(at and local and domain and "." in domain)
+        and len(address) <= 254
+        and not any(c.isspace() or ord(c) < 32 for c in address)
+    )
+
+
+def contact_create(
+    *, address: str, name: str = "", organization: Organization | None, language: str = ""
+) -> User:
+    """A customer contact for an address that wrote in: no password (they sign in once someone
+    invites them), the display name they sent as their name. Without an organization the
+    contact can mail the desk but sees nothing in the portal until staff place them in one.
+    A contact created at the same moment by another worker is returned instead."""
+    address = address.strip().lower()
+    if not _mailbox_shaped(address):
+        raise ValidationFailed(
+            from_address=_("%(value)s is not an email address.") % {"value": address}
+        ) from None
+    name = " ".join((name or "").split())
+    first, _space, last = name.rpartition(" ") if " " in name else (name, "", "")
+    person = User(
+        username=address[:150],
+        email=address,
+        role=Role.CUSTOMER,
+        organization=organization,
+        language=language if language in Language.values else Language.ENGLISH,
+        first_name=first[:150],
+        last_name=last[:150],
+    )
+    person.set_unusable_password()
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                person.save()
+            logger.info(
+                "New contact %s (organization: %s) from inbound mail", address, organization
+            )
+            return person
+        except IntegrityError:
+            existing = User.objects.filter(email__iexact=address).order_by("pk").first()
+            if existing is not None:
+                return existing
+            person.username = f"{address[:140]}-{secrets.token_hex(4)}"
+    raise Conflict(_("Could not create a contact for %(address)s.") % {"address": address})
+
+
+# --- the message -------------------------------------------------------------------------------
+
+
+def detect_language(text: str) -> str:
+    """ "ja" or "ru" when the text is plainly Japanese or Russian, else "" (the person's own)."""
+    sample = text[:4000]
+    kana = sum(1 for c in sample if "\u3040" <= c <= "\u30ff")
+    han = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
+    cyrillic = sum(1 for c in sample if "\u0400" <= c <= "\u04ff")
+    latin = sum(1 for c in sample if c.isascii() and c.isalpha())
+    if kana >= 3 or (han >= 10 and kana >= 1):
+        return Language.JAPANESE
+    if cyrillic >= 10 and cyrillic >= 0.3 * (cyrillic + latin):
+        return Language.RUSSIAN
+    return ""
+
+
+def _content(parsed: ParsedMail) -> _Content:
+    """The reply and its history, before the notes that need the reader's language."""
+    text, body_html, quoted = parsed.text, "", ""
+    if FORWARD_SUBJECT.match(parsed.subject):
+        # A forward is what the customer wants us to read: nothing of it is history.
+        body_html = sanitize_html(parsed.html) if parsed.html else ""
+    elif parsed.html and parsed.text_from_html:
+        split = quotes.split_html(parsed.html)
+        text, body_html, quoted = split.reply_text, split.reply_html, split.quoted
+    else:
+        split_text = quotes.split_text(parsed.text)
+        text, quoted = split_text.reply, split_text.quoted
+        if parsed.html:
+            split_html = quotes.split_html(parsed.html)
+            if split_html.found or not split_text.found:
+                body_html = split_html.reply_html
+            # Else the HTML hides its quote where the text does not: the text alone is shown.
+    body_html = _CID_IMAGE.sub(lambda m: _image_label(parsed.attachments, m.group(1)), body_html)
+    return _Content(
+        subject=parsed.subject,
+        body=text.strip(),
+        body_html=body_html.strip(),
+        quoted=quoted.strip(),
+        language=detect_language(f"{parsed.subject}\n{text}"),
+    )
+
+
+def _image_label(attachments: Sequence[ParsedAttachment], content_id: str) -> str:
+    # Inline images travel as attachments; the body says which one stood here.
+    name = next((a.filename for a in attachments if a.content_id == content_id), content_id)
+    return html.escape(f"[{name}]")
+
+
+def _finish_content(content: _Content, parsed: ParsedMail) -> None:
+    """Subject and body within the ticket's limits, the attachments that may be kept, and a
+    note in the body naming each file that was not kept and why (in the active language)."""
+    subject = " ".join(content.subject.split())
+    content.subject = subject[:SUBJECT_MAX] if subject else _("(no subject)")
+    notes: list[str] = []
+    for item in parsed.attachments:
+        upload = NewAttachment(
+            filename=item.filename or "attachment",
+            content_type=item.content_type,
+            file=SimpleUploadedFile(item.filename or "attachment", item.content, item.content_type),
+        )
+        refusal = validate_attachment(upload)
+        if refusal is None:
+            content.attachments.append(upload)
+        else:
+            notes.append(
+                _("%(name)s (%(size)s) was not kept: %(reason)s")
+                % {"name": item.filename, "size": filesizeformat(item.size), "reason": refusal}
+            )
+    if not content.body:
+        content.body = _("(This email has no text.)")
+        content.body_html = ""
+    if len(content.body) > BODY_MAX - 1000:
+        content.body = (
+            content.body[: BODY_MAX - 1000].rstrip()
+            + "\n\n"
+            + _("(Shortened: the whole email is kept with the original message.)")
+        )
+        content.body_html = ""
+    if notes:
+        content.body += "\n\n" + "\n".join(notes)
+        if content.body_html:
+            content.body_html += "".join(f"<p>{html.escape(note)}</p>" for note in notes)
+
+
+def _add_reply(sender: User, ticket: Ticket, content: _Content) -> Message:
+    if ticket.status == Status.CLOSED:
+        follow_up = ticket_open_follow_up(
+            actor=sender,
+            ticket=ticket,
+            body=content.body,
+            body_html=content.body_html,
+            channel=Channel.EMAIL,
+            attachments=content.attachments,
+        )
+        return follow_up.messages.order_by("created_at", "id").first() or _missing(follow_up)
+    return ticket_reply(
+        actor=sender,
+        ticket=ticket,
+        body=content.body,
+        body_html=content.body_html,
+        channel=Channel.EMAIL,
+        attachments=content.attachments,
+    )
+
+
+def _missing(ticket: Ticket) -> Message:  # pragma: no cover - ticket_open always writes one
+    raise Conflict(f"Ticket #{ticket.number} has no message")
+
+
+def support_address_for_mail(
+    inbound: InboundMail, parsed: ParsedMail | None = None
+) -> SupportAddress | None:
+    """The support address the mail was sent to: the envelope's recipients, the mailbox's
+    address, then To, Cc and Delivered-To; a tagged address (support+t12-...@) counts as its
+    address. None when none matches."""
+    addresses = {a.address.lower(): a for a in SupportAddress.objects.select_related("group")}
+    if not addresses:
+        return None
+    candidates: list[str] = list(inbound.recipients or [])
+    if inbound.mailbox_id:
+        mailbox = (
+            Mailbox.objects.select_related("support_address").filter(pk=inbound.mailbox_id).first()
+        )
+        if mailbox is not None and mailbox.support_address is not None:
+            candidates.append(mailbox.support_address.address)
+    if parsed is not None:
+        candidates += parsed.to + parsed.cc
+        candidates += parsed.header_all("delivered-to") + parsed.header_all("x-original-to")
+    for candidate in candidates:
+        found = addresses.get(bare_address(candidate)) or addresses.get(without_tag(candidate))
+        if found is not None:
+            return found
+    return None
+
+
+def _group_for(inbound: InboundMail, parsed: ParsedMail) -> SkillGroup | None:
+    address = support_address_for_mail(inbound, parsed)
+    if address is None:
+        address = SupportAddress.objects.select_related("group").filter(is_default=True).first()
+    return address.group if address is not None else None
+
+
+def _open_ticket(
+    sender: User, inbound: InboundMail, parsed: ParsedMail, content: _Content
+) -> Message:
+    group = _group_for(inbound, parsed)
+    ticket = ticket_open(
+        actor=sender,
+        subject=content.subject,
+        body=content.body,
+        body_html=content.body_html,
+        channel=Channel.EMAIL,
+        language=content.language,
+        group=None if sender.is_customer else group,
+        attachments=content.attachments,
+    )
+    if sender.is_customer and group is not None and ticket.group_id is None:
+        # A customer may not choose a group, but the address they wrote to did; routing ran
+        # without one and runs again now that the ticket has it (to assign it, for one).
+        from tierdesk.routing.services import ticket_route
+
+        change_field(ticket, None, "group", group, timezone.now())
+        ticket.save(update_fields=["group"])
+        ticket_route(ticket, actor=None)
+    message = ticket.messages.order_by("created_at", "id").first()
+    return message if message is not None else _missing(ticket)
+
+
+# --- support addresses -------------------------------------------------------------------------
+
+ADDRESS_FIELDS = ("address", "name", "brand", "group", "is_default")
+
+
+def _check_admin(actor: User) -> None:
+    if not can_configure_mail(actor):
+        raise PermissionDenied(_("Only administrators manage support addresses."))
+
+
+def _address_values(changes: dict[str, Any], current: SupportAddress | None) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name in changes:
+        if name not in ADDRESS_FIELDS:
+            errors[name] = _("Unknown field.")
+    if "address" in changes or current is None:
+        address = str(changes.get("address") or "").strip().lower()
+        if not address:
+            errors["address"] = _("This field is required.")
+        else:
+            try:
+                validate_email(address)
+            except DjangoValidationError:
+                errors["address"] = _("Enter a valid email address.")
+            else:
+                if "+" in address.partition("@")[0]:
+                    errors["address"] = _(
+                        "A support address has no +tag; tags name tickets in reply addresses."
+                    )
+                clash = SupportAddress.objects.filter(address__iexact=address)
+                if current is not None:
+                    clash = clash.exclude(pk=current.pk)
+                if clash.exists():
+                    errors["address"] = _("%(address)s is already a support address.") % {
+                        "address": address
+                    }
+        values["address"] = address
+    for name, limit in (("name", 120), ("brand", 120)):
+        if name in changes:
+            text = " ".join(str(changes[name] or "").split())
+            if len(text) > limit:
+                errors[name] = _("At most %(max)d characters.") % {"max": limit}
+            values[name] = text
+    if "group" in changes:
+        group = changes["group"]
+        if group in (None, ""):
+            values["group"] = None
+        elif isinstance(group, SkillGroup):
+            values["group"] = group
+        else:
+            from tierdesk.accounts.selectors import skill_group_by_reference
+
+            found = skill_group_by_reference(group)
+            if found is None:
+                errors["group"] = _("No skill group %(value)s.") % {"value": group}
+            values["group"] = found
+    if "is_default" in changes:
+        if not isinstance(changes["is_default"], bool):
+            errors["is_default"] = _("Give true or false.")
+        values["is_default"] = bool(changes["is_default"])
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def _save_address(address: SupportAddress, values: dict[str, Any]) -> SupportAddress:
+    for name, value in values.items():
+        setattr(address, name, value)
+    if address.is_default:
+        # One default: choosing another moves it. Cleared first, the constraint never sees two.
+        SupportAddress.objects.filter(is_default=True).exclude(pk=address.pk).update(
+            is_default=False
+        )
+    elif not SupportAddress.objects.exclude(pk=address.pk).filter(is_default=True).exists():
+        # Mail to no known address goes to the default's group: there is always one.
+        address.is_default = True
+    address.save()
+    return address
+
+
+@transaction.atomic
+def support_address_create(*, actor: User, fields: dict[str, Any]) -> SupportAddress:
+    """Adds a support address. The first one becomes the default; one marked default takes
+    over from the previous default. Raises ValidationFailed naming each refused field."""
+    _check_admin(actor)
+    values = _address_values(fields, None)
+    return _save_address(SupportAddress(), values)
+
+
+@transaction.atomic
+def support_address_update(
+    *, actor: User, address: SupportAddress, changes: dict[str, Any]
+) -> SupportAddress:
+    """Changes the fields given. Unmarking the default is refused: mark another one instead."""
+    _check_admin(actor)
+    address = SupportAddress.objects.select_for_update().get(pk=address.pk)
+    values = _address_values(changes, address)
+    if address.is_default and values.get("is_default") is False:
+        raise ValidationFailed(
+            is_default=_("Mark another address as the default; this one then stops being it.")
+        )
+    return _save_address(address, values)
+
+
+@transaction.atomic
+def support_address_delete(*, actor: User, address: SupportAddress) -> None:
+    """Deletes a support address. The default goes last: while others exist, mark another as
+    the default first (Conflict)."""
+    _check_admin(actor)
+    address = SupportAddress.objects.select_for_update().get(pk=address.pk)
+    if address.is_default and SupportAddress.objects.exclude(pk=address.pk).exists():
+        raise Conflict(_("This is the default address; mark another as the default first."))
+    address.delete()
+
+
+# --- for the CLI -------------------------------------------------------------------------------
+
+
+def inbound_reprocess_many(
+    *,
+    status: str = InboundStatus.QUARANTINED,
+    limit: int = 100,
+    on_each: Callable[[InboundMail], None] | None = None,
+) -> list[InboundMail]:
+    """Reprocesses up to `limit` messages in `status` (quarantined by default), oldest first, as
+    the system; messages kept only in part are skipped. Returns the rows after processing."""
+    rows = (
+        InboundMail.objects.filter(status=status)
+        .exclude(reason_code=InboundReason.OVERSIZE)
+        .order_by("received_at", "pk")
+        .only("pk", "status", "reason_code", "ticket_id")[:limit]
+    )
+    done: list[InboundMail] = []
+    for row in rows:
+        result = inbound_reprocess(actor=None, inbound=row)
+        if on_each is not None:
+            on_each(result)
+        done.append(result)
+    return done
