@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tierdesk.core.errors import NotFound, ValidationFailed
 from tierdesk.portal.forms import NewRequestForm, PortalReplyForm
+from tierdesk.portal.submissions import fingerprint, run_once
 from tierdesk.tickets import downloads, selectors, services
 from tierdesk.tickets.choices import UNSOLVED_STATUSES, Channel, Status
 from tierdesk.tickets.models import Ticket
@@ -54,12 +55,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @customer_required
 def ticket_new(request: HttpRequest) -> HttpResponse:
+    """A new request. Posting the same form twice opens one ticket (portal.submissions); a form
+    that comes back with errors keeps what was typed and names the files to choose again."""
     form = NewRequestForm()
     if request.method == "POST":
         form = NewRequestForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            try:
+
+            def open_request() -> dict[str, int]:
                 ticket = services.ticket_open(
                     actor=request.user,
                     subject=data["subject"],
@@ -69,15 +73,32 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                     channel=Channel.PORTAL,
                     attachments=new_attachments(data["attachments"]),
                 )
+                return {"ticket": ticket.number}
+
+            content = {k: data[k] for k in ("subject", "description", "product_area", "priority")}
+            try:
+                outcome, repeated = run_once(
+                    request.user,
+                    form.submission_key(),
+                    fingerprint("new", content, data["attachments"]),
+                    open_request,
+                )
             except ValidationFailed as error:
                 add_service_errors(form, error, rename={"body": "description"})
             else:
-                messages.success(
-                    request,
-                    _("Request #%(number)s received. We will answer here and by email.")
-                    % {"number": ticket.number},
-                )
-                return redirect("portal:ticket", number=ticket.number)
+                number = outcome["ticket"]
+                if repeated:
+                    messages.info(
+                        request, _("Request #%(number)s was already received.") % {"number": number}
+                    )
+                else:
+                    messages.success(
+                        request,
+                        _("Request #%(number)s received. We will answer here and by email.")
+                        % {"number": number},
+                    )
+                return redirect("portal:ticket", number=number)
+        form.files_to_choose_again(request.FILES.getlist("attachments"))
     return render(request, "portal/ticket_new.html", {"form": form})
 
 
@@ -111,37 +132,52 @@ def ticket_detail(request: HttpRequest, number: int) -> HttpResponse:
 @require_POST
 def ticket_reply(request: HttpRequest, number: int) -> HttpResponse:
     """A reply; to a request closed since the page was loaded (autoclose runs every quarter of an
-    hour), the message opens a follow-up request instead, so nothing the customer wrote is lost."""
+    hour), the message opens a follow-up request instead, so nothing the customer wrote is lost.
+    Posting the same reply twice sends it once (portal.submissions)."""
     ticket = _request_or_404(request, number)
-    form = PortalReplyForm(request.POST, request.FILES, closed=ticket.status == Status.CLOSED)
+    closed = ticket.status == Status.CLOSED
+    form = PortalReplyForm(request.POST, request.FILES, closed=closed)
     if form.is_valid():
         body = form.cleaned_data["body"]
-        attachments = new_attachments(form.cleaned_data["attachments"])
-        try:
-            if ticket.status == Status.CLOSED:
+        files = form.cleaned_data["attachments"]
+
+        def send() -> dict[str, int]:
+            if closed:
                 follow_up = services.ticket_open_follow_up(
-                    actor=request.user, ticket=ticket, body=body, attachments=attachments
+                    actor=request.user, ticket=ticket, body=body, attachments=new_attachments(files)
                 )
-            else:
-                message = services.ticket_reply(
-                    actor=request.user, ticket=ticket, body=body, attachments=attachments
-                )
-                # Past the reopen window the reply opened a follow-up: the message is its own.
-                follow_up = message.ticket if message.ticket_id != ticket.number else None
+                return {"ticket": follow_up.number}
+            message = services.ticket_reply(
+                actor=request.user, ticket=ticket, body=body, attachments=new_attachments(files)
+            )
+            # Past the reopen window the reply opened a follow-up: the message is its own.
+            return {"ticket": message.ticket_id}
+
+        try:
+            outcome, repeated = run_once(
+                request.user,
+                form.submission_key(),
+                fingerprint(f"reply:{ticket.number}", {"body": body}, files),
+                send,
+            )
         except ValidationFailed as error:
             add_service_errors(form, error)
         else:
-            if follow_up is None:
+            landed = outcome["ticket"]
+            if repeated:
+                messages.info(request, _("This message was already sent."))
+            elif landed == ticket.number:
                 messages.success(request, _("Reply sent."))
-                return redirect("portal:ticket", number=ticket.number)
-            messages.success(
-                request,
-                _(
-                    "Request #%(number)s was closed, so your message opened follow-up #%(follow_up)s."
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Request #%(number)s was closed, so your message opened follow-up #%(follow_up)s."
+                    )
+                    % {"number": ticket.number, "follow_up": landed},
                 )
-                % {"number": ticket.number, "follow_up": follow_up.number},
-            )
-            return redirect("portal:ticket", number=follow_up.number)
+            return redirect("portal:ticket", number=landed)
+    form.files_to_choose_again(request.FILES.getlist("attachments"))
     return _render_ticket(request, ticket, reply_form=form)
 
 

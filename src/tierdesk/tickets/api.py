@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import File, Query, Router, Status, UploadedFile
 
 from tierdesk.accounts.models import SkillGroup, User
@@ -22,6 +23,7 @@ from tierdesk.tickets.choices import Channel
 from tierdesk.tickets.choices import Status as TicketStatus
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.schemas import (
+    ATTACHMENTS_MAX,
     AttachmentOut,
     EventOut,
     FollowUpIn,
@@ -101,8 +103,19 @@ def _read(user: User, number: int) -> Ticket:
 
 
 def _uploads(request: HttpRequest) -> list[NewAttachment]:
-    """Files sent with a multipart form under `attachments`; any other file name is refused."""
-    return [NewAttachment.from_upload(upload) for upload in form_files(request)]
+    """Files sent with a multipart form under `attachments`; any other file name is refused, and
+    more than ATTACHMENTS_MAX files are refused naming `attachments` rather than cut off."""
+    uploads = form_files(request)
+    if len(uploads) > ATTACHMENTS_MAX:
+        raise ValidationFailed(
+            attachments=ngettext(
+                "Attach at most %(max)d file per message; you sent %(count)d.",
+                "Attach at most %(max)d files per message; you sent %(count)d.",
+                ATTACHMENTS_MAX,
+            )
+            % {"max": ATTACHMENTS_MAX, "count": len(uploads)}
+        )
+    return [NewAttachment.from_upload(upload) for upload in uploads]
 
 
 @router.get("/tickets", response={200: TicketPageOut, **ERRORS}, summary="List tickets")

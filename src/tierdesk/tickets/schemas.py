@@ -27,6 +27,9 @@ from tierdesk.tickets.selectors import TicketFilters
 
 # Inputs refuse unknown fields, so a misspelt field is named instead of silently ignored.
 INPUT_CONFIG = ConfigDict(extra="forbid", use_enum_values=True)
+# Files one message (or one upload) may carry, in the API and the portal; more are refused
+# naming the count. Django refuses any request with over DATA_UPLOAD_MAX_NUMBER_FILES (100).
+ATTACHMENTS_MAX = 20
 
 PersonReference = int | str
 
