@@ -412,6 +412,7 @@ def cmd_mail_poll(args: argparse.Namespace) -> int:
 
 def cmd_mail_reprocess(args: argparse.Namespace) -> int:
     setup_django()
+    from tierdesk.core.errors import Conflict
     from tierdesk.mail.choices import InboundStatus
     from tierdesk.mail.intake import inbound_reprocess
     from tierdesk.mail.models import InboundMail
@@ -433,12 +434,18 @@ def cmd_mail_reprocess(args: argparse.Namespace) -> int:
             )
             return 1
         messages = [found[i] for i in args.ids]
+    status = 0
     for inbound in messages:
-        inbound = inbound_reprocess(actor=None, inbound=inbound)
+        try:
+            inbound = inbound_reprocess(actor=None, inbound=inbound)
+        except Conflict as exc:
+            print(f"#{inbound.pk}: not reprocessed: {exc}", file=sys.stderr)
+            status = 1
+            continue
         reason = f" ({inbound.reason})" if inbound.reason else ""
         ticket = f", ticket {inbound.ticket.number}" if inbound.ticket_id else ""
         print(f"#{inbound.pk}: {inbound.get_status_display().lower()}{ticket}{reason}")
-    return 0
+    return status
 
 
 def cmd_manage(argv: Sequence[str]) -> int:
@@ -592,6 +599,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_manage(argv[1:])
     if argv and argv[0] == "migrate":
         return cmd_manage(argv)
+    # argparse leaves options such as `-w 4` out of a remainder that starts with them.
+    if argv and argv[0] == "worker" and not {"-h", "--help"} & set(argv[1:]):
+        return cmd_worker(argparse.Namespace(huey_args=argv[1:]))
     args = build_parser().parse_args(argv)
     return args.handler(args)
 

@@ -11,36 +11,12 @@ from email.utils import make_msgid
 import pytest
 from django.db import OperationalError
 
+from tierdesk.mail.intake import inbound_store
 from tierdesk.mail.listener import MailListener
 from tierdesk.mail.models import InboundMail, SupportAddress
 from tierdesk.mail.tests.dovecot import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def fake_inbound_store(raw, *, source, recipients=(), envelope_from="", mailbox=None):
-    """Stands in for intake.inbound_store until it lands: stores the raw bytes, one row per
-    Message-ID."""
-    import email
-
-    from django.utils import timezone
-
-    message_id = (email.message_from_bytes(raw).get("Message-ID") or "").strip().strip("<>")
-    if message_id:
-        existing = InboundMail.objects.filter(message_id_header=message_id).first()
-        if existing:
-            return existing
-    return InboundMail.objects.create(
-        source=source,
-        recipients=list(recipients),
-        envelope_from=envelope_from,
-        mailbox=mailbox,
-        raw=raw,
-        size=len(raw),
-        sha256=hashlib.sha256(raw).hexdigest(),
-        message_id_header=message_id,
-        received_at=timezone.now(),
-    )
 
 
 def message(
@@ -89,7 +65,6 @@ def start_listener(transactional_db):
     started = []
 
     def start(**kwargs) -> MailListener:
-        kwargs.setdefault("store", fake_inbound_store)
         listener = MailListener(host="127.0.0.1", port=free_port(), **kwargs)
         listener.start()
         started.append(listener)
@@ -224,7 +199,7 @@ def test_a_database_failure_answers_451_so_the_sender_retries_and_nothing_is_los
         if not failures:
             failures.append(raw)
             raise OperationalError("database is locked")
-        return fake_inbound_store(raw, **kwargs)
+        return inbound_store(raw, **kwargs)
 
     listener = start_listener(store=flaky_store)
     raw = message(message_id="<flaky@mx.acme.test>")
@@ -248,7 +223,7 @@ def test_250_waits_for_the_store_to_finish(support_address, start_listener):
     def slow_store(raw, **kwargs):
         entered.set()
         assert release.wait(10)
-        return fake_inbound_store(raw, **kwargs)
+        return inbound_store(raw, **kwargs)
 
     listener = start_listener(store=slow_store)
     answers = {}
@@ -286,3 +261,37 @@ def test_many_senders_at_once_are_all_stored(support_address, start_listener):
     assert sorted(bytes(r) for r in InboundMail.objects.values_list("raw", flat=True)) == sorted(
         sent
     )
+
+
+def test_a_message_delivered_over_smtp_becomes_a_ticket(support_address, start_listener, acme):
+    # Given the listener and a worker that runs each task at once
+    from huey.contrib.djhuey import HUEY
+
+    from tierdesk.tickets.models import Ticket
+
+    listener = start_listener()
+    before = HUEY.immediate
+    HUEY.immediate = True
+    try:
+        # When a customer of a known company writes
+        answers = deliver(
+            listener.port,
+            message(
+                sender="dana@acme.test",
+                subject="Nightly export stopped",
+                body="The nightly export has not run since Monday.",
+            ),
+            sender="dana@acme.test",
+        )
+    finally:
+        HUEY.immediate = before
+
+    # Then the message is processed from the store into an email ticket of hers
+    assert answers["data"][0] == 250
+    inbound = InboundMail.objects.get()
+    assert inbound.status == "processed"
+    ticket = Ticket.objects.get(pk=inbound.ticket_id)
+    assert ticket.subject == "Nightly export stopped"
+    assert ticket.channel == "email"
+    assert ticket.requester.email == "dana@acme.test"
+    assert ticket.organization == acme
