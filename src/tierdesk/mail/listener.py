@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -186,6 +187,8 @@ class MailListener:
             enable_SMTPUTF8=True,
             timeout=CLIENT_TIMEOUT_SECONDS,
             ident="tierdesk",
+            # Looked up once: aiosmtpd would otherwise ask the resolver on every connection.
+            server_hostname=socket.getfqdn(),
         )
 
     def start(self) -> None:
