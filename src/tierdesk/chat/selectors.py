@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Aggregate, Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -196,7 +196,7 @@ def chat_take_figures(*, now: datetime | None = None) -> list[TakeFigures]:
         | Q(status=ChatStatus.WAITING, started_at__lt=now - timedelta(seconds=target))
     )
     within = taken & Q(wait_seconds__lte=target)
-    aggregates = {}
+    aggregates: dict[str, Aggregate] = {}
     periods = {"today": Q(started_at__gte=today), "week": Q(started_at__gte=week)}
     for key, period in periods.items():
         aggregates[f"{key}_started"] = Count("pk", filter=period)

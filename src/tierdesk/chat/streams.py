@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -52,12 +53,49 @@ def sse(data: Any, *, event: str | None = None, event_id: int | None = None) -> 
     return ("\n".join(lines) + "\n\n").encode()
 
 
+# Streams open in this process, and a signal that asks them to end now (at shutdown, and at the
+# end of a browser test, before its database goes away under them).
+_closing = threading.Event()
+_open_count = 0
+_open_changed = threading.Condition()
+
+
+class EventStreamResponse(StreamingHttpResponse):
+    """An event stream, counted from its creation until the server closes it."""
+
+    def __init__(self, events: Iterator[bytes]) -> None:
+        global _open_count
+        super().__init__(events, content_type="text/event-stream; charset=utf-8")
+        self["Cache-Control"] = "no-store"
+        # Proxies that buffer (nginx) would hold the events back until the stream ends.
+        self["X-Accel-Buffering"] = "no"
+        with _open_changed:
+            _open_count += 1
+
+    def close(self) -> None:
+        global _open_count
+        try:
+            super().close()
+        finally:
+            with _open_changed:
+                _open_count -= 1
+                _open_changed.notify_all()
+
+
 def event_stream(events: Iterator[bytes]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(events, content_type="text/event-stream; charset=utf-8")
-    response["Cache-Control"] = "no-store"
-    # Proxies that buffer (nginx) would hold the events back until the stream ends.
-    response["X-Accel-Buffering"] = "no"
-    return response
+    return EventStreamResponse(events)
+
+
+def close_streams(timeout: float = 10.0) -> bool:
+    """Asks every open stream of this process to end at its next poll and waits until the
+    server has closed them all (at most `timeout` seconds); then new streams may open again.
+    Returns whether all were closed in time."""
+    _closing.set()
+    try:
+        with _open_changed:
+            return _open_changed.wait_for(lambda: _open_count <= 0, timeout=timeout)
+    finally:
+        _closing.clear()
 
 
 def last_event_id(header: str | None, after: str | None) -> int:
@@ -123,7 +161,8 @@ def _polling(poll: Poll, *, language: str, zone: Any) -> Iterator[bytes]:
                 if now - quiet_since >= KEEPALIVE_SECONDS:
                     quiet_since = now
                     yield b": keep-alive\n\n"
-                time.sleep(POLL_SECONDS)
+                if _closing.wait(POLL_SECONDS):
+                    return
     except DatabaseError:
         # The database went away (a restart, a test's teardown): the client reconnects.
         logger.warning("A chat stream ended on a database error", exc_info=True)

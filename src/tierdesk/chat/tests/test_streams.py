@@ -204,3 +204,26 @@ def test_taking_shows_on_the_customer_stream(waiting_chat, agent, site_client, s
     while b'"status":"active"' not in received:
         received += next(chunks)
     response.close()
+
+
+def test_closing_streams_ends_open_ones_at_their_next_poll(
+    waiting_chat, site_client, site, monkeypatch
+):
+    import threading
+
+    # Given a stream that would otherwise stay open for a minute
+    monkeypatch.setattr(streams, "STREAM_SECONDS", 60)
+    monkeypatch.setattr(streams, "POLL_SECONDS", 30)
+    response = customer_stream(site_client, waiting_chat)
+    chunks = iter(response.streaming_content)
+    received = next(chunks)
+    while b"event: status" not in received:
+        received += next(chunks)
+    reader = threading.Thread(target=lambda: list(chunks), daemon=True)
+    reader.start()
+
+    # When the process closes its streams, it does not wait out the poll or the minute
+    assert streams.close_streams(timeout=5) is True
+
+    reader.join(timeout=5)
+    assert not reader.is_alive()
