@@ -434,15 +434,24 @@ def _loose_param(header: str, name: str) -> str:
     return (match.group(1) if match.group(1) is not None else match.group(2) or "").strip()
 
 
+# File names are stored on disk as sent; most file systems allow 255 bytes, and the storage
+# adds nothing to the name itself. 200 bytes leave room (about 66 Japanese characters).
+FILENAME_MAX_BYTES = 200
+
+
 def safe_filename(name: str) -> str:
-    """A file name without folders, control characters or surrounding space; at most 255
-    characters with its extension kept; "" when nothing is left."""
+    """A file name without folders, control characters or surrounding space, at most
+    FILENAME_MAX_BYTES in UTF-8 with its extension kept; "" when nothing is left."""
     name = name.replace("\\", "/")
     name = PurePath(name).name if "/" in name else name
-    name = "".join(c for c in name if unicodedata.category(c) not in {"Cc", "Cf"}).strip(" .")
-    if len(name) > 255:
-        suffix = PurePath(name).suffix[:20]
-        name = name[: 255 - len(suffix)] + suffix
+    name = "".join(c for c in name if unicodedata.category(c) not in {"Cc", "Cf", "Cs"}).strip(" .")
+    if len(name.encode()) > FILENAME_MAX_BYTES:
+        suffix = PurePath(name).suffix
+        suffix = suffix if len(suffix.encode()) <= 20 else ""
+        stem = name[: len(name) - len(suffix)] if suffix else name
+        while stem and len((stem + suffix).encode()) > FILENAME_MAX_BYTES:
+            stem = stem[:-1]
+        name = stem.rstrip(" .") + suffix
     return name
 
 
@@ -654,7 +663,7 @@ def parse(raw: bytes) -> ParsedMail:
         if has_html:
             htmls.append(piece.html if piece.html is not None else _text_as_html(piece.text or ""))
     parsed.text = _normalize_newlines("\n\n".join(t for t in texts if t.strip()))
-    parsed.html = "\n".join(h for h in htmls if h.strip())
+    parsed.html = "\n".join(h for h in htmls if h.strip()).replace("\x00", "")
     if not parsed.text.strip() and not parsed.html.strip():
         _text_of_forward(parsed)
     parsed.defects.extend(_defects(message))
@@ -681,7 +690,8 @@ def _text_as_html(text: str) -> str:
 
 
 def _normalize_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # NUL never belongs in text, and PostgreSQL refuses to store it.
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
 
 
 def _defects(message: Message) -> list[str]:
