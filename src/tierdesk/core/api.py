@@ -419,7 +419,11 @@ def _idempotent_run(run: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return error_response(
                 422, _("Invalid input."), [{"field": IDEMPOTENCY_HEADER, "reason": reason}]
             )
-        buffer_body(request)
+        with contextlib.suppress(RawPostDataException):
+            request.body  # noqa: B018 - buffered before the fingerprint reads the form
+        # RequestDataTooBig goes on to the API's handler: 413 naming attachments, as without
+        # a key (the fingerprint would read the form off the stream, and the operation's body
+        # parameter would then find no body to read).
         user = authenticated_user(request)
         if user is None:
             return run(request, *args, **kwargs)  # answers 401 in the usual words

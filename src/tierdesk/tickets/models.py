@@ -204,10 +204,28 @@ class Message(models.Model):
         return self.kind == MessageKind.INTERNAL
 
 
+# File systems take at most 255 bytes per name; 85 Japanese characters are that many.
+DISK_NAME_BYTES_MAX = 200
+
+
+def disk_name(filename: str) -> str:
+    """The file's name as stored: as sent, cut to DISK_NAME_BYTES_MAX bytes of UTF-8 with its
+    extension kept. The attachment keeps the whole name for people to read."""
+    name = PurePath(filename).name
+    if len(name.encode()) <= DISK_NAME_BYTES_MAX:
+        return name
+    suffix = PurePath(name).suffix
+    if len(suffix.encode()) > 20:
+        suffix = ""
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    room = DISK_NAME_BYTES_MAX - len(suffix.encode())
+    return stem.encode()[:room].decode(errors="ignore") + suffix
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     # A random folder per file keeps names as the customer sent them without collisions,
     # and keeps paths unguessable when the storage is a public bucket.
-    return f"tickets/{instance.ticket_id}/{uuid.uuid4().hex}/{PurePath(filename).name}"
+    return f"tickets/{instance.ticket_id}/{uuid.uuid4().hex}/{disk_name(filename)}"
 
 
 class Attachment(models.Model):

@@ -152,11 +152,6 @@ def test_a_reply_with_a_file_over_the_limit_is_refused_with_the_reply_kept(porta
     assert ticket.messages.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tickets.models.attachment_path keeps the whole name on disk; a name over 255 bytes "
-    "(85 Japanese characters) fails the file system and the request answers 500",
-)
 def test_a_file_with_a_long_japanese_name_is_kept(portal):
     name = "障害報告書" * 20 + ".log"
 

@@ -104,17 +104,9 @@ def test_a_file_over_the_size_limit_is_refused_by_name_and_nothing_is_stored(tar
     assert counts() == before
 
 
-# With a key, core.api's fingerprint reads the form off the stream of a body too large to
-# buffer, and an operation with a body schema then finds no body: 500 instead of 413.
-_BODY_LOST = pytest.mark.xfail(
-    strict=True,
-    reason="core.api._idempotent_run reads an unbufferable body as a stream: 500, not 413",
-)
-
-
 @pytest.mark.parametrize(
     "target",
-    [pytest.param(kind, marks=() if kind == "attach" else _BODY_LOST) for kind in INTAKE],
+    INTAKE,
     indirect=True,
 )
 @override_settings(TIERDESK_ATTACHMENT_MAX_BYTES=10, DATA_UPLOAD_MAX_MEMORY_SIZE=1000)
@@ -185,11 +177,6 @@ def test_an_empty_file_is_refused_by_name(target):
     assert counts() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tickets.models.attachment_path keeps the whole name on disk; a name over 255 bytes "
-    "(85 Japanese characters) fails the file system and the request answers 500",
-)
 def test_a_file_with_a_long_japanese_name_is_kept(alice):
     name = "障害報告書" * 20 + ".log"
 
