@@ -58,6 +58,7 @@ def seed_working_tools() -> None:
     from tierdesk.escalations.demo import seed_escalations_demo
     from tierdesk.macros.demo import seed_macros_demo
     from tierdesk.mail.demo import seed_mail_demo
+    from tierdesk.phone.demo import seed_phone_demo
     from tierdesk.routing.demo import seed_routing_demo
     from tierdesk.triage.demo import seed_triage_demo
 
@@ -66,6 +67,7 @@ def seed_working_tools() -> None:
     seed_macros_demo()
     seed_engineering_demo()
     seed_escalations_demo()
+    seed_phone_demo()
     seed_triage_demo()
 
 
