@@ -306,7 +306,7 @@ def _run(inbound_id: int, *, from_statuses: set[str], accept: bool) -> InboundMa
         raw = InboundMail.objects.filter(pk=inbound_id).values_list("raw", flat=True).get()
         parsed = parse(bytes(raw))
         with transaction.atomic():
-            locked = InboundMail.objects.select_for_update().get(pk=inbound_id)
+            locked = InboundMail.objects.select_for_update().defer("raw").get(pk=inbound_id)
             if locked.status not in from_statuses:
                 return locked
             locked.attempts = min(locked.attempts + 1, 32767)
@@ -320,7 +320,7 @@ def _run(inbound_id: int, *, from_statuses: set[str], accept: bool) -> InboundMa
 def _quarantine(inbound_id: int, error: Exception, parsed: ParsedMail | None) -> InboundMail:
     reason = f"{type(error).__name__}: {error}"[:REASON_MAX]
     with transaction.atomic():
-        row = InboundMail.objects.select_for_update().get(pk=inbound_id)
+        row = InboundMail.objects.select_for_update().defer("raw").get(pk=inbound_id)
         row.status = InboundStatus.QUARANTINED
         row.reason_code = InboundReason.ERROR
         row.reason = reason
@@ -335,12 +335,27 @@ def _quarantine(inbound_id: int, error: Exception, parsed: ParsedMail | None) ->
     return row
 
 
+# What processing writes; the raw bytes are never written again.
+_PROCESSED_FIELDS = [
+    "status",
+    "reason_code",
+    "reason",
+    "attempts",
+    "processed_at",
+    "subject",
+    "from_address",
+    "quoted_text",
+    "ticket",
+    "message",
+]
+
+
 def _finish(inbound: InboundMail, status: str, code: str = "", reason: str = "") -> None:
     inbound.status = status
     inbound.reason_code = code
     inbound.reason = reason[:REASON_MAX]
     inbound.processed_at = timezone.now()
-    inbound.save()
+    inbound.save(update_fields=_PROCESSED_FIELDS)
 
 
 def _apply(inbound: InboundMail, parsed: ParsedMail, *, accept: bool) -> None:
@@ -434,9 +449,12 @@ def _own_addresses() -> frozenset[str]:
 
 
 def _known_sender(address: str) -> User | None:
-    """The person with this email address: an active one first, the oldest account first."""
-    people = User.objects.filter(email__iexact=address).select_related("organization")
-    return people.order_by("-is_active", "pk").first()
+    """The person with this email address (in any case): an active one first, the oldest
+    account first."""
+    people = User.objects.select_related("organization").order_by("-is_active", "pk")
+    # Addresses are nearly always stored as written in lower case: the exact match is the cheap
+    # one, the case-insensitive scan the fallback.
+    return people.filter(email=address).first() or people.filter(email__iexact=address).first()
 
 
 def organization_for_address(address: str) -> Organization | None:
