@@ -24,9 +24,7 @@ LINES_MAX = 500
 
 
 def _with_people(chats: QuerySet[ChatSession]) -> QuerySet[ChatSession]:
-    return chats.select_related(
-        "ticket__group", "ticket__organization", "customer__organization", "taken_by", "site"
-    )
+    return chats.select_related("ticket__group", "customer__organization", "taken_by", "site")
 
 
 def chats_visible_to(user: User) -> QuerySet[ChatSession]:

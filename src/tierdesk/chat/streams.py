@@ -124,6 +124,9 @@ def line_payload(message: Message, *, staff_view: bool) -> dict[str, Any]:
     }
     if staff_view:
         payload["internal"] = message.kind == "internal"
+        # In the engineer's time zone, as the page's other times; the widget shows the
+        # visitor's own clock from `at`.
+        payload["time"] = timezone.localtime(message.created_at).strftime("%H:%M")
     return payload
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tierdesk.chat import selectors, services, streams
 from tierdesk.chat.choices import TAKE_TARGET_PERCENT, TAKE_TARGET_SECONDS, ChatStatus
 from tierdesk.chat.models import ChatSession
+from tierdesk.chat.widget import client_ip
 from tierdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tierdesk.queues.selectors import sees_every_queue
 from tierdesk.web.decorators import customer_required, staff_required
@@ -216,7 +217,7 @@ def portal_chat(request: HttpRequest) -> HttpResponse:
             started = services.chat_start_customer(
                 actor=user,
                 message=message,
-                ip=request.META.get("REMOTE_ADDR") or None,
+                ip=client_ip(request),
                 user_agent=request.headers.get("User-Agent", ""),
             )
         except ValidationFailed as error:

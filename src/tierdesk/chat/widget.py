@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import ipaddress
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -170,8 +171,24 @@ def _json_body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+def client_ip(request: HttpRequest) -> str | None:
+    """The visitor's address, for the start limits. Behind TIERDESK_TRUSTED_PROXIES proxies
+    (load balancers that append to X-Forwarded-For), the address the outermost trusted one saw;
+    otherwise the connection's. None when it is not an IP address."""
+    address = request.META.get("REMOTE_ADDR", "")
+    hops = int(getattr(settings, "TIERDESK_TRUSTED_PROXIES", 0) or 0)
+    if hops > 0:
+        forwarded = [
+            part.strip()
+            for part in request.headers.get("X-Forwarded-For", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def _token(request: HttpRequest) -> str:
@@ -246,7 +263,7 @@ def session_start(request: HttpRequest, origin: _Origin) -> HttpResponse:
         message=data.get("message"),
         site=origin.site,
         page_url=data.get("page_url", ""),
-        ip=_client_ip(request),
+        ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
         language=data.get("language") or translation.get_language(),
     )

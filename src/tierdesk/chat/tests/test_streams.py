@@ -164,6 +164,8 @@ def test_the_waiting_stream_draws_the_list_and_again_when_it_changes(start, agen
     while b"Need help with SSO" not in received:
         received += next(chunks)
     response.close()
+    # The list drawn in the stream carries working Take buttons
+    assert b'name="csrfmiddlewaretoken"' in received
 
 
 def test_a_customer_line_reaches_the_staff_stream(active_chat):
@@ -227,3 +229,18 @@ def test_closing_streams_ends_open_ones_at_their_next_poll(
 
     reader.join(timeout=5)
     assert not reader.is_alive()
+
+
+def test_staff_lines_carry_the_time_in_the_engineers_zone(start, agent):
+    import time_machine
+
+    agent.time_zone = "Asia/Tokyo"
+    agent.save()
+    with time_machine.travel("2026-03-02 09:05:00Z", tick=False):
+        chat, _ = start()
+    client = Client()
+    client.force_login(agent)
+
+    events = read_stream(client.get(f"/chat/{chat.pk}/events"))
+
+    assert [d["time"] for n, d in events if n == "line"] == ["18:05"]

@@ -240,3 +240,25 @@ def test_the_script_and_style_are_served_for_any_site(db):
     assert style["Content-Type"].startswith("text/css")
     again = Client().get("/chat/widget.js", headers={"If-None-Match": script["ETag"]})
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "remote", "expected"),
+    [
+        (0, "198.51.100.7", "10.0.0.2", "10.0.0.2"),
+        (1, "198.51.100.7", "10.0.0.2", "198.51.100.7"),
+        (1, "6.6.6.6, 198.51.100.7", "10.0.0.2", "198.51.100.7"),
+        (2, "6.6.6.6, 198.51.100.7, 10.0.0.9", "10.0.0.2", "198.51.100.7"),
+        (2, "198.51.100.7", "10.0.0.2", "10.0.0.2"),
+        (1, "not-an-address", "10.0.0.2", None),
+    ],
+)
+def test_the_visitors_address_trusts_only_the_configured_proxies(
+    settings, rf, hops, forwarded, remote, expected
+):
+    from tierdesk.chat.widget import client_ip
+
+    settings.TIERDESK_TRUSTED_PROXIES = hops
+    request = rf.post(START, HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR=remote)
+
+    assert client_ip(request) == expected

@@ -46,8 +46,7 @@
     text.textContent = line.text;
     var time = document.createElement("time");
     time.setAttribute("datetime", line.at);
-    var at = new Date(line.at);
-    time.textContent = isNaN(at) ? "" : at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    time.textContent = line.time || "";
     item.append(who, text, time);
     return item;
   }
