@@ -533,7 +533,8 @@ def contact_create(
 
 
 def detect_language(text: str) -> str:
-    """ "ja" or "ru" when the text is plainly Japanese or Russian, else "" (the person's own)."""
+    """The language the text is plainly written in: "ja", "ru", or "en" (Latin letters and no
+    other script); "" when too short to tell (the ticket then takes the person's language)."""
     sample = text[:4000]
     kana = sum(1 for c in sample if "\u3040" <= c <= "\u30ff")
     han = sum(1 for c in sample if "\u4e00" <= c <= "\u9fff")
@@ -543,6 +544,8 @@ def detect_language(text: str) -> str:
         return Language.JAPANESE
     if cyrillic >= 10 and cyrillic >= 0.3 * (cyrillic + latin):
         return Language.RUSSIAN
+    if latin >= 20 and kana + han + cyrillic == 0:
+        return Language.ENGLISH
     return ""
 
 

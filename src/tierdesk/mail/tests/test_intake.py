@@ -500,3 +500,34 @@ def test_reprocessing_many_quarantined_messages_for_the_cli(
     done = intake.inbound_reprocess_many(on_each=seen.append)
 
     assert [r.status for r in done] == [InboundStatus.PROCESSED] * 2 and len(seen) == 2
+
+
+def test_the_ticket_is_in_the_language_the_mail_is_written_in(
+    deliver, make_mail, support_address, oscar, alice
+):
+    english = deliver(
+        make_mail(sender=oscar.email, text="The nightly export has failed three times this week.")
+    )
+    russian = deliver(
+        make_mail(
+            sender=alice.email, subject="Выгрузка", text="Ночная выгрузка не работает уже три дня."
+        )
+    )
+    short = deliver(make_mail(sender=oscar.email, subject="?", text="ok"))
+
+    assert (oscar.language, english.ticket.language) == ("ja", "en")
+    assert russian.ticket.language == "ru"
+    assert short.ticket.language == "ja"  # too short to tell: the person's own
+
+
+def test_a_reply_reopens_a_solved_ticket(deliver, make_mail, support_address, ticket, agent):
+    ticket_update(actor=agent, ticket=ticket, changes={"status": Status.SOLVED})
+
+    row = deliver(
+        make_mail(
+            sender=ticket.requester.email, subject=f"Re: [#{ticket.number}] x", text="Not fixed."
+        )
+    )
+
+    ticket.refresh_from_db()
+    assert row.ticket == ticket and ticket.status == Status.OPEN
