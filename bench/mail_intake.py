@@ -10,8 +10,10 @@ messages with quoted history; senders are the demo's contacts, a few unknown peo
 companies and a few strangers. A message answered 451 is sent again, as a mail server would.
 
 Measures messages per second from the first message sent to the last one processed by the
-worker (stored, parsed, and a ticket opened or a reply added), and separately the listener's
-rate of stored messages. Prints a table, writes bench/results/mail_intake.json.
+worker (stored, parsed, and a ticket opened or a reply added), and the listener's rate of stored
+messages meanwhile. Then, on a copy of the seeded desk, each stage alone: the listener storing
+every message with no worker running, then the worker processing that backlog. Prints a table,
+writes bench/results/mail_intake.json.
 """
 
 # ruff: noqa: RUF001  (Russian mail is Cyrillic on purpose)
@@ -309,6 +311,88 @@ def stop(process: subprocess.Popen) -> float | None:
     return None
 
 
+def start_worker(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen:
+    worker = subprocess.Popen(
+        [*benchlib.tierdesk_command(), "worker", "-k", args.worker_type, "-w", str(args.workers)],
+        env=env,
+    )
+    time.sleep(2)  # the worker's start: Django, the task registry
+    if worker.poll() is not None:
+        raise RuntimeError(f"the worker exited with status {worker.returncode}")
+    return worker
+
+
+def wait_processed(database: Path, expected: int, timeout: float) -> tuple[dict[str, int], int]:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = counts(database)
+        done = sum(state.get(status, 0) for status in FINAL)
+        if done >= expected or time.monotonic() > deadline:
+            return state, done
+        time.sleep(0.05)
+
+
+def pipeline(
+    args: argparse.Namespace,
+    data_dir: Path,
+    messages: list[tuple[str, bytes, str]],
+    *,
+    apart: bool = False,
+) -> dict:
+    """Sends every message to a listener on `data_dir` and waits until the worker has processed
+    them all. With `apart`, the worker starts only once every message is stored, so each stage
+    is timed alone: the listener's rate, then the worker's on the backlog."""
+    database = data_dir / "tierdesk.sqlite3"
+    env = benchlib.embedded_env(data_dir)
+    port = free_port()
+    listener = subprocess.Popen(
+        [*benchlib.tierdesk_command(), "mail", "listen", "--port", str(port)], env=env
+    )
+    worker = None
+    try:
+        wait_for_port(port, listener)
+        if not apart:
+            worker = start_worker(args, env)
+        senders = [
+            Sender(port, messages[i :: args.clients], args.batch) for i in range(args.clients)
+        ]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join()
+        first_sent = min(s.first_sent for s in senders if s.first_sent)
+        accepted = max(s.last_accepted for s in senders if s.last_accepted)
+        refused = [r for s in senders for r in s.refused]
+        expected = len(messages) - len(refused)
+        started = first_sent
+        if apart:
+            worker = start_worker(args, env)
+            started = time.perf_counter()
+        state, done = wait_processed(database, expected, args.timeout)
+        finished = time.perf_counter()
+    finally:
+        listener_cpu = stop(listener)
+        worker_cpu = stop(worker) if worker else None
+    seconds = finished - started
+
+    def per_message(cpu: float | None) -> float | None:
+        return round(cpu * 1000 / len(messages), 2) if cpu else None
+
+    return {
+        "smtp_seconds": round(accepted - first_sent, 3),
+        "stored_per_second": round(len(messages) / (accepted - first_sent), 1),
+        "retries_after_451": sum(s.retries for s in senders),
+        "refused": refused[:5],
+        "seconds": round(seconds, 3),
+        "messages_per_second": round(done / seconds, 1),
+        "statuses": state,
+        "finished": done >= expected,
+        # CPU time per message of each process (the worker's includes its start and idle polls).
+        "listener_cpu_ms_per_message": per_message(listener_cpu),
+        "worker_cpu_ms_per_message": per_message(worker_cpu),
+    }
+
+
 def run(args: argparse.Namespace, data_dir: Path) -> dict:
     rng = random.Random(args.seed)
     contacts = seed()
@@ -317,52 +401,24 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict:
     kinds: dict[str, int] = {}
     for _, _, kind in messages:
         kinds[kind] = kinds.get(kind, 0) + 1
-    total_bytes = sum(len(raw) for _, raw, _ in messages)
-    database = data_dir / "tierdesk.sqlite3"
-
-    env = benchlib.embedded_env(data_dir)
-    port = free_port()
-    listener = subprocess.Popen(
-        [*benchlib.tierdesk_command(), "mail", "listen", "--port", str(port)], env=env
-    )
-    worker = subprocess.Popen(
-        [*benchlib.tierdesk_command(), "worker", "-k", args.worker_type, "-w", str(args.workers)],
-        env=env,
-    )
+    # The seeded desk twice: one for the pipeline as it runs, one for each stage alone.
+    apart_dir = data_dir.with_name(data_dir.name + "-apart")
+    if args.stages:
+        shutil.copytree(data_dir, apart_dir)
     try:
-        wait_for_port(port, listener)
-        time.sleep(2)  # the worker's start: Django, the task registry
-        if worker.poll() is not None:
-            raise RuntimeError(f"the worker exited with status {worker.returncode}")
         print(
-            f"Sending over SMTP from {args.clients} clients in batches of {args.batch}",
+            f"Sending over SMTP from {args.clients} clients in batches of {args.batch}, "
+            "the worker processing as they arrive",
             flush=True,
         )
-        senders = [
-            Sender(port, messages[i :: args.clients], args.batch) for i in range(args.clients)
-        ]
-        for sender in senders:
-            sender.start()
-        for sender in senders:
-            sender.join()
-        started = min(s.first_sent for s in senders if s.first_sent)
-        accepted = max(s.last_accepted for s in senders if s.last_accepted)
-        refused = [r for s in senders for r in s.refused]
-        expected = args.messages - len(refused)
-        deadline = time.monotonic() + args.timeout
-        while True:
-            state = counts(database)
-            done = sum(state.get(status, 0) for status in FINAL)
-            if done >= expected or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        finished = time.perf_counter()
+        together = pipeline(args, data_dir, messages)
+        apart = None
+        if args.stages:
+            print("Again, each stage alone: storing all, then processing the backlog", flush=True)
+            apart = pipeline(args, apart_dir, messages, apart=True)
     finally:
-        listener_cpu = stop(listener)
-        worker_cpu = stop(worker)
-    seconds = finished - started
-    smtp_seconds = accepted - started
-    rate = done / seconds
+        shutil.rmtree(apart_dir, ignore_errors=True)
+    rate = together["messages_per_second"]
     return {
         "benchmark": "mail_intake",
         "machine": benchlib.machine(),
@@ -375,29 +431,22 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict:
         ),
         "messages": args.messages,
         "kinds": kinds,
-        "bytes": total_bytes,
+        "bytes": sum(len(raw) for _, raw, _ in messages),
         "clients": args.clients,
         "batch": args.batch,
         "workers": args.workers,
         "worker_type": args.worker_type,
-        "smtp_seconds": round(smtp_seconds, 3),
-        "stored_per_second": round(args.messages / smtp_seconds, 1),
-        "retries_after_451": sum(s.retries for s in senders),
-        "refused": refused[:5],
-        "seconds": round(seconds, 3),
-        "messages_per_second": round(rate, 1),
-        "statuses": state,
-        # CPU time per message of each process (the worker's includes its start and idle polls).
-        "listener_cpu_ms_per_message": round(listener_cpu * 1000 / args.messages, 2)
-        if listener_cpu
-        else None,
-        "worker_cpu_ms_per_message": round(worker_cpu * 1000 / args.messages, 2)
-        if worker_cpu
-        else None,
-        "finished": done >= expected,
-        **outcome(database),
+        **together,
+        **outcome(data_dir / "tierdesk.sqlite3"),
+        "stages_apart": None
+        if apart is None
+        else {
+            "listener_alone_stored_per_second": apart["stored_per_second"],
+            "worker_alone_on_the_backlog_per_second": apart["messages_per_second"],
+            "worker_cpu_ms_per_message": apart["worker_cpu_ms_per_message"],
+        },
         "target": f">= {TARGET_PER_SECOND} messages/s from the SMTP listener to created tickets",
-        "met": done >= expected and rate >= TARGET_PER_SECOND,
+        "met": together["finished"] and rate >= TARGET_PER_SECOND,
     }
 
 
@@ -420,6 +469,12 @@ def main() -> int:
     )
     parser.add_argument(
         "--timeout", type=float, default=900, help="Seconds to wait for processing."
+    )
+    parser.add_argument(
+        "--no-stages",
+        dest="stages",
+        action="store_false",
+        help="Skip the second run that times the listener and the worker each alone.",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="Keep the data folder.")
@@ -468,6 +523,14 @@ def main() -> int:
         f"\nStatuses: {result['statuses']}; email tickets {result['email_tickets']:,}; "
         f"retries after 451: {result['retries_after_451']}; refused: {len(result['refused'])}"
     )
+    apart = result["stages_apart"]
+    if apart:
+        print(
+            f"Each stage alone: the listener stores {apart['listener_alone_stored_per_second']:,.1f}"
+            f" messages/s; the worker processes a backlog at "
+            f"{apart['worker_alone_on_the_backlog_per_second']:,.1f} messages/s "
+            f"({apart['worker_cpu_ms_per_message']} ms CPU a message)"
+        )
     print(
         f"CPU per message: listener {result['listener_cpu_ms_per_message']} ms, "
         f"worker {result['worker_cpu_ms_per_message']} ms"
