@@ -305,12 +305,16 @@ def _run(inbound_id: int, *, from_statuses: set[str], accept: bool) -> InboundMa
         # Parsing runs outside the transaction: on SQLite the transaction holds the write lock.
         raw = InboundMail.objects.filter(pk=inbound_id).values_list("raw", flat=True).get()
         parsed = parse(bytes(raw))
+        # Deciding reads only; it runs before the transaction too, which then writes for a few
+        # milliseconds (the listener's stores wait for the same lock on SQLite).
+        snapshot = InboundMail.objects.defer("raw").get(pk=inbound_id)
+        plan = _plan(snapshot, parsed, accept=accept)
         with transaction.atomic():
             locked = InboundMail.objects.select_for_update().defer("raw").get(pk=inbound_id)
             if locked.status not in from_statuses:
                 return locked
             locked.attempts = min(locked.attempts + 1, 32767)
-            _apply(locked, parsed, accept=accept)
+            _execute(locked, parsed, plan)
             return locked
     except Exception as error:
         logger.exception("Inbound mail #%s could not be processed; quarantined", inbound_id)
@@ -358,76 +362,108 @@ def _finish(inbound: InboundMail, status: str, code: str = "", reason: str = "")
     inbound.save(update_fields=_PROCESSED_FIELDS)
 
 
-def _apply(inbound: InboundMail, parsed: ParsedMail, *, accept: bool) -> None:
-    inbound.subject = " ".join(parsed.subject.split())[:998]
-    inbound.from_address = (parsed.from_address or bare_address(inbound.envelope_from))[:998]
-    inbound.ticket = None
-    inbound.message = None
-    inbound.quoted_text = ""
+@dataclass
+class _Plan:
+    """What processing decided from the message and the desk's state, before writing anything."""
+
+    status: str
+    code: str = ""
+    reason: str = ""
+    from_address: str = ""
+    bounce: bool = False
+    sender: User | None = None
+    new_contact: dict[str, Any] | None = None
+    ticket_id: int | None = None
+    way: str = ""
+    group: SkillGroup | None = None
+    content: _Content | None = None
+
+
+def _plan(inbound: InboundMail, parsed: ParsedMail, *, accept: bool) -> _Plan:
+    """Decides the message's fate (see the module's description) with reads only."""
+    from_address = (parsed.from_address or bare_address(inbound.envelope_from))[:998]
     if not accept:
         noise = loops.noise_of(parsed, own_addresses=_own_addresses())
         if noise is not None:
-            reason = noise.detail
-            if noise.code == loops.BOUNCE:
-                marked = loops.handle_bounce(parsed)
-                if marked:
-                    reason += " — " + ", ".join(f"<{m}>" for m in marked)
-            _finish(inbound, InboundStatus.IGNORED, noise.code, reason)
-            return
-    if not inbound.from_address:
-        _finish(
-            inbound,
-            InboundStatus.QUARANTINED,
-            InboundReason.NO_SENDER,
-            f"From: {parsed.header('from')!r}; envelope: {inbound.envelope_from!r}",
-        )
-        return
-    sender = _known_sender(inbound.from_address)
+            return _Plan(
+                InboundStatus.IGNORED,
+                noise.code,
+                noise.detail,
+                from_address,
+                bounce=noise.code == loops.BOUNCE,
+            )
+    if not from_address:
+        reason = f"From: {parsed.header('from')!r}; envelope: {inbound.envelope_from!r}"
+        return _Plan(InboundStatus.QUARANTINED, InboundReason.NO_SENDER, reason)
+    sender = _known_sender(from_address)
     if not accept:
         count = loops.sender_over_limit(
-            inbound.from_address, now=inbound.received_at, exclude_id=inbound.pk
+            from_address, now=inbound.received_at, exclude_id=inbound.pk
         )
         if count is not None:
-            _finish(
-                inbound,
-                InboundStatus.HELD,
-                InboundReason.SENDER_LIMIT,
-                f"{count} messages from {inbound.from_address} in the hour before this one "
-                f"(TIERDESK_MAIL_SENDER_LIMIT_PER_HOUR={settings.TIERDESK_MAIL_SENDER_LIMIT_PER_HOUR})",
+            reason = (
+                f"{count} messages from {from_address} in the hour before this one "
+                f"(TIERDESK_MAIL_SENDER_LIMIT_PER_HOUR={settings.TIERDESK_MAIL_SENDER_LIMIT_PER_HOUR})"
             )
-            return
+            return _Plan(InboundStatus.HELD, InboundReason.SENDER_LIMIT, reason, from_address)
         if sender is not None and not sender.is_active:
-            _finish(
-                inbound,
-                InboundStatus.HELD,
-                InboundReason.DISABLED_SENDER,
-                f"{sender.username} <{sender.email}>",
-            )
-            return
+            reason = f"{sender.username} <{sender.email}>"
+            return _Plan(InboundStatus.HELD, InboundReason.DISABLED_SENDER, reason, from_address)
     content = _content(parsed)
+    plan = _Plan(InboundStatus.PROCESSED, from_address=from_address, content=content)
     if sender is None:
-        organization = organization_for_address(inbound.from_address)
+        organization = organization_for_address(from_address)
         if organization is None and settings.TIERDESK_MAIL_UNKNOWN_SENDERS == "hold" and not accept:
-            _finish(inbound, InboundStatus.HELD, InboundReason.UNKNOWN_SENDER, inbound.from_address)
-            return
-        sender = contact_create(
-            address=inbound.from_address,
-            name=parsed.from_name,
-            organization=organization,
-            language=content.language,
-        )
-    with translation.override(sender.language or settings.LANGUAGE_CODE):
-        _finish_content(content, parsed)
-    ticket, way = threads.find_ticket(parsed, sender=sender, recipients=inbound.recipients)
-    if ticket is not None:
-        message = _add_reply(sender, ticket, content)
+            return _Plan(
+                InboundStatus.HELD, InboundReason.UNKNOWN_SENDER, from_address, from_address
+            )
+        plan.new_contact = {
+            "address": from_address,
+            "name": parsed.from_name,
+            "organization": organization,
+            "language": content.language,
+        }
+        # Who the contact will be, for the threading rules: a colleague of the organization.
+        writer = User(email=from_address, organization=organization, role=Role.CUSTOMER)
+        language = content.language or Language.ENGLISH
     else:
-        message = _open_ticket(sender, inbound, parsed, content)
+        plan.sender = writer = sender
+        language = sender.language
+    with translation.override(language or settings.LANGUAGE_CODE):
+        _finish_content(content, parsed)
+    ticket, plan.way = threads.find_ticket(parsed, sender=writer, recipients=inbound.recipients)
+    if ticket is not None:
+        plan.ticket_id = ticket.pk
+    else:
+        plan.group = _group_for(inbound, parsed)
+    return plan
+
+
+def _execute(inbound: InboundMail, parsed: ParsedMail, plan: _Plan) -> None:
+    """Carries the plan out, in the caller's transaction."""
+    inbound.subject = " ".join(parsed.subject.split())[:998]
+    inbound.from_address = plan.from_address
+    inbound.ticket = None
+    inbound.message = None
+    inbound.quoted_text = ""
+    if plan.status != InboundStatus.PROCESSED or plan.content is None:
+        reason = plan.reason
+        if plan.bounce:
+            marked = loops.handle_bounce(parsed)
+            if marked:
+                reason += " — " + ", ".join(f"<{m}>" for m in marked)
+        _finish(inbound, plan.status, plan.code, reason)
+        return
+    sender = plan.sender or contact_create(**(plan.new_contact or {}))
+    ticket = Ticket.objects.filter(pk=plan.ticket_id).first() if plan.ticket_id else None
+    if ticket is not None:
+        message = _add_reply(sender, ticket, plan.content)
+    else:
+        message = _open_ticket(sender, plan.group, plan.content)
     inbound.ticket = message.ticket
     inbound.message = message
-    inbound.quoted_text = content.quoted
-    detail = f"threaded by {way}" if way else ""
-    _finish(inbound, InboundStatus.PROCESSED, "", detail)
+    inbound.quoted_text = plan.content.quoted
+    _finish(inbound, InboundStatus.PROCESSED, "", f"threaded by {plan.way}" if plan.way else "")
     logger.info(
         "Inbound mail #%s from %s: %s ticket #%s",
         inbound.pk,
@@ -676,10 +712,7 @@ def _group_for(inbound: InboundMail, parsed: ParsedMail) -> SkillGroup | None:
     return address.group if address is not None else None
 
 
-def _open_ticket(
-    sender: User, inbound: InboundMail, parsed: ParsedMail, content: _Content
-) -> Message:
-    group = _group_for(inbound, parsed)
+def _open_ticket(sender: User, group: SkillGroup | None, content: _Content) -> Message:
     ticket = ticket_open(
         actor=sender,
         subject=content.subject,
