@@ -531,3 +531,15 @@ def test_a_reply_reopens_a_solved_ticket(deliver, make_mail, support_address, ti
 
     ticket.refresh_from_db()
     assert row.ticket == ticket and ticket.status == Status.OPEN
+
+
+def test_a_new_colleague_of_the_organization_threads_into_its_ticket(
+    deliver, make_mail, support_address, ticket
+):
+    row = deliver(
+        make_mail(sender="dana@acme.test", subject=f"Re: [#{ticket.number}] Query times out")
+    )
+
+    assert row.ticket == ticket
+    assert row.message.author.email == "dana@acme.test"
+    assert row.message.author.organization == ticket.organization
