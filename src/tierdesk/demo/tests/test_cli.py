@@ -80,15 +80,20 @@ def test_token_issue_for_an_unknown_person_fails_clearly(seeded_folder):
     assert "no person with username 'nobody'" in result.stderr
 
 
-def test_serve_runs_the_web_server_and_the_worker():
+def test_serve_runs_the_web_server_the_worker_and_the_mail_listener(settings):
     specs = serve_processes(host="127.0.0.1", port=8123, workers=3, threads=4)
 
-    assert [s.name for s in specs] == ["web", "worker"]
+    assert [s.name for s in specs] == ["web", "worker", "mail"]
     web = specs[0].argv
     assert "tierdesk.wsgi:application" in web
     assert web[web.index("--bind") + 1] == "127.0.0.1:8123"
     assert web[web.index("--workers") + 1] == "3"
     assert specs[1].argv[-1] == "worker"
+    settings.TIERDESK_SMTP_PORT = 0
+    assert [s.name for s in serve_processes(host="", port=1, workers=1, threads=1)] == [
+        "web",
+        "worker",
+    ]
 
 
 def test_demo_arguments_default_to_five_thousand_tickets_on_localhost():
