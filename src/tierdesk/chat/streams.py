@@ -4,23 +4,30 @@ and the waiting list for the console.
 How it holds up without extra infrastructure: a stream is a Django StreamingHttpResponse whose
 generator polls the database every POLL_SECONDS with one or two small indexed reads (lines after
 the last id sent, the chat's status) and ends after STREAM_SECONDS. The browser's EventSource
-then reconnects on its own after RETRY_MS, sending Last-Event-ID, and the new stream goes on
-from there, so no line is lost or repeated. Nothing is shared between processes but the
-database, so this works on SQLite and PostgreSQL, with any number of web processes.
+then reconnects on its own after the `retry` the stream named, sending Last-Event-ID, and the new
+stream goes on from there, so no line is lost or repeated. Nothing is shared between processes
+but the database, so this works on SQLite and PostgreSQL, with any number of web processes.
 
-The price: an open stream holds one web thread (gunicorn's gthread worker) for its ~25 s, so
-web workers x threads bounds how many people can watch chats at once; ending streams regularly
-gives threads back and lets a deploy finish within its grace period."""
+The price: an open stream holds a web thread (gunicorn's gthread worker) for its ~25 s. A worker
+whose threads all hold streams stops answering everything else it accepted, so each process
+holds at most `stream_slots()` streams (half its threads unless TIERDESK_CHAT_STREAMS_PER_PROCESS
+says otherwise). A stream beyond that answers what is new at once and ends, with a retry of
+SHORT_RETRY_MS: that client polls about once a second until a slot is free, instead of the desk
+queueing every request behind chat streams. Ending streams regularly also lets a deploy finish
+within gunicorn's grace period."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.http import StreamingHttpResponse
 from django.utils import timezone, translation
@@ -39,9 +46,10 @@ STREAM_SECONDS = 25.0
 POLL_SECONDS = 0.5
 KEEPALIVE_SECONDS = 10.0
 RETRY_MS = 500
+SHORT_RETRY_MS = 1000
 
 
-def sse(data: Any, *, event: str | None = None, event_id: int | None = None) -> bytes:
+def sse(data: Any, *, event: str | None = None, event_id: int | str | None = None) -> bytes:
     """One event in the text/event-stream format; `data` is sent as JSON unless it is a str."""
     text = data if isinstance(data, str) else json.dumps(data, separators=(",", ":"))
     lines = []
@@ -51,6 +59,55 @@ def sse(data: Any, *, event: str | None = None, event_id: int | None = None) -> 
         lines.append(f"event: {event}")
     lines.extend(f"data: {line}" for line in text.split("\n"))
     return ("\n".join(lines) + "\n\n").encode()
+
+
+def _threads_of_this_server() -> int | None:
+    """The threads per process of the gunicorn serving us (its --threads), or None when this is
+    not gunicorn (runserver and the tests' live server start a thread per request)."""
+    if "gunicorn" not in sys.modules:
+        return None
+    argv = sys.argv
+    for index, arg in enumerate(argv):
+        value = None
+        if arg == "--threads" and index + 1 < len(argv):
+            value = argv[index + 1]
+        elif arg.startswith("--threads="):
+            value = arg.split("=", 1)[1]
+        if value is not None:
+            try:
+                return max(1, int(value))
+            except ValueError:
+                return 1
+    return 1
+
+
+def stream_slots() -> int | None:
+    """How many streams this process holds open at once; None: no limit."""
+    configured = getattr(settings, "TIERDESK_CHAT_STREAMS_PER_PROCESS", None)
+    if configured is not None:
+        return max(0, int(configured))
+    threads = _threads_of_this_server()
+    return None if threads is None else threads // 2
+
+
+_slots_lock = threading.Lock()
+_slots_held = 0
+
+
+def _take_slot() -> bool:
+    global _slots_held
+    limit = stream_slots()
+    with _slots_lock:
+        if limit is not None and _slots_held >= limit:
+            return False
+        _slots_held += 1
+        return True
+
+
+def _give_slot() -> None:
+    global _slots_held
+    with _slots_lock:
+        _slots_held -= 1
 
 
 # Streams open in this process, and a signal that asks them to end now (at shutdown, and at the
@@ -144,12 +201,14 @@ Poll = Callable[[], tuple[list[bytes], bool]]
 
 def _polling(poll: Poll, *, language: str, zone: Any) -> Iterator[bytes]:
     """Runs `poll` every POLL_SECONDS until it says it is finished or STREAM_SECONDS pass, with
-    a keep-alive comment when nothing was sent for a while. The request's language and time zone
-    are kept: the middleware resets them once the view has returned the response."""
-    yield f"retry: {RETRY_MS}\n\n".encode()
-    deadline = time.monotonic() + STREAM_SECONDS
-    quiet_since = time.monotonic()
+    a keep-alive comment when nothing was sent for a while; without a free slot, once. The
+    request's language and time zone are kept: the middleware resets them once the view has
+    returned the response."""
+    held = _take_slot()
     try:
+        yield f"retry: {RETRY_MS if held else SHORT_RETRY_MS}\n\n".encode()
+        deadline = time.monotonic() + STREAM_SECONDS
+        quiet_since = time.monotonic()
         with translation.override(language):
             if zone is not None:
                 timezone.activate(zone)
@@ -159,7 +218,7 @@ def _polling(poll: Poll, *, language: str, zone: Any) -> Iterator[bytes]:
                 now = time.monotonic()
                 if chunks:
                     quiet_since = now
-                if finished or now >= deadline:
+                if finished or not held or now >= deadline:
                     return
                 if now - quiet_since >= KEEPALIVE_SECONDS:
                     quiet_since = now
@@ -171,6 +230,8 @@ def _polling(poll: Poll, *, language: str, zone: Any) -> Iterator[bytes]:
         logger.warning("A chat stream ended on a database error", exc_info=True)
     finally:
         timezone.deactivate()
+        if held:
+            _give_slot()
 
 
 def chat_events(
@@ -205,17 +266,23 @@ def chat_events(
 
 
 def waiting_events(
-    fingerprint: Callable[[], tuple], render: Callable[[], str], *, language: str, zone: Any
+    fingerprint: Callable[[], tuple],
+    render: Callable[[], str],
+    *,
+    last_id: str,
+    language: str,
+    zone: Any,
 ) -> Iterator[bytes]:
-    """The waiting page's list drawn again ("waiting", HTML) whenever `fingerprint` changes, and
-    at once when the stream opens."""
-    state: dict[str, Any] = {"seen": None}
+    """The waiting page's list drawn again ("waiting", HTML) whenever `fingerprint` changes. Each
+    drawing's event id is a digest of what it showed, so a reconnecting page (Last-Event-ID
+    `last_id`) is drawn again only if something changed meanwhile."""
+    state: dict[str, Any] = {"seen": last_id or None}
 
     def poll() -> tuple[list[bytes], bool]:
-        current = fingerprint()
+        current = hashlib.sha256(repr(fingerprint()).encode()).hexdigest()[:16]
         if current == state["seen"]:
             return [], False
         state["seen"] = current
-        return [sse(render(), event="waiting")], False
+        return [sse(render(), event="waiting", event_id=current)], False
 
     return _polling(poll, language=language, zone=zone)

@@ -72,6 +72,7 @@ def waiting_events(request: HttpRequest) -> HttpResponse:
         streams.waiting_events(
             lambda: selectors.waiting_fingerprint(user),
             draw,
+            last_id=request.headers.get("Last-Event-ID", "")[:64],
             language=translation.get_language(),
             zone=timezone.get_current_timezone(),
         )

@@ -244,3 +244,52 @@ def test_staff_lines_carry_the_time_in_the_engineers_zone(start, agent):
     events = read_stream(client.get(f"/chat/{chat.pk}/events"))
 
     assert [d["time"] for n, d in events if n == "line"] == ["18:05"]
+
+
+def test_a_reconnecting_waiting_page_is_drawn_again_only_after_a_change(start, agent, monkeypatch):
+    client = Client()
+    client.force_login(agent)
+    first = b"".join(client.get("/chat/waiting/events").streaming_content).decode()
+    drawn_id = next(line[4:] for line in first.split("\n") if line.startswith("id: "))
+
+    unchanged = read_stream(client.get("/chat/waiting/events", headers={"Last-Event-ID": drawn_id}))
+    start()
+    changed = read_stream(client.get("/chat/waiting/events", headers={"Last-Event-ID": drawn_id}))
+
+    assert [name for name, _ in unchanged] == []
+    assert [name for name, _ in changed] == ["waiting"]
+
+
+def test_beyond_its_slots_a_process_answers_at_once_and_asks_for_a_quick_retry(
+    active_chat, agent, site_client, site, settings, monkeypatch
+):
+    # Given a process whose stream slots are all taken, and streams that would last a minute
+    settings.TIERDESK_CHAT_STREAMS_PER_PROCESS = 0
+    monkeypatch.setattr(streams, "STREAM_SECONDS", 60)
+    chat_reply(actor=agent, chat=active_chat, body="Anything else?")
+
+    # When the customer's page connects, it gets what is new and the stream ends at once
+    response = customer_stream(site_client, active_chat)
+    text = b"".join(response.streaming_content).decode()
+
+    assert text.startswith(f"retry: {streams.SHORT_RETRY_MS}\n")
+    assert "Anything else?" in text and "event: status" in text
+
+
+def test_stream_slots_are_half_of_gunicorns_threads(settings, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "gunicorn", object())
+    monkeypatch.setattr(sys, "argv", ["gunicorn", "tierdesk.wsgi:application", "--threads", "8"])
+    assert streams.stream_slots() == 4
+    monkeypatch.setattr(sys, "argv", ["gunicorn", "--threads=1"])
+    assert streams.stream_slots() == 0
+    settings.TIERDESK_CHAT_STREAMS_PER_PROCESS = 10
+    assert streams.stream_slots() == 10
+
+
+def test_without_gunicorn_streams_are_not_limited(monkeypatch):
+    import sys
+
+    monkeypatch.delitem(sys.modules, "gunicorn", raising=False)
+    assert streams.stream_slots() is None
