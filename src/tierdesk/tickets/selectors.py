@@ -204,7 +204,9 @@ def ticket_neighbours(
 def ticket_messages(user: User, ticket: Ticket) -> QuerySet[Message]:
     """The conversation as `user` may see it: customers never see internal notes."""
     messages = (
-        ticket.messages.select_related("author")
+        ticket.messages.select_related("author", "inbound_mail")
+        # The mail a message came in, for its quoted history; not its raw bytes.
+        .defer("inbound_mail__raw")
         .prefetch_related("attachments")
         .order_by("created_at", "id")
     )
