@@ -485,7 +485,10 @@ def _add_server_arguments(parser: argparse.ArgumentParser) -> None:
         help="Web worker processes (default: twice the cores).",
     )
     parser.add_argument(
-        "--threads", type=int, default=4, help="Threads per web worker (default 4)."
+        "--threads",
+        type=int,
+        default=8,
+        help="Threads per web worker (default 8; live chat streams hold up to half of them).",
     )
 
 

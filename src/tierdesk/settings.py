@@ -228,6 +228,15 @@ TIERDESK_MAIL_SENDER_LIMIT_PER_HOUR = env.env_int(
 )
 TIERDESK_IMAP_POLL_SECONDS = env.env_int("TIERDESK_IMAP_POLL_SECONDS", 60, minimum=5)
 
+# Live chat: how many X-Forwarded-For hops in front of the desk to trust for a visitor's address
+# (the per-address limit on starting chats), and how many live chat streams one web process
+# holds (each holds a thread; by default half of its threads).
+TIERDESK_TRUSTED_PROXIES = env.env_int("TIERDESK_TRUSTED_PROXIES", 0, minimum=0)
+if env.env_str("TIERDESK_CHAT_STREAMS_PER_PROCESS"):
+    TIERDESK_CHAT_STREAMS_PER_PROCESS = env.env_int(
+        "TIERDESK_CHAT_STREAMS_PER_PROCESS", 0, minimum=1
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -51,9 +51,10 @@ def demo_tickets_present() -> bool:
 
 
 def seed_working_tools() -> None:
-    """The demo's support addresses, routing rules and shifts, macros, engineering connector and
-    escalations, then a triage model trained on the seeded tickets; each seeder leaves what
+    """The demo's support addresses, routing rules and shifts, macros, engineering connector,
+    escalations, calls and chat widget site, then a triage model trained on the seeded tickets; each seeder leaves what
     exists alone."""
+    from tierdesk.chat.demo import seed_chat_demo
     from tierdesk.engineering.demo import seed_engineering_demo
     from tierdesk.escalations.demo import seed_escalations_demo
     from tierdesk.macros.demo import seed_macros_demo
@@ -68,6 +69,7 @@ def seed_working_tools() -> None:
     seed_engineering_demo()
     seed_escalations_demo()
     seed_phone_demo()
+    seed_chat_demo()
     seed_triage_demo()
 
 

@@ -32,6 +32,7 @@ PANEL_PROVIDERS = (
     "tierdesk.macros.panels.ticket_panel",
     "tierdesk.phone.panels.ticket_panel",
     "tierdesk.mail.panels.ticket_panel",
+    "tierdesk.chat.panels.ticket_panel",
 )
 
 _providers: list[Callable[[HttpRequest, Ticket], Panel | None]] | None = None
