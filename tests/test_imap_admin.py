@@ -109,3 +109,29 @@ def test_stored_mail_is_listed_and_shown_read_only(admin_client):
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert admin_client.get("/admin/mail/inboundmail/add/").status_code == 403
+
+
+def test_processing_again_skips_a_message_it_may_not_process_and_says_so(admin_client):
+    raw = b"Subject: Huge\r\n\r\n" + b"x" * 100
+    kept_in_part = InboundMail.objects.create(
+        source="smtp",
+        raw=raw,
+        size=40_000_000,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        received_at=timezone.now(),
+        subject="Huge",
+        status="quarantined",
+        reason_code="oversize",
+        reason="over the size limit",
+    )
+
+    response = admin_client.post(
+        "/admin/mail/inboundmail/",
+        {"action": "process_again", "_selected_action": [kept_in_part.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert f"#{kept_in_part.pk}:" in response.content.decode()
+    kept_in_part.refresh_from_db()
+    assert kept_in_part.status == "quarantined"

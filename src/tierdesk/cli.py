@@ -413,12 +413,17 @@ def cmd_mail_poll(args: argparse.Namespace) -> int:
 def cmd_mail_reprocess(args: argparse.Namespace) -> int:
     setup_django()
     from tierdesk.core.errors import Conflict
-    from tierdesk.mail.choices import InboundStatus
+    from tierdesk.mail.choices import InboundReason, InboundStatus
     from tierdesk.mail.intake import inbound_reprocess
     from tierdesk.mail.models import InboundMail
 
     if args.quarantined:
-        messages = list(InboundMail.objects.filter(status=InboundStatus.QUARANTINED).order_by("id"))
+        # A message kept only in part (over the size limit) cannot be processed again.
+        messages = list(
+            InboundMail.objects.filter(status=InboundStatus.QUARANTINED)
+            .exclude(reason_code=InboundReason.OVERSIZE)
+            .order_by("id")
+        )
         if not messages:
             print("No quarantined messages.")
             return 0

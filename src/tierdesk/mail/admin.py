@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from tierdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tierdesk.mail.models import InboundMail, Mailbox, OutboundMail, SupportAddress
 from tierdesk.tickets.selectors import tickets_visible_to
 
@@ -147,7 +148,11 @@ class InboundMailAdmin(ReadOnlyAdmin):
 
         done = 0
         for inbound in queryset:
-            inbound_reprocess(actor=request.user, inbound=inbound)
+            try:
+                inbound_reprocess(actor=request.user, inbound=inbound)
+            except (Conflict, PermissionDenied, ValidationFailed) as refusal:
+                self.message_user(request, f"#{inbound.pk}: {refusal}", level=messages.WARNING)
+                continue
             done += 1
         self.message_user(
             request,

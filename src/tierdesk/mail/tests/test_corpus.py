@@ -1,4 +1,5 @@
-"""The real-world corpus in /work/shared/data/email_samples through the real intake path.
+"""The real-world corpus in ../shared/data/email_samples (beside the checkout) through the real
+intake path.
 
 Every .eml is stored and processed as the SMTP listener hands it over (inbound_store, then the
 worker's task on commit). Each must end as a ticket message, or ignored, held or quarantined
@@ -32,10 +33,11 @@ from tierdesk.mail.models import InboundMail
 from tierdesk.mail.parsing import parse
 from tierdesk.tickets.models import Attachment
 
-CORPUS = Path("/work/shared/data/email_samples")
+# The shared data sets sit beside the checkout: <checkout>/../shared/data.
+CORPUS = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "email_samples"
 pytestmark = pytest.mark.skipif(
     not CORPUS.is_dir(),
-    reason=f"The email corpus is not at {CORPUS}: copy ../shared/data/email_samples there to run it.",
+    reason=f"The email corpus is not at {CORPUS} (../shared/data beside the checkout).",
 )
 
 # The floors: what the intake reaches today (see the module's description for the rules).
