@@ -56,13 +56,19 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+# Browsers drop leading spaces and control characters from a URL and tabs and newlines inside
+# it, so " data:" and "da\tta:" are data: URLs to them.
+_URL_IGNORED = re.compile(r"[\x00-\x20]")
+
+
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    scheme_text = _URL_IGNORED.sub("", value).lower() if attribute in {"src", "href"} else ""
     # A remote image in a customer's mail is a tracking pixel that fires when an engineer opens
     # the ticket; images are kept only when they travel inside the message (cid:, data:image).
     if tag == "img" and attribute == "src":
-        return value if value.startswith(("cid:", "data:image/")) else None
+        return value if scheme_text.startswith(("cid:", "data:image/")) else None
     # data: links open attacker-written pages from our origin's context menu; links stay web links.
-    if tag == "a" and attribute == "href" and value.lower().startswith("data:"):
+    if tag == "a" and attribute == "href" and scheme_text.startswith("data:"):
         return None
     return value
 

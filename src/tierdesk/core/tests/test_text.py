@@ -1,5 +1,7 @@
 """Message bodies: sanitising, and text and HTML from one another."""
 
+import pytest
+
 from tierdesk.core.text import html_to_text, sanitize_html, text_to_html
 
 
@@ -40,3 +42,12 @@ def test_html_to_text_keeps_blocks_apart():
         html_to_text("<div>One</div><p>Two <b>three</b></p><style>x{}</style>")
         == "One\n\nTwo three"
     )
+
+
+@pytest.mark.parametrize(
+    "href", [" data:text/html,<b>x</b>", "\tdata:text/html,x", "da\tta:text/html,x", "DATA:x"]
+)
+def test_data_links_hidden_behind_spaces_and_tabs_are_dropped(href):
+    cleaned = sanitize_html(f'<a href="{href}">open</a>')
+    assert "data:" not in cleaned.lower().replace("\t", "")
+    assert ">open</a>" in cleaned
