@@ -36,14 +36,17 @@ def call_report(request: HttpRequest, payload: CallIn) -> Any:
     it is over. A new call opens a ticket with channel phone for the contact whose phone number
     matches `caller_number` (a caller nobody's number matches gets a ticket tagged
     unknown-caller), or joins the ticket named by `ticket`; a later report adds what changed to
-    that ticket as an internal note. Agents, managers and administrators only (403); 422 names
-    every refused field."""
+    that ticket as an internal note. Agents, managers and administrators only (403); a call
+    already reported is updated only by whoever reported it or may read its ticket (404
+    otherwise, as when reading it); 422 names every refused field."""
     form_files(request, field=None)
     fields = payload.model_dump(exclude_unset=True, exclude={"source", "external_id"})
     report = services.call_report(
         actor=request.auth, source=payload.source, external_id=payload.external_id, fields=fields
     )
-    return Status(201 if report.created else 200, selectors.call_of_report(report.call.pk))
+    return Status(
+        201 if report.created else 200, selectors.call_of_report(request.auth, report.call.pk)
+    )
 
 
 @router.get("/calls", response={200: CallPageOut, **ERRORS}, summary="List calls")

@@ -59,10 +59,16 @@ def call_get_for_user(user: User, call_id: int) -> Call:
     return call
 
 
-def call_of_report(call_id: int) -> Call:
-    """The call a report just wrote, with what its answer shows; for the reporter only, who sent
-    it (the reporter may not be named on a ticket restricted since)."""
-    return _with_relations(Call.objects.all()).get(pk=call_id)
+def call_of_report(user: User, call_id: int) -> Call:
+    """The call a report by `user` just wrote, with what its answer shows: for the person who
+    reported it (who may not be named on a ticket restricted since) and for those who may read
+    it; NotFound for anyone else."""
+    call = _with_relations(Call.objects.all()).filter(pk=call_id).first()
+    if call is None or (
+        call.reported_by_id != user.pk and not calls_visible_to(user).filter(pk=call_id).exists()
+    ):
+        raise NotFound(_("No such call."))
+    return call
 
 
 def calls_of_ticket(user: User, ticket: Ticket) -> list[Call]:

@@ -25,7 +25,7 @@ from tierdesk.phone.numbers import is_withheld, normalize_number
 from tierdesk.tickets.choices import Channel, Status
 from tierdesk.tickets.events import change_field
 from tierdesk.tickets.models import Ticket
-from tierdesk.tickets.selectors import ticket_get_for_user
+from tierdesk.tickets.selectors import ticket_get_for_user, tickets_visible_to
 from tierdesk.tickets.services import (
     ticket_add_note,
     ticket_open,
@@ -94,7 +94,8 @@ def call_report(
     to the call's ticket. An answered call is the ticket's first response, and the agent who
     answered takes the ticket the call opened if nobody holds it.
 
-    Raises PermissionDenied for anyone but agents, managers and administrators, and
+    Raises PermissionDenied for anyone but agents, managers and administrators, NotFound for a
+    stored call whose ticket `actor` may not read unless `actor` reported it, and
     ValidationFailed naming every refused field; nothing is stored then. Two reports of one
     new call at the same moment create it once: the second waits on the first (SQLite's write
     lock, PostgreSQL's unique index) and updates what the first created.
@@ -119,7 +120,19 @@ def call_report(
             call = _locked_call(source, external_id)
             if call is None:
                 raise
+    if not _may_update(actor, call):
+        # The same answer as reading the call: nothing of it, nor of its ticket, is told.
+        raise NotFound(_("No such call."))
     return CallReport(_call_update(actor, call, fields), created=False)
+
+
+def _may_update(actor: User, call: Call) -> bool:
+    """Whether `actor` may report on a stored call: the person who reported it (the telephony
+    system keeps reporting a call whose ticket was restricted since), or someone who may read
+    the call's ticket (a restricted one only for the staff named on it)."""
+    if call.reported_by_id == actor.pk or call.ticket_id is None:
+        return True
+    return tickets_visible_to(actor).filter(number=call.ticket_id).exists()
 
 
 def _locked_call(source: str, external_id: str) -> Call | None:

@@ -271,6 +271,60 @@ def test_a_call_on_a_restricted_ticket_is_404_for_staff_not_named(calls, agent, 
     assert client_for(agent).get(f"{API}/calls/{calls[0].pk}").status_code == 200
 
 
+def test_a_report_on_a_call_of_a_restricted_ticket_is_404_for_staff_not_named(
+    pbx, dana, agent, backline
+):
+    post(client_for(pbx), {**RINGING, "notes": "Customer's admin password is in the export"})
+    call = Call.objects.get()
+    ticket_update(actor=agent, ticket=call.ticket, changes={"restricted": True})
+    messages_before = call.ticket.messages.count()
+
+    response = post(
+        client_for(backline),
+        {"external_id": "pbx-4711", "answered_at": "2025-03-04T09:59:14Z", "notes": "Mine now"},
+    )
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No such call.", "errors": []}
+    stored = Call.objects.get()
+    assert (stored.answered_at, stored.notes) == (
+        None,
+        "Customer's admin password is in the export",
+    )
+    assert call.ticket.messages.count() == messages_before
+
+
+def test_the_reporter_and_the_staff_named_still_report_on_a_restricted_call(pbx, dana, agent):
+    post(client_for(pbx), RINGING)
+    call = Call.objects.get()
+    ticket_update(actor=agent, ticket=call.ticket, changes={"restricted": True})
+
+    by_pbx = post(
+        client_for(pbx), {"external_id": "pbx-4711", "answered_at": "2025-03-04T09:59:14Z"}
+    )
+    by_agent = post(
+        client_for(agent), {"external_id": "pbx-4711", "ended_at": "2025-03-04T10:00:00Z"}
+    )
+
+    assert by_pbx.status_code == 200, by_pbx.json()
+    assert by_agent.status_code == 200, by_agent.json()
+    assert by_agent.json()["outcome"] == "answered"
+    assert by_agent.json()["talk_seconds"] == 46
+
+
+def test_a_call_on_a_restricted_ticket_is_left_out_of_the_list_for_staff_not_named(
+    calls, agent, backline
+):
+    ticket_update(actor=agent, ticket=calls[0].ticket, changes={"restricted": True})
+
+    listed = client_for(backline).get(f"{API}/calls").json()["items"]
+    by_id = client_for(backline).get(f"{API}/calls", {"external_id": "a"}).json()["items"]
+
+    assert sorted(c["external_id"] for c in listed) == ["b", "c"]
+    assert by_id == []
+    assert len(client_for(agent).get(f"{API}/calls").json()["items"]) == 3
+
+
 def test_customers_read_no_calls_and_no_stats(calls, dana):
     client = client_for(dana)
 

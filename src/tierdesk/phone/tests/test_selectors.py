@@ -142,6 +142,18 @@ def test_a_call_on_a_restricted_ticket_is_seen_only_by_the_staff_named_on_it(
     assert selectors.call_stats(backline).total.offered == 1  # counted, not shown
 
 
+def test_the_answer_to_a_report_is_for_its_reporter_and_the_calls_readers(
+    report, pbx, dana, agent, backline
+):
+    call = report(caller_number="+15550102030", offered_at=at(0)).call
+    ticket_update(actor=agent, ticket=call.ticket, changes={"restricted": True})
+
+    assert selectors.call_of_report(pbx, call.pk) == call  # not named, but sent it
+    assert selectors.call_of_report(agent, call.pk) == call
+    with pytest.raises(NotFound):
+        selectors.call_of_report(backline, call.pk)
+
+
 def test_the_list_filters_by_queue_outcome_direction_agent_caller_and_ticket(
     day_of_calls, agent, backline
 ):

@@ -10,7 +10,7 @@ import time_machine
 
 from conftest import make_person
 from tierdesk.accounts.choices import Role
-from tierdesk.core.errors import PermissionDenied, ValidationFailed
+from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tierdesk.macros.merge import ticket_merge
 from tierdesk.phone import services
 from tierdesk.phone.models import Call
@@ -410,6 +410,103 @@ def test_a_ticket_the_reporter_may_not_read_is_refused(report, dana, backline, a
         report(**ANSWERED, ticket=hidden.number)
 
     assert refused_fields(excinfo) == {"ticket"}
+
+
+# --- who may report on a stored call ----------------------------------------------------------
+
+
+def _restricted_call(report, agent):
+    """A call the telephony system reported, whose ticket `agent` then restricts (naming only
+    themselves)."""
+    call = report(caller_number="+15550102030", queue="Support EN", offered_at=at(0)).call
+    ticket_update(actor=agent, ticket=call.ticket, changes={"restricted": True})
+    return Call.objects.get(pk=call.pk)
+
+
+def test_staff_not_named_on_a_calls_restricted_ticket_may_not_report_on_the_call(
+    report, dana, agent, backline
+):
+    call = _restricted_call(report, agent)
+    notes_before = Message.objects.filter(ticket=call.ticket).count()
+
+    with pytest.raises(NotFound) as excinfo:
+        report(
+            actor=backline,
+            answered_at=at(5),
+            agent="backline",
+            notes="Read me",
+            recording_url="https://pbx.example/rec/1.wav",
+        )
+
+    assert str(excinfo.value) == "No such call."
+    stored = Call.objects.get(pk=call.pk)
+    assert (stored.answered_at, stored.agent, stored.notes, stored.recording_url) == (
+        None,
+        None,
+        "",
+        "",
+    )
+    assert stored.updated_at == call.updated_at
+    assert Message.objects.filter(ticket=call.ticket).count() == notes_before
+    assert Ticket.objects.get(pk=call.ticket_id).first_responded_at is None
+
+
+def test_a_refused_report_on_a_restricted_call_reveals_nothing_through_its_errors(
+    report, dana, agent, backline
+):
+    _restricted_call(report, agent)
+
+    # A number or direction other than the stored one would name the stored one in a 422.
+    with pytest.raises(NotFound):
+        report(actor=backline, caller_number="+15559999999", direction="outbound")
+
+
+def test_the_reporter_and_the_staff_named_on_the_ticket_still_report_on_a_restricted_call(
+    report, dana, agent
+):
+    call = _restricted_call(report, agent)
+
+    report(answered_at=at(5))  # the telephony system that reported the call
+    report(actor=agent, ended_at=at(65), notes="Restarted the exporter")
+
+    stored = Call.objects.get(pk=call.pk)
+    assert (stored.answered_at, stored.ended_at, stored.notes) == (
+        at(5),
+        at(65),
+        "Restarted the exporter",
+    )
+    notes = call.ticket.messages.filter(kind=MessageKind.INTERNAL)
+    assert notes.filter(author__username="pbx", body_text__startswith="Call answered").exists()
+    assert notes.filter(author=agent, body_text__contains="Restarted the exporter").exists()
+
+
+def test_other_staff_report_on_a_call_whose_ticket_is_not_restricted(report, dana, backline):
+    call = report(caller_number="+15550102030", offered_at=at(0)).call
+
+    result = report(actor=backline, answered_at=at(7), agent="backline")
+
+    assert not result.created
+    assert Call.objects.get(pk=call.pk).agent == backline
+
+
+def test_a_report_losing_the_race_to_a_call_on_a_restricted_ticket_is_refused(
+    report, dana, agent, backline, monkeypatch
+):
+    call = _restricted_call(report, agent)
+    real = services._locked_call
+    looks = []
+
+    def first_misses(source, external_id):
+        looks.append(source)
+        return None if len(looks) == 1 else real(source, external_id)
+
+    monkeypatch.setattr(services, "_locked_call", first_misses)
+
+    with pytest.raises(NotFound):
+        report(actor=backline, caller_number="+15550102030", offered_at=at(0), answered_at=at(6))
+
+    assert Call.objects.get(pk=call.pk).answered_at is None
+    assert Call.objects.count() == 1
 
 
 # --- two reports of one new call at once -------------------------------------------------------
