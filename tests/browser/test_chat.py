@@ -1,6 +1,8 @@
 """End to end for live chat: a visitor on a customer's website starts a chat in the widget; an
 engineer in another browser sees it waiting, takes it and replies; the visitor sees the reply
-appear in the widget without the page reloading.
+appear in the widget without the page reloading. The chat's secret never appears in an address
+(the streams open with one-time stream tickets), and once the chat ended a while ago the widget
+says so and forgets it.
 
 The customer's website is a page served by a small HTTP server of its own at another origin
 (127.0.0.1 and another port, where the desk is localhost), so the widget really talks to the desk
@@ -17,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tierdesk.chat import streams
+from tierdesk.chat import selectors, streams
 from tierdesk.chat.models import ChatSession, ChatWidgetSite
 from tierdesk.tickets.models import Message
 
@@ -63,7 +65,7 @@ def customer_site(live_server) -> Iterator[str]:
 
 
 def test_a_visitor_chats_with_an_engineer_who_takes_the_chat(
-    browser, customer_site, page, sign_in, agent, acme, monkeypatch
+    browser, customer_site, live_server, page, sign_in, agent, acme, monkeypatch
 ):
     from playwright.sync_api import expect
 
@@ -80,6 +82,11 @@ def test_a_visitor_chats_with_an_engineer_who_takes_the_chat(
     visitor_context.set_default_timeout(15_000)
     try:
         visitor = visitor_context.new_page()
+        stream_urls: list[str] = []
+        visitor.on(
+            "request",
+            lambda request: stream_urls.append(request.url) if "/events" in request.url else None,
+        )
         visitor.goto(site_url)
         visitor.evaluate("window.__notReloaded = true")
 
@@ -140,5 +147,25 @@ def test_a_visitor_chats_with_an_engineer_who_takes_the_chat(
         chat.refresh_from_db()
         assert chat.taken_by == agent and chat.wait_seconds is not None
         assert chat.first_answer_seconds is not None
+
+        # And the streams (reconnected every 4 s here) never carried the chat's secret
+        storage_key = f"tierdesk-chat:{live_server.url}"
+        token = visitor.evaluate(f"JSON.parse(localStorage.getItem('{storage_key}')).token")
+        assert token.startswith("tdc_")
+        visitor.wait_for_timeout(4500)
+        assert len(stream_urls) >= 2
+        assert all("ticket=tds_" in url and token not in url for url in stream_urls)
+
+        # When the engineer ends the chat and its grace period is over
+        monkeypatch.setattr(selectors, "ENDED_GRACE_SECONDS", 0)
+        page.get_by_role("button", name="End chat", exact=True).click()
+        expect(visitor.locator(".status")).to_contain_text("chat has ended")
+
+        # Then the visitor's page, loaded again, says the chat has ended and forgets it
+        visitor.reload()
+        visitor.get_by_role("button", name="Chat with support").click()
+        expect(visitor.locator(".status")).to_have_text("This chat has ended.")
+        expect(visitor.get_by_role("button", name="Start a new chat")).to_be_visible()
+        assert visitor.evaluate(f"localStorage.getItem('{storage_key}')") is None
     finally:
         visitor_context.close()

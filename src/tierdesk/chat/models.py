@@ -123,6 +123,14 @@ class ChatSession(models.Model):
         default=False,
         help_text=_("The customer was signed in; a widget visitor only typed their address."),
     )
+    existing_contact = models.BooleanField(
+        _("address of an existing customer"),
+        default=False,
+        help_text=_(
+            "A widget visitor typed the address of a customer who existed before this chat, "
+            "without proving it is theirs; the ticket is tagged unverified-chat."
+        ),
+    )
     origin = models.CharField(
         _("started from"), max_length=10, choices=ChatOrigin.choices, default=ChatOrigin.WIDGET
     )
@@ -230,3 +238,22 @@ class ChatSession(models.Model):
     def token_matches(self, raw: str) -> bool:
         """Whether `raw` is this chat's secret (compared in constant time)."""
         return bool(raw) and hmac.compare_digest(self.token_hash, hash_token(raw))
+
+
+class ChatStreamTicket(models.Model):
+    """A one-time pass to open a chat's event stream, so the chat's secret never appears in an
+    address (EventSource cannot send headers). Asked for with the secret, valid for a minute,
+    deleted when used; only its hash is kept."""
+
+    chat = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("chat stream ticket")
+        verbose_name_plural = _("chat stream tickets")
+        indexes = [models.Index(fields=["chat", "created_at"], name="chat_stream_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"stream ticket of chat {self.chat_id}"

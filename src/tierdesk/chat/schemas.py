@@ -33,6 +33,13 @@ class ChatOut(Schema):
     visitor_name: str
     visitor_email: str
     verified: bool = Field(..., description="The customer was signed in (portal).")
+    existing_contact: bool = Field(
+        ...,
+        description=(
+            "A widget visitor typed the address of an existing customer without signing in; "
+            "the ticket is tagged unverified-chat."
+        ),
+    )
     page_url: str
     started_at: datetime
     taken_at: datetime | None

@@ -1,6 +1,7 @@
 """Reads of live chat, scoped to who asks: staff find chats whose ticket they may read; a
-customer's widget finds its one chat by id and secret. Also the lines since a point, the take-time
-figures against the service level, and the website an Origin belongs to."""
+customer's widget finds its one chat by id and secret, until a while after it ended. Also the
+lines since a point, the take-time figures against the service level, and the website an Origin
+belongs to."""
 
 from __future__ import annotations
 
@@ -14,13 +15,39 @@ from django.utils.translation import gettext as _
 from tierdesk.accounts.models import User
 from tierdesk.chat.choices import TAKE_TARGET_PERCENT, TAKE_TARGET_SECONDS, ChatStatus
 from tierdesk.chat.models import ChatSession, ChatWidgetSite, normalize_origin
-from tierdesk.core.errors import NotFound, PermissionDenied
+from tierdesk.core.errors import NotFound, PermissionDenied, ServiceError
 from tierdesk.core.pagination import ID_MAX
-from tierdesk.tickets.choices import MessageKind
+from tierdesk.tickets.choices import Channel, MessageKind
 from tierdesk.tickets.models import Message, Ticket
 
 # Lines one read returns at most; a chat that long is read in several steps by `after`.
 LINES_MAX = 500
+
+# How long after a chat ended its customer's secret still opens it: the widget shows the end and
+# the last lines, a page loaded again shows them too; after that the secret (kept in the website's
+# storage) opens nothing, and the ticket goes on by email and portal only.
+ENDED_GRACE_SECONDS = 600
+
+
+class ChatGone(ServiceError):
+    """The chat ended more than ENDED_GRACE_SECONDS ago: its secret no longer opens it."""
+
+    field = "chat"
+
+    def __init__(self) -> None:
+        super().__init__(_("This chat has ended."))
+        self.reason = _(
+            "It ended more than %(minutes)d minutes ago; its transcript stays on the request."
+        ) % {"minutes": ENDED_GRACE_SECONDS // 60}
+
+
+def check_not_gone(chat: ChatSession, *, now: datetime | None = None) -> ChatSession:
+    """`chat`, unless it ended more than ENDED_GRACE_SECONDS ago (ChatGone)."""
+    if chat.ended_at is not None:
+        now = now or timezone.now()
+        if now > chat.ended_at + timedelta(seconds=ENDED_GRACE_SECONDS):
+            raise ChatGone()
+    return chat
 
 
 def _with_people(chats: QuerySet[ChatSession]) -> QuerySet[ChatSession]:
@@ -51,7 +78,8 @@ def chat_get_for_user(user: User, chat_id: int) -> ChatSession:
 
 def chat_get_by_token(chat_id: int, token: str) -> ChatSession:
     """The chat its customer's secret opens. NotFound for an unknown chat; PermissionDenied when
-    the secret is missing or not this chat's."""
+    the secret is missing or not this chat's; ChatGone when the chat ended more than
+    ENDED_GRACE_SECONDS ago."""
     if not 0 < chat_id <= ID_MAX:
         raise NotFound(_("No such chat."))
     chat = (
@@ -63,7 +91,7 @@ def chat_get_by_token(chat_id: int, token: str) -> ChatSession:
         raise NotFound(_("No such chat."))
     if not chat.token_matches(token):
         raise PermissionDenied(_("This chat's secret is missing or wrong."))
-    return chat
+    return check_not_gone(chat)
 
 
 def open_portal_chat(user: User) -> ChatSession | None:
@@ -128,11 +156,20 @@ def chat_list(user: User, *, status: str, limit: int) -> list[ChatSession]:
 
 
 def chat_lines(chat: ChatSession, *, after: int = 0, internal: bool = False) -> list[Message]:
-    """The chat's lines after message id `after`, oldest first: its ticket's public messages,
-    and its internal notes when `internal` (for staff only). At most LINES_MAX."""
+    """The chat's lines after message id `after`, oldest first, at most LINES_MAX.
+
+    For its customer (the widget, the portal's chat; `internal` False): only the chat's own
+    lines, the public messages with channel chat written from its start until its end; not the
+    ticket's email or portal exchanges, nor anything written after the chat ended, which the
+    chat's secret must not open. For staff (`internal` True): every message of its ticket,
+    internal notes included."""
     messages = Message.objects.filter(ticket_id=chat.ticket_id, pk__gt=max(0, after))
     if not internal:
-        messages = messages.filter(kind=MessageKind.PUBLIC)
+        messages = messages.filter(
+            kind=MessageKind.PUBLIC, channel=Channel.CHAT, created_at__gte=chat.started_at
+        )
+        if chat.ended_at is not None:
+            messages = messages.filter(created_at__lte=chat.ended_at)
     return list(messages.select_related("author").order_by("pk")[:LINES_MAX])
 
 

@@ -28,8 +28,15 @@ from tierdesk.chat.choices import (
     ChatStatus,
     EndReason,
 )
-from tierdesk.chat.models import ChatSession, ChatWidgetSite
-from tierdesk.core.errors import Conflict, PermissionDenied, ServiceError, ValidationFailed
+from tierdesk.chat.models import ChatSession, ChatStreamTicket, ChatWidgetSite
+from tierdesk.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    ValidationFailed,
+)
+from tierdesk.core.pagination import ID_MAX
 from tierdesk.queues.selectors import sees_every_queue
 from tierdesk.tickets.choices import Channel, Status
 from tierdesk.tickets.models import Message
@@ -37,19 +44,25 @@ from tierdesk.tickets.services import ticket_open, ticket_reply, ticket_update
 
 __all__ = [
     "LINE_MAX",
+    "STREAM_TICKET_SECONDS",
+    "UNVERIFIED_TAG",
     "ChatStarted",
+    "StreamTicketRefused",
     "TooManyRequests",
     "chat_end",
     "chat_reply",
     "chat_rotate_token",
     "chat_start_customer",
     "chat_start_visitor",
+    "chat_stream_ticket",
+    "chat_stream_ticket_use",
     "chat_take",
     "chat_visitor_line",
     "chat_visitor_seen",
     "chats_end_left",
     "may_take",
     "visitor_contact",
+    "visitor_contact_found",
 ]
 
 NAME_MAX = 120
@@ -71,6 +84,16 @@ VISITOR_LINES_PER_MINUTE = 30
 SEEN_EVERY_SECONDS = 15
 VISITOR_GONE_SECONDS = 180
 
+# The tag on the ticket of a widget chat whose typed address belongs to a customer who existed
+# before it: the visitor did not prove the address is theirs, so the team knows not to share that
+# customer's details in the chat.
+UNVERIFIED_TAG = "unverified-chat"
+
+# A stream ticket opens one event stream within a minute of being asked for. A chat keeps at
+# most a few unused ones (several tabs of one site); asking for more drops the oldest.
+STREAM_TICKET_SECONDS = 60
+STREAM_TICKETS_PER_CHAT = 10
+
 
 class TooManyRequests(ServiceError):
     """A rate limit was reached; `retry_after` says in how many seconds to try again."""
@@ -78,6 +101,12 @@ class TooManyRequests(ServiceError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = max(1, retry_after)
+
+
+class StreamTicketRefused(PermissionDenied):
+    """A stream was asked for with no valid stream ticket; `field` names the parameter."""
+
+    field = "ticket"
 
 
 @dataclass(frozen=True)
@@ -182,9 +211,18 @@ def _free_username(email: str) -> str:
 def visitor_contact(
     *, name: str, email: str, site: ChatWidgetSite | None = None, language: str = ""
 ) -> User:
-    """The customer contact a widget visitor chats as: the active customer with this address;
-    else a new contact of the organization whose email domains include the address's domain;
-    else a new contact of the site's organization for unknown visitors.
+    """The customer contact a widget visitor chats as (see `visitor_contact_found`)."""
+    return visitor_contact_found(name=name, email=email, site=site, language=language)[0]
+
+
+def visitor_contact_found(
+    *, name: str, email: str, site: ChatWidgetSite | None = None, language: str = ""
+) -> tuple[User, bool]:
+    """The customer contact a widget visitor chats as, and whether that contact existed before:
+    the active customer with this address (existed); else a new contact of the organization
+    whose email domains include the address's domain; else a new contact of the site's
+    organization for unknown visitors. The address was only typed: an existing contact is
+    anyone's to claim, so the caller flags such a chat rather than trusting it.
 
     Raises ValidationFailed naming `email` when the address belongs to support staff or to a
     disabled account, or matches no organization and the site names none. A new contact has no
@@ -193,7 +231,7 @@ def visitor_contact(
     people = list(User.objects.filter(email__iexact=email).select_related("organization"))
     customers = [p for p in people if p.is_customer and p.is_active]
     if customers:
-        return min(customers, key=lambda p: p.pk)
+        return min(customers, key=lambda p: p.pk), True
     if any(p.is_support_staff for p in people):
         raise ValidationFailed(
             email=_("This address belongs to the support team; sign in to the console instead.")
@@ -232,8 +270,9 @@ def visitor_contact(
         existing = User.objects.filter(email__iexact=email, role=Role.CUSTOMER).first()
         if existing is None:
             raise
-        return existing
-    return contact
+        # Another chat created it a moment ago: it is not this visitor's own new contact.
+        return existing, True
+    return contact, False
 
 
 # --- start -----------------------------------------------------------------------------------------
@@ -263,6 +302,7 @@ def _open_chat(
     message: str,
     origin: str,
     verified: bool,
+    existing_contact: bool = False,
     visitor_name: str,
     visitor_email: str,
     site: ChatWidgetSite | None,
@@ -279,6 +319,7 @@ def _open_chat(
             body=message,
             channel=Channel.CHAT,
             language=language,
+            tags=[UNVERIFIED_TAG] if existing_contact else [],
         )
     except ValidationFailed as refused:
         # The ticket's "body" is the chat's first message.
@@ -292,6 +333,7 @@ def _open_chat(
         visitor_name=visitor_name,
         visitor_email=visitor_email,
         verified=verified,
+        existing_contact=existing_contact,
         origin=origin,
         site=site,
         page_url=page_url,
@@ -321,6 +363,10 @@ def chat_start_visitor(
     opens a ticket with channel chat whose first message is `message`, and returns the waiting
     chat with the visitor's secret.
 
+    The chat is never `verified` (the address was only typed). When the address is an existing
+    customer's, the chat records `existing_contact` and its ticket is tagged UNVERIFIED_TAG, so the
+    team sees that whoever is typing may not be that customer; the visitor is told nothing of it.
+
     Raises ValidationFailed naming name, email or message; TooManyRequests when this address or
     this email started too many chats in the last hour. Nothing is stored when it raises.
     """
@@ -333,13 +379,16 @@ def chat_start_visitor(
     now = timezone.now()
     _check_start_rate(ip, clean_email, now)
     lang = _clean_language(language)
-    customer = visitor_contact(name=clean_name, email=clean_email, site=site, language=lang)
+    customer, existed = visitor_contact_found(
+        name=clean_name, email=clean_email, site=site, language=lang
+    )
     return _open_chat(
         customer=customer,
         actor=customer,
         message=text,
         origin=ChatOrigin.WIDGET,
         verified=False,
+        existing_contact=existed,
         visitor_name=clean_name,
         visitor_email=clean_email,
         site=site,
@@ -395,6 +444,63 @@ def chat_rotate_token(*, chat: ChatSession) -> str:
     ChatSession.objects.filter(pk=chat.pk).update(token_hash=hashed)
     chat.token_hash = hashed
     return raw
+
+
+# --- stream tickets --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def chat_stream_ticket(*, chat: ChatSession, now: datetime | None = None) -> str:
+    """A one-time ticket that opens `chat`'s event stream within STREAM_TICKET_SECONDS, for a
+    customer whose secret was checked; returns it raw (only its hash is stored). The chat keeps
+    at most STREAM_TICKETS_PER_CHAT unused tickets: older ones stop working."""
+    now = now or timezone.now()
+    tickets = ChatStreamTicket.objects.filter(chat_id=chat.pk)
+    tickets.filter(expires_at__lte=now).delete()
+    keep = list(
+        tickets.order_by("-created_at", "-pk").values_list("pk", flat=True)[
+            : STREAM_TICKETS_PER_CHAT - 1
+        ]
+    )
+    tickets.exclude(pk__in=keep).delete()
+    raw = "tds_" + secrets.token_urlsafe(32)
+    ChatStreamTicket.objects.create(
+        chat_id=chat.pk,
+        token_hash=hash_token(raw),
+        created_at=now,
+        expires_at=now + timedelta(seconds=STREAM_TICKET_SECONDS),
+    )
+    return raw
+
+
+def chat_stream_ticket_use(chat_id: int, raw: str, *, now: datetime | None = None) -> ChatSession:
+    """Uses up a stream ticket of chat `chat_id` and returns the chat. Exactly one request gets
+    through with a ticket: it is deleted by one conditional statement, which a second request
+    finds already done.
+
+    Raises NotFound for an unknown chat; PermissionDenied naming ticket when it is missing,
+    another chat's, expired or used.
+    """
+    if not 0 < chat_id <= ID_MAX:
+        raise NotFound(_("No such chat."))
+    now = now or timezone.now()
+    used = 0
+    if raw:
+        used, _kinds = ChatStreamTicket.objects.filter(
+            chat_id=chat_id, token_hash=hash_token(raw), expires_at__gt=now
+        ).delete()
+    chat = (
+        ChatSession.objects.select_related("ticket", "customer", "taken_by")
+        .filter(pk=chat_id)
+        .first()
+    )
+    if chat is None:
+        raise NotFound(_("No such chat."))
+    if not used:
+        raise StreamTicketRefused(
+            _("This stream ticket is missing, used or expired; ask for a new one.")
+        )
+    return chat
 
 
 # --- take ------------------------------------------------------------------------------------------
@@ -583,6 +689,8 @@ def chats_end_left(*, now: datetime | None = None, limit: int = 500) -> int:
     closed); returns how many. Each chat is re-checked under its lock, so a customer who comes
     back at that moment keeps their chat, and two sweeps at once end each chat once."""
     now = now or timezone.now()
+    # Stream tickets asked for and never used.
+    ChatStreamTicket.objects.filter(expires_at__lte=now).delete()
     gone_before = now - timedelta(seconds=VISITOR_GONE_SECONDS)
     ids = list(
         ChatSession.objects.open()

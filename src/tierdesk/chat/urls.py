@@ -25,5 +25,10 @@ urlpatterns = [
     path("chat/widget/sessions/<int:chat_id>", widget.session_detail, name="widget_session"),
     path("chat/widget/sessions/<int:chat_id>/messages", widget.session_line, name="widget_line"),
     path("chat/widget/sessions/<int:chat_id>/end", widget.session_end, name="widget_end"),
+    path(
+        "chat/widget/sessions/<int:chat_id>/stream-ticket",
+        widget.session_stream_ticket,
+        name="widget_stream_ticket",
+    ),
     path("chat/sessions/<int:chat_id>/events", widget.session_events, name="session_events"),
 ]

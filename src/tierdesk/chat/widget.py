@@ -3,9 +3,14 @@ endpoints and event stream it talks to.
 
 Cross-site by design: the widget runs on the customer's website, so these answers carry CORS
 headers for the origins of active widget sites (and the desk's own). No cookies are involved: a
-chat is opened by its id and the per-chat secret the start answer gave, sent as X-Chat-Token
-(or `token` in the event stream's address, where EventSource cannot set headers). So these views
-are exempt from CSRF, which protects cookie sessions, and a cookie of the desk opens nothing here.
+chat is opened by its id and the per-chat secret the start answer gave, sent as X-Chat-Token.
+EventSource cannot set headers, and an address ends up in logs and histories, so the event
+stream is opened with a one-time stream ticket instead (`ticket` in its address), which the
+widget asks for with the secret just before each connection. These views are exempt from CSRF,
+which protects cookie sessions, and a cookie of the desk opens nothing here.
+
+The secret opens only the chat's own lines, and only until ENDED_GRACE_SECONDS after the chat
+ended: then every endpoint answers 410 Gone.
 
 Errors have the API's shape: {"detail": ..., "errors": [{"field": ..., "reason": ...}]}."""
 
@@ -106,7 +111,8 @@ def _refused_origin() -> HttpResponse:
 
 def widget_endpoint(*methods: str) -> Callable[[View], View]:
     """Answers CORS preflights, refuses other origins and methods, and turns the services'
-    refusals into JSON answers: 422 naming fields, 403, 404, 409, 429 with Retry-After."""
+    refusals into JSON answers: 422 naming fields, 403, 404, 409, 410 for a chat that is gone,
+    429 with Retry-After."""
 
     def decorator(view: View) -> View:
         @csrf_exempt
@@ -131,8 +137,15 @@ def widget_endpoint(*methods: str) -> Callable[[View], View]:
                     response = view(request, origin, *args, **kwargs)
             except ValidationFailed as error:
                 response = error_response(422, _("Invalid input."), error.as_list())
+            except selectors.ChatGone as error:
+                response = error_response(
+                    410, str(error), [{"field": error.field, "reason": error.reason}]
+                )
             except PermissionDenied as error:
-                response = error_response(403, str(error))
+                field = getattr(error, "field", None)
+                response = error_response(
+                    403, str(error), [{"field": field, "reason": str(error)}] if field else ()
+                )
             except NotFound as error:
                 response = error_response(404, str(error))
             except Conflict as error:
@@ -192,7 +205,8 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 def _token(request: HttpRequest) -> str:
-    return request.headers.get(TOKEN_HEADER, "") or request.GET.get("token", "")
+    # Never from the address: it would end up in logs, histories and Referer headers.
+    return request.headers.get(TOKEN_HEADER, "")
 
 
 def _chat(request: HttpRequest, chat_id: int) -> ChatSession:
@@ -212,6 +226,7 @@ def chat_out(chat: ChatSession, lines: list[Message] | None = None) -> dict[str,
         **streams.status_payload(chat),
         "started_at": chat.started_at.isoformat(),
         "events_url": f"/chat/sessions/{chat.pk}/events",
+        "stream_ticket_url": f"/chat/widget/sessions/{chat.pk}/stream-ticket",
     }
     if lines is not None:
         body["lines"] = [line_out(m) for m in lines]
@@ -235,6 +250,7 @@ def widget_strings() -> dict[str, str]:
         "waiting": _("Waiting for an engineer…"),
         "joined": _("%(name)s joined the chat."),
         "ended": _("The chat has ended. We will follow up by email if needed."),
+        "gone": _("This chat has ended."),
         "left": _("The chat was closed after a period without activity."),
         "end": _("End chat"),
         "new_chat": _("Start a new chat"),
@@ -296,10 +312,34 @@ def session_end(request: HttpRequest, origin: _Origin, chat_id: int) -> HttpResp
     return JsonResponse(chat_out(chat))
 
 
+@widget_endpoint("POST")
+def session_stream_ticket(request: HttpRequest, origin: _Origin, chat_id: int) -> HttpResponse:
+    """A one-time ticket for the chat's event stream → 201 {ticket, expires_in, events_url}:
+    the stream's address carries it instead of the chat's secret. It opens one stream, within
+    STREAM_TICKET_SECONDS."""
+    chat = _chat(request, chat_id)
+    ticket = services.chat_stream_ticket(chat=chat)
+    return JsonResponse(
+        {
+            "ticket": ticket,
+            "expires_in": services.STREAM_TICKET_SECONDS,
+            "events_url": f"/chat/sessions/{chat.pk}/events?ticket={ticket}",
+        },
+        status=201,
+    )
+
+
 @widget_endpoint("GET")
 def session_events(request: HttpRequest, origin: _Origin, chat_id: int) -> HttpResponse:
-    """The chat's lines and status as Server-Sent Events (see tierdesk.chat.streams)."""
-    chat = _chat(request, chat_id)
+    """The chat's lines and status as Server-Sent Events (see tierdesk.chat.streams), opened
+    with a one-time stream ticket (`ticket` in the address) or, outside a browser, the secret
+    in X-Chat-Token."""
+    if TOKEN_HEADER in request.headers:
+        chat = _chat(request, chat_id)
+    else:
+        chat = selectors.check_not_gone(
+            services.chat_stream_ticket_use(chat_id, request.GET.get("ticket", "")[:200])
+        )
     after = streams.last_event_id(request.headers.get("Last-Event-ID"), request.GET.get("after"))
     return streams.event_stream(
         streams.chat_events(

@@ -13,10 +13,21 @@ from tierdesk.tickets.services import ticket_add_note
 
 
 def customer_stream(client, chat, token=None, **headers):
+    """The customer's stream as the widget opens it, with a one-time stream ticket asked for with
+    the chat's secret; with `token`, opened with that secret in X-Chat-Token instead."""
+    if token is not None:
+        return client.get(
+            f"/chat/sessions/{chat.pk}/events", headers={"X-Chat-Token": token, **headers}
+        )
+    issued = client.post(
+        f"/chat/widget/sessions/{chat.pk}/stream-ticket",
+        "{}",
+        content_type="application/json",
+        headers={"X-Chat-Token": chat.token},
+    )
+    assert issued.status_code == 201, issued.content
     return client.get(
-        f"/chat/sessions/{chat.pk}/events",
-        {"token": token if token is not None else chat.token},
-        headers=headers,
+        f"/chat/sessions/{chat.pk}/events", {"ticket": issued.json()["ticket"]}, headers=headers
     )
 
 
@@ -77,7 +88,9 @@ def test_a_reconnect_goes_on_after_the_last_event_id(active_chat, agent, site_cl
         customer_stream(site_client, active_chat, **{"Last-Event-ID": str(first.pk)})
     )
     by_query = site_client.get(
-        f"/chat/sessions/{active_chat.pk}/events", {"token": active_chat.token, "after": first.pk}
+        f"/chat/sessions/{active_chat.pk}/events",
+        {"after": first.pk},
+        headers={"X-Chat-Token": active_chat.token},
     )
 
     assert [d["text"] for n, d in by_header if n == "line"] == ["two"]

@@ -9,7 +9,12 @@
  * root (the site's styles do not reach in, ours do not leak out), nothing is evaluated from
  * strings and no inline style or script is written, so a Content-Security-Policy only has to
  * allow the desk in script-src, style-src and connect-src. A chat survives page loads on the
- * same site: its id and secret are kept in the site's localStorage until a new chat starts.
+ * same site: its id and secret are kept in the site's localStorage until a new chat starts, or
+ * until the desk answers that the chat is gone (410, a while after it ended).
+ *
+ * The secret travels only in the X-Chat-Token header. The event stream (EventSource cannot send
+ * headers) is opened with a one-time stream ticket asked for just before each connection, so
+ * each reconnect asks for a new one.
  */
 (function () {
   "use strict";
@@ -30,7 +35,8 @@
   var strings = {};
   var state = {
     chat: null, token: null, lastId: 0, seen: {}, status: null, takenBy: null,
-    startedAt: null, unread: 0, open: inline, source: null, offlineTimer: null, clock: null
+    startedAt: null, unread: 0, open: inline, source: null, offlineTimer: null, clock: null,
+    reconnectTimer: null
   };
   var ui = {};
 
@@ -291,6 +297,19 @@
     }
   }
 
+  // The desk no longer opens this chat (it ended a while ago): forget it and say so.
+  function gone() {
+    disconnect();
+    forget();
+    if (state.clock) { clearInterval(state.clock); state.clock = null; }
+    state.status = "ended";
+    showConversation();
+    ui.compose.hidden = true;
+    ui.end.hidden = true;
+    ui.again.hidden = false;
+    ui.status.textContent = t("gone");
+  }
+
   function showErrors(response, errorNodes, fallback) {
     Object.keys(errorNodes).forEach(function (name) { errorNodes[name].hidden = true; });
     var listed = false;
@@ -310,11 +329,34 @@
 
   // --- the stream ----------------------------------------------------------------------------------
 
+  function offlineSoon() {
+    // A stream ends every ~25 s and a new one opens at once; only a longer gap is news.
+    clearTimeout(state.offlineTimer);
+    state.offlineTimer = setTimeout(function () { ui.offline.hidden = false; }, 4000);
+  }
+
+  function reconnect(delay) {
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = setTimeout(connect, delay);
+  }
+
   function connect() {
     disconnect();
-    if (typeof EventSource === "undefined") return;
+    if (typeof EventSource === "undefined" || !state.chat) return;
+    var chat = state.chat;
+    call("POST", "/chat/widget/sessions/" + chat + "/stream-ticket", {}).then(function (response) {
+      if (state.chat !== chat || state.status === "ended" || state.source) return;
+      if (response.status === 410) { gone(); return; }
+      if (response.status === 403 || response.status === 404) { resume(); return; }
+      if (!response.ok) { offlineSoon(); reconnect(3000); return; }
+      listen(response.data.ticket);
+    });
+  }
+
+  function listen(ticket) {
+    var openedAt = Date.now();
     var source = new EventSource(withLanguage(
-      "/chat/sessions/" + state.chat + "/events?token=" + encodeURIComponent(state.token) + "&after=" + state.lastId
+      "/chat/sessions/" + state.chat + "/events?ticket=" + encodeURIComponent(ticket) + "&after=" + state.lastId
     ));
     state.source = source;
     source.addEventListener("line", function (event) { addLine(JSON.parse(event.data)); });
@@ -324,18 +366,19 @@
       ui.offline.hidden = true;
     });
     source.addEventListener("error", function () {
-      // A stream ends every ~25 s and the browser reconnects at once; only a longer gap is news.
-      clearTimeout(state.offlineTimer);
-      state.offlineTimer = setTimeout(function () { ui.offline.hidden = false; }, 4000);
-      if (source.readyState === EventSource.CLOSED && state.source === source) {
-        // The desk refused the stream (the chat's secret changed, the chat is gone): ask again.
-        state.source = null;
-        setTimeout(resume, 3000);
-      }
+      if (state.source !== source) return;
+      // The stream ended (every ~25 s, or at once when the desk is busy) or was refused. Its
+      // ticket is used up, so the browser's own reconnect would be refused: open a new stream
+      // with a new ticket, soon after a long stream and after a second otherwise.
+      source.close();
+      state.source = null;
+      offlineSoon();
+      reconnect(Date.now() - openedAt > 2000 ? 250 : 1000);
     });
   }
 
   function disconnect() {
+    clearTimeout(state.reconnectTimer);
     if (state.source) { state.source.close(); state.source = null; }
     clearTimeout(state.offlineTimer);
     ui.offline.hidden = true;
@@ -375,9 +418,9 @@
       }
       ui.startError.hidden = true;
       state.token = response.data.token;
-      remember();
       ui.message.value = "";
       opened(response.data);
+      remember();
       ui.body.focus();
     });
   }
@@ -389,6 +432,7 @@
     ui.send.disabled = true;
     call("POST", "/chat/widget/sessions/" + state.chat + "/messages", { body: text }).then(function (response) {
       ui.send.disabled = false;
+      if (response.status === 410) { gone(); return; }
       if (!response.ok) {
         showErrors(response, { body: ui.sendError }, ui.sendError);
         if (response.status === 409) resume();
@@ -404,6 +448,7 @@
   function onEnd() {
     call("POST", "/chat/widget/sessions/" + state.chat + "/end").then(function (response) {
       if (response.ok) setStatus(response.data);
+      else if (response.status === 410) gone();
     });
   }
 
@@ -430,6 +475,8 @@
     call("GET", "/chat/widget/sessions/" + state.chat + "?after=" + state.lastId).then(function (response) {
       if (response.ok) {
         opened(response.data);
+      } else if (response.status === 410) {
+        gone();
       } else if (response.status === 403 || response.status === 404) {
         forget();
         if (presetChat) { location.reload(); return; }
