@@ -1,6 +1,6 @@
 """The IMAP poller against a real IMAP server (Debian's dovecot, started for these tests): what
-it stores, how it marks or moves what it stored, and that a message it could not store stays
-unseen for the next poll."""
+it stores (read or not), how it marks or moves what it stored, that a message it could not store
+stays for the next poll, and that one the server cannot hand over is reported, not skipped."""
 
 from __future__ import annotations
 
@@ -68,27 +68,40 @@ def message(subject: str, *, message_id: str | None = None, body: str = "Hello")
     return "\r\n".join(lines).encode()
 
 
-def test_unseen_messages_are_stored_as_they_are_and_marked_seen(server, mailbox):
-    # Given two new messages and one somebody has read already
+STORED = "$TierdeskStored"
+
+
+def subject_of(raw: bytes) -> str:
+    return raw.split(b"Subject: ")[1].split(b"\r\n")[0].decode()
+
+
+def flags_by_subject(server, folder: str = "INBOX") -> dict[str, set[str]]:
+    return {subject_of(raw): flags for _, flags, raw in server.messages(folder)}
+
+
+def test_new_and_already_read_messages_are_stored_as_they_are_and_marked(server, mailbox):
+    # Given two new messages and one somebody read in their own mail client before the poll
     first, second = message("Export fails"), message("Экспорт не работает")
+    read = message("Read already")
     server.append(first)
     server.append(second)
-    server.append(message("Read already"), flags=r"\Seen")
+    server.append(read, flags=r"\Seen")
 
     # When the mailbox is polled
     result = mailbox_poll(mailbox)
 
-    # Then the two new ones are stored byte for byte, for the mailbox's support address
-    assert (result.fetched, result.stored, result.marked, result.failed) == (2, 2, 2, 0)
+    # Then all three are stored byte for byte, for the mailbox's support address
+    assert (result.fetched, result.stored, result.marked, result.failed) == (3, 3, 3, 0)
     stored = InboundMail.objects.order_by("id")
-    assert [bytes(m.raw) for m in stored] == [first, second]
+    assert [bytes(m.raw) for m in stored] == [first, second, read]
     assert {m.source for m in stored} == {"imap"}
     assert {m.mailbox_id for m in stored} == {mailbox.pk}
     assert stored[0].recipients == ["support@tierdesk.test"]
-    # and every message in the folder is now seen; nothing was moved or deleted
+    # and every message in the folder is now seen and carries the desk's keyword; nothing was
+    # moved or deleted
     left = server.messages("INBOX")
     assert len(left) == 3
-    assert all("\\Seen" in flags for _, flags, _ in left)
+    assert all({"\\Seen", STORED} <= flags for _, flags, _ in left)
     mailbox.refresh_from_db()
     assert mailbox.last_error == ""
     assert mailbox.last_polled_at is not None
@@ -96,12 +109,31 @@ def test_unseen_messages_are_stored_as_they_are_and_marked_seen(server, mailbox)
 
 def test_a_second_poll_finds_nothing_new(server, mailbox):
     server.append(message("Once"))
+    server.append(message("Read before the first poll"), flags=r"\Seen")
     mailbox_poll(mailbox)
 
     again = mailbox_poll(mailbox)
 
-    assert (again.fetched, again.stored) == (0, 0)
-    assert InboundMail.objects.count() == 1
+    assert (again.fetched, again.stored, again.error) == (0, 0, "")
+    assert InboundMail.objects.count() == 2
+
+
+def test_a_message_read_between_two_polls_is_stored_by_the_next(server, mailbox):
+    # Given a mailbox the desk polled already
+    server.append(message("Handled"))
+    mailbox_poll(mailbox)
+    # when a message arrives and a person opens it (their client sets \Seen) before the next poll
+    server.append(message("Opened by a colleague"), flags=r"\Seen")
+
+    result = mailbox_poll(mailbox)
+
+    # Then the next poll stores it, and only it
+    assert (result.fetched, result.stored, result.marked) == (1, 1, 1)
+    assert sorted(subject_of(bytes(m.raw)) for m in InboundMail.objects.all()) == [
+        "Handled",
+        "Opened by a colleague",
+    ]
+    assert STORED in flags_by_subject(server)["Opened by a colleague"]
 
 
 def test_processed_messages_move_to_the_processed_folder(server, mailbox):
@@ -121,7 +153,32 @@ def test_processed_messages_move_to_the_processed_folder(server, mailbox):
     assert server.messages("INBOX") == []
     moved = server.messages("Processed by desk")
     assert sorted(raw for _, _, raw in moved) == sorted([*sent, read])
+    assert all({"\\Seen", STORED} <= flags for _, flags, _ in moved)
     assert InboundMail.objects.count() == 3
+
+    # and the next poll finds nothing in the folder
+    again = mailbox_poll(mailbox)
+    assert (again.fetched, again.marked, again.error) == (0, 0, "")
+
+
+def test_stored_mail_left_in_the_folder_is_moved_without_storing_it_again(server, mailbox):
+    # Given a message stored and marked while the mailbox had no processed folder
+    server.append(message("Stored before the folder was set"))
+    mailbox_poll(mailbox)
+    assert InboundMail.objects.count() == 1
+    # when the mailbox is then given one
+    mailbox.processed_folder = "Archive"
+    mailbox.save()
+
+    result = mailbox_poll(mailbox)
+
+    # Then the message moves there without being fetched or stored again
+    assert (result.fetched, result.stored, result.marked, result.error) == (0, 0, 1, "")
+    assert server.messages("INBOX") == []
+    assert [subject_of(raw) for _, _, raw in server.messages("Archive")] == [
+        "Stored before the folder was set"
+    ]
+    assert InboundMail.objects.count() == 1
 
 
 def test_without_move_the_poller_copies_and_expunges(server, mailbox, monkeypatch):
@@ -177,6 +234,183 @@ def test_a_message_that_could_not_be_stored_stays_unseen_for_the_next_poll(
     assert InboundMail.objects.count() == 2
     mailbox.refresh_from_db()
     assert mailbox.last_error == ""
+
+
+# --- messages the server cannot hand over ------------------------------------------------------
+
+
+def answering(monkeypatch, change):
+    """Polls through connections whose client `change(client)` alters, as a server would."""
+    connect = imap.connect
+
+    def changed(mb):
+        client = connect(mb)
+        change(client)
+        return client
+
+    monkeypatch.setattr(imap, "connect", changed)
+
+
+def uid_of(server, subject: str) -> int:
+    return next(uid for uid, _, raw in server.messages() if subject_of(raw) == subject)
+
+
+def test_a_fetch_without_a_body_is_recorded_each_poll(server, mailbox, monkeypatch):
+    # Given a server that answers one message's FETCH without its body
+    server.append(message("Hollow"))
+    server.append(message("Whole"))
+    hollow = str(uid_of(server, "Hollow")).encode()
+
+    def without_body(client):
+        uid = client.uid
+
+        def fetch(command, *args):
+            if command == "FETCH" and args[0] == hollow:
+                uid(command, *args)
+                return "OK", [b"1 (UID " + hollow + b" BODY[] NIL)"]
+            return uid(command, *args)
+
+        client.uid = fetch
+
+    answering(monkeypatch, without_body)
+
+    # When the mailbox is polled
+    result = mailbox_poll(mailbox)
+
+    # Then the other message is stored, and the one without a body is counted and named
+    assert (result.fetched, result.stored, result.failed) == (1, 1, 1)
+    assert f"UID {hollow.decode()} not stored: the server sent no message body" in result.error
+    mailbox.refresh_from_db()
+    assert "the server sent no message body" in mailbox.last_error
+    assert STORED not in flags_by_subject(server)["Hollow"]
+    # and the next poll says so again rather than skipping it in silence
+    again = mailbox_poll(mailbox)
+    assert (again.fetched, again.failed) == (0, 1)
+    assert "the server sent no message body" in again.error
+    assert InboundMail.objects.count() == 1
+
+
+def test_a_message_removed_between_search_and_fetch_is_skipped(server, mailbox, monkeypatch):
+    # Given a colleague who deletes a message just as the desk fetches it (dovecot then answers
+    # BODY[] NIL)
+    server.append(message("Deleted by a colleague"))
+    server.append(message("Kept"))
+    doomed = str(uid_of(server, "Deleted by a colleague")).encode()
+
+    def expunged_meanwhile(client):
+        uid = client.uid
+
+        def fetch(command, *args):
+            if command == "FETCH" and args[0] == doomed:
+                other = server.client()
+                other.select("INBOX")
+                other.uid("STORE", doomed, "+FLAGS.SILENT", r"(\Deleted)")
+                other.expunge()
+                other.logout()
+            return uid(command, *args)
+
+        client.uid = fetch
+
+    answering(monkeypatch, expunged_meanwhile)
+
+    result = mailbox_poll(mailbox)
+
+    # Then it is gone and nothing is wrong: the other message is stored
+    assert (result.fetched, result.stored, result.failed, result.error) == (1, 1, 0, "")
+    assert [subject_of(bytes(m.raw)) for m in InboundMail.objects.all()] == ["Kept"]
+
+
+def test_a_message_the_server_cannot_read_does_not_hold_up_the_others(server, mailbox):
+    # Given a message dovecot can no longer read (it closes the connection when asked for it)
+    # between two it can
+    server.append(message("Before"))
+    server.append(message("Broken"))
+    server.append(message("After"))
+    uids = {subject_of(raw): uid for uid, _, raw in server.messages()}
+    server.damage(b"Subject: Broken")
+
+    # When the mailbox is polled
+    result = mailbox_poll(mailbox)
+
+    # Then both others are stored and marked, over a new connection for the second
+    assert (result.fetched, result.stored, result.marked, result.failed) == (2, 2, 2, 1)
+    assert sorted(subject_of(bytes(m.raw)) for m in InboundMail.objects.all()) == [
+        "After",
+        "Before",
+    ]
+    assert f"UID {uids['Broken']} not fetched" in result.error
+    flags = server.flags()
+    assert STORED in flags[uids["Before"]] and STORED in flags[uids["After"]]
+    assert STORED not in flags[uids["Broken"]]
+    # and the next poll names it again and stores nothing twice
+    again = mailbox_poll(mailbox)
+    assert (again.stored, again.failed) == (0, 1)
+    assert f"UID {uids['Broken']} not fetched" in again.error
+    assert InboundMail.objects.count() == 2
+
+
+def test_a_poll_gives_up_after_too_many_lost_connections(server, mailbox, monkeypatch):
+    monkeypatch.setattr(imap, "MAX_RECONNECTS", 1)
+    for subject in ("Broken one", "Broken two", "Waits"):
+        server.append(message(subject))
+    server.damage(b"Subject: Broken one")
+    server.damage(b"Subject: Broken two")
+
+    result = mailbox_poll(mailbox)
+
+    assert (result.stored, result.failed) == (0, 2)
+    assert "the server closed the connection 2 times" in result.error
+    assert not InboundMail.objects.exists()
+
+
+# --- servers that keep no keywords ----------------------------------------------------------------
+
+
+def without_keywords(client):
+    """A server whose folders keep only the system flags (PERMANENTFLAGS without \\*)."""
+    select = client.select
+
+    def selecting(*args, **kwargs):
+        answer = select(*args, **kwargs)
+        client.untagged_responses["PERMANENTFLAGS"] = [rb"(\Answered \Flagged \Deleted \Seen)"]
+        return answer
+
+    client.select = selecting
+
+
+def test_without_keywords_only_unseen_mail_is_fetched_and_the_error_says_so(
+    server, mailbox, monkeypatch
+):
+    answering(monkeypatch, without_keywords)
+    server.append(message("New"))
+    server.append(message("Read already"), flags=r"\Seen")
+
+    result = mailbox_poll(mailbox)
+
+    assert (result.fetched, result.stored, result.marked) == (1, 1, 1)
+    assert "keeps no custom keywords" in result.error
+    assert "give the mailbox a folder for processed mail" in result.error
+    mailbox.refresh_from_db()
+    assert "keeps no custom keywords" in mailbox.last_error
+    flags = flags_by_subject(server)
+    assert "\\Seen" in flags["New"] and STORED not in flags["New"]
+    # a second poll stores nothing twice
+    assert mailbox_poll(mailbox).fetched == 0
+    assert InboundMail.objects.count() == 1
+
+
+def test_without_keywords_a_processed_folder_takes_every_message(server, mailbox, monkeypatch):
+    answering(monkeypatch, without_keywords)
+    mailbox.processed_folder = "Done"
+    mailbox.save()
+    server.append(message("New"))
+    server.append(message("Read already"), flags=r"\Seen")
+
+    result = mailbox_poll(mailbox)
+
+    assert (result.stored, result.marked, result.error) == (2, 2, "")
+    assert server.messages("INBOX") == []
+    assert sorted(flags_by_subject(server, "Done")) == ["New", "Read already"]
 
 
 def test_the_same_message_id_in_the_mailbox_twice_is_stored_once(server, mailbox):

@@ -1,14 +1,28 @@
 """The IMAP poller: fetches customer mail from existing mailboxes into the inbound store.
 
 Each poll logs in, selects the mailbox's folder and fetches the messages not yet processed by
-UID with BODY.PEEK[] (which leaves them unseen). Each is handed to `inbound_store`; only once that
-has committed is the message marked processed on the server: moved to `processed_folder` when
-the mailbox names one (MOVE, else COPY, flag deleted and expunge), else flagged \\Seen. A message
-whose store failed stays where it was, unseen, and is fetched again by the next poll; one that
-was stored but could not be marked is fetched again too, and `inbound_store` recognises it by its
-Message-ID. Without a processed folder, "not yet processed" means unseen: a message someone read
-in the mailbox before the desk polled it is not fetched. With one, every message in the folder is
-pending.
+UID with BODY.PEEK[] (which changes no flag). Each is handed to `inbound_store`; only once that
+has committed is the message marked processed on the server: flagged \\Seen and with the private
+keyword $TierdeskStored, then moved to `processed_folder` when the mailbox names one (MOVE, else
+COPY, flag deleted and expunge). "Not yet processed" is every message without the keyword, read
+or unread: a message somebody opened in their own mail client before the desk polled is stored
+all the same. So the first poll of a mailbox takes every message in its folder; point it at a
+folder holding only the mail the desk should take. A message stored but left in the folder (its
+move failed, or the mailbox was given a processed folder since) is moved without being stored
+again.
+
+A message whose store failed stays where it was, without the keyword and as unseen as it was,
+and is fetched again by the next poll; one stored but not marked is fetched again too, and
+`inbound_store` recognises it by its Message-ID. A message the server cannot hand over (a FETCH
+answering no body, or an error) is counted as not stored and named in the poll's errors, each
+poll, until somebody deals with it; when the server drops the connection over one, the poller
+logs in again and goes on with the others (up to MAX_RECONNECTS times a poll). A message removed
+from the folder between the search and the fetch is gone and skipped.
+
+A server that keeps no keywords of its clients' (its PERMANENTFLAGS name neither \\* nor the
+desk's keyword) gets the processed folder as before, or else only its unseen messages are
+fetched and each poll's errors say that mail read in the mailbox before the desk polled it is
+not fetched: give such a mailbox a processed folder.
 
 Connections: `use_tls` on port 143 upgrades with STARTTLS; `use_tls` on any other port (993) is
 TLS from the start; without `use_tls` the connection is plain, for a server on this machine or a
@@ -138,11 +152,51 @@ def connect(mailbox: Mailbox) -> imaplib.IMAP4:
     return client
 
 
+# The private keyword (RFC 3501 flag-keyword) a message gets once stored, with \Seen so that
+# people reading the mailbox see it as handled.
+STORED_KEYWORD = "$TierdeskStored"
+# Times one poll logs in again after the server dropped the connection over a message.
+MAX_RECONNECTS = 3
+NO_KEYWORDS = (
+    f"the server keeps no custom keywords ({STORED_KEYWORD}), so only unseen messages are "
+    "fetched and one read in the mailbox before the desk polled it is not: give the mailbox a "
+    "folder for processed mail"
+)
+
 _LITERAL = re.compile(rb"\bBODY\[\] \{\d+\}$")
 
 
+def _keywords_allowed(client: imaplib.IMAP4) -> bool:
+    """Whether the folder just selected keeps the desk's keyword: its PERMANENTFLAGS name \\*
+    (any keyword) or the keyword itself, or are missing, which RFC 3501 reads as all flags."""
+    _, data = client.response("PERMANENTFLAGS")
+    text = b" ".join(d for d in data if isinstance(d, bytes))
+    if not text:
+        return True
+    flags = text.decode("ascii", "replace").replace("(", " ").replace(")", " ").lower().split()
+    return "\\*" in flags or STORED_KEYWORD.lower() in flags
+
+
+def _open(mailbox: Mailbox) -> tuple[imaplib.IMAP4, bool]:
+    """A connection with the mailbox's folder selected, and whether that keeps keywords."""
+    client = connect(mailbox)
+    try:
+        _check(client.select(_mailbox_name(mailbox.folder)), f"SELECT {mailbox.folder}")
+        return client, _keywords_allowed(client)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            client.shutdown()
+        raise
+
+
+def _search(client: imaplib.IMAP4, *criteria: str | bytes) -> list[bytes]:
+    data = _check(client.uid("SEARCH", *criteria), "SEARCH")
+    # No untagged SEARCH at all (some servers, when nothing matches) is no UIDs.
+    return b" ".join(d for d in data if isinstance(d, bytes)).split()
+
+
 def _fetch(client: imaplib.IMAP4, uid: bytes) -> bytes | None:
-    """The message's exact bytes, without setting \\Seen; None when it is gone."""
+    """The message's exact bytes, without setting \\Seen; None when the server sent none."""
     data = _check(client.uid("FETCH", uid, "(BODY.PEEK[])"), f"FETCH {uid.decode()}")
     for item in data:
         if isinstance(item, tuple) and len(item) == 2 and _LITERAL.search(item[0]):
@@ -150,16 +204,124 @@ def _fetch(client: imaplib.IMAP4, uid: bytes) -> bytes | None:
     return None
 
 
-def _mark(client: imaplib.IMAP4, uid: bytes, processed_folder: str, can_move: bool) -> None:
-    if not processed_folder:
-        _check(client.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)"), "STORE \\Seen")
-        return
-    target = _mailbox_name(processed_folder)
-    if can_move:
-        _check(client.uid("MOVE", uid, target), f"MOVE to {processed_folder}")
-        return
-    _check(client.uid("COPY", uid, target), f"COPY to {processed_folder}")
-    _check(client.uid("STORE", uid, "+FLAGS.SILENT", r"(\Deleted \Seen)"), "STORE \\Deleted")
+def _capable(client: imaplib.IMAP4, name: str) -> bool:
+    return name in {c.upper() for c in client.capabilities}
+
+
+def _move(client: imaplib.IMAP4, uids: bytes, folder: str) -> bool:
+    """Moves the messages to `folder`; True when they were copied and flagged deleted instead,
+    for the caller to expunge."""
+    target = _mailbox_name(folder)
+    if _capable(client, "MOVE"):
+        _check(client.uid("MOVE", uids, target), f"MOVE to {folder}")
+        return False
+    _check(client.uid("COPY", uids, target), f"COPY to {folder}")
+    _check(client.uid("STORE", uids, "+FLAGS.SILENT", r"(\Deleted)"), "STORE \\Deleted")
+    return True
+
+
+def _expunge(client: imaplib.IMAP4, uids: list[bytes]) -> None:
+    if _capable(client, "UIDPLUS"):
+        _check(client.uid("EXPUNGE", b",".join(uids)), "EXPUNGE")
+    else:
+        _check(client.expunge(), "EXPUNGE")
+
+
+@dataclass
+class _Poll:
+    """One poll's connection and what it has done so far."""
+
+    mailbox: Mailbox
+    store: Callable[..., object]
+    result: PollResult
+    client: imaplib.IMAP4 | None = None
+    keywords: bool = True
+    # Copied to the processed folder and flagged deleted: expunged at the end.
+    copied: list[bytes] = field(default_factory=list)
+
+    @property
+    def processed_folder(self) -> str:
+        return self.mailbox.processed_folder.strip()
+
+    def open(self) -> None:
+        self.client, self.keywords = _open(self.mailbox)
+
+    def drop(self) -> None:
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.client.shutdown()
+            self.client = None
+
+    def pending(self, limit: int) -> list[bytes]:
+        """UIDs of the messages to fetch, oldest first; without keywords or a processed folder,
+        says in the errors that read messages are not among them."""
+        if self.keywords:
+            criteria: tuple[str, ...] = ("UNKEYWORD", STORED_KEYWORD, "UNDELETED")
+        elif self.processed_folder:
+            criteria = ("UNDELETED",)
+        else:
+            self.result.errors.append(NO_KEYWORDS)
+            criteria = ("UNSEEN", "UNDELETED")
+        return _search(self.client, *criteria)[:limit]
+
+    def move_stored(self, limit: int) -> None:
+        """Moves to the processed folder what an earlier poll stored and marked but left here."""
+        if not (self.processed_folder and self.keywords):
+            return
+        uids = _search(self.client, "KEYWORD", STORED_KEYWORD, "UNDELETED")[:limit]
+        if not uids:
+            return
+        try:
+            if _move(self.client, b",".join(uids), self.processed_folder):
+                self.copied.extend(uids)
+        except imaplib.IMAP4.abort:
+            raise
+        except imaplib.IMAP4.error as exc:
+            self.result.errors.append(f"{len(uids)} stored messages not moved: {exc}")
+            return
+        self.result.marked += len(uids)
+
+    def take(self, uid: bytes, recipients: list[str]) -> None:
+        """Fetches, stores and marks one message, counting it and naming what went wrong in the
+        errors. Raises imaplib.IMAP4.abort when the connection is lost."""
+        result, name = self.result, uid.decode()
+        try:
+            raw = _fetch(self.client, uid)
+            if not raw and not _search(self.client, "UID", uid):
+                log.info("Mailbox %s: UID %s was removed before it was fetched", self.mailbox, name)
+                return
+        except imaplib.IMAP4.error as exc:
+            result.failed += 1
+            result.errors.append(f"UID {name} not fetched: {exc}")
+            if isinstance(exc, imaplib.IMAP4.abort):
+                raise
+            return
+        if not raw:
+            result.failed += 1
+            result.errors.append(f"UID {name} not stored: the server sent no message body")
+            return
+        result.fetched += 1
+        try:
+            self.store(raw, source="imap", recipients=recipients, mailbox=self.mailbox)
+        except Exception as exc:
+            log.exception("Mailbox %s: could not store message UID %s", self.mailbox, name)
+            result.failed += 1
+            result.errors.append(f"UID {name} not stored: {exc}")
+            return
+        result.stored += 1
+        flags = rf"(\Seen {STORED_KEYWORD})" if self.keywords else r"(\Seen)"
+        try:
+            _check(self.client.uid("STORE", uid, "+FLAGS.SILENT", flags), "STORE flags")
+            if self.processed_folder and _move(self.client, uid, self.processed_folder):
+                self.copied.append(uid)
+        except imaplib.IMAP4.error as exc:
+            # Stored all the same; the next poll moves it, or fetches it again and the store
+            # knows it.
+            result.errors.append(f"UID {name} stored but not marked: {exc}")
+            if isinstance(exc, imaplib.IMAP4.abort):
+                raise
+            return
+        result.marked += 1
 
 
 def mailbox_poll(
@@ -171,56 +333,42 @@ def mailbox_poll(
     """Polls the mailbox once: stores each pending message, then marks it processed on the
     server. Records the time and the error (empty when none) on the mailbox. Never raises for
     what the server or the store does; the result counts and names it."""
-    store = store or _default_store
     result = PollResult(mailbox.name)
+    poll = _Poll(mailbox, store or _default_store, result)
     recipients = [mailbox.support_address.address] if mailbox.support_address_id else []
-    client = None
     try:
-        client = connect(mailbox)
-        _check(client.select(_mailbox_name(mailbox.folder)), f"SELECT {mailbox.folder}")
-        capabilities = {c.upper() for c in client.capabilities}
-        processed_folder = mailbox.processed_folder.strip()
-        if processed_folder:
+        poll.open()
+        if poll.processed_folder:
             # Answers NO when the folder exists already, which is fine.
-            client.create(_mailbox_name(processed_folder))
-        criteria = ("UNDELETED",) if processed_folder else ("UNSEEN", "UNDELETED")
-        uids = _check(client.uid("SEARCH", *criteria), "SEARCH")[0].split()[:limit]
-        can_move = "MOVE" in capabilities
-        copied: list[bytes] = []
-        for uid in uids:
-            raw = _fetch(client, uid)
-            if raw is None:
-                continue
-            result.fetched += 1
+            poll.client.create(_mailbox_name(poll.processed_folder))
+        poll.move_stored(limit)
+        uids = poll.pending(limit)
+        reconnects = 0
+        for index, uid in enumerate(uids):
             try:
-                store(raw, source="imap", recipients=recipients, mailbox=mailbox)
-            except Exception as exc:
-                log.exception("Mailbox %s: could not store message UID %s", mailbox.name, uid)
-                result.failed += 1
-                result.errors.append(f"UID {uid.decode()} not stored: {exc}")
-                continue
-            result.stored += 1
-            try:
-                _mark(client, uid, processed_folder, can_move)
-            except imaplib.IMAP4.error as exc:
-                # Stored all the same; the next poll fetches it again and the store knows it.
-                result.errors.append(f"UID {uid.decode()} stored but not marked: {exc}")
-                continue
-            result.marked += 1
-            if processed_folder and not can_move:
-                copied.append(uid)
-        if copied:
-            if "UIDPLUS" in capabilities:
-                _check(client.uid("EXPUNGE", b",".join(copied)), "EXPUNGE")
-            else:
-                _check(client.expunge(), "EXPUNGE")
+                poll.take(uid, recipients)
+            except imaplib.IMAP4.abort:
+                # The server dropped the connection over this message (dovecot does for one
+                # it cannot read): the others are taken over a new one.
+                poll.drop()
+                if index == len(uids) - 1 and not poll.copied:
+                    break
+                if reconnects == MAX_RECONNECTS:
+                    raise imaplib.IMAP4.abort(
+                        f"the server closed the connection {reconnects + 1} times; the other "
+                        "messages wait for the next poll"
+                    ) from None
+                reconnects += 1
+                poll.open()
+        if poll.copied:
+            _expunge(poll.client, poll.copied)
     except (imaplib.IMAP4.error, OSError, EOFError) as exc:
         log.warning("Mailbox %s: %s", mailbox.name, exc)
         result.errors.append(str(exc) or exc.__class__.__name__)
     finally:
-        if client is not None:
+        if poll.client is not None:
             with contextlib.suppress(Exception):
-                client.logout()
+                poll.client.logout()
     now = timezone.now()
     Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=now, last_error=result.error)
     mailbox.last_polled_at, mailbox.last_error = now, result.error

@@ -7,6 +7,7 @@ configuration of its own in a temporary folder, one user with a password and a M
                                          username=server.username, password=server.password)
         ... poll ...
         server.messages("INBOX")                    # [(uid, flags, raw), ...]
+        server.damage(b"Subject: Broken")           # a message dovecot can no longer read
 
 Plain-text login without TLS is allowed on `port`; `imaps_port` speaks TLS with a certificate
 for 127.0.0.1 signed by nobody, which `cafile` trusts (present when openssl is). `start()`
@@ -275,6 +276,38 @@ class Dovecot:
                 client.close()
                 if folder.upper() != "INBOX":
                     client.delete(f'"{folder}"')
+        finally:
+            client.logout()
+
+    def damage(self, marker: bytes) -> None:
+        """Empties the Maildir file of the message holding `marker`, as a disk fault would:
+        dovecot then fails to read it and closes the connection of whoever fetches it."""
+        for path in (self.folder / "mail").rglob("*"):
+            if (
+                path.is_file()
+                and path.parent.name in ("cur", "new")
+                and marker in path.read_bytes()
+            ):
+                path.write_bytes(b"")
+                return
+        raise AssertionError(f"no message holds {marker!r}")
+
+    def flags(self, folder: str = "INBOX") -> dict[int, set[str]]:
+        """The flags of every message left in `folder` by UID, read without the messages (so
+        also for one `damage` left unreadable)."""
+        client = self.client()
+        try:
+            status, _ = client.select(f'"{folder}"', readonly=True)
+            if status != "OK":
+                return {}
+            status, data = client.uid("FETCH", "1:*", "(UID FLAGS)")
+            result = {}
+            for item in data:
+                if isinstance(item, bytes):
+                    uid = int(re.search(rb"UID (\d+)", item).group(1))
+                    flags = re.search(rb"FLAGS \(([^)]*)\)", item).group(1).decode().split()
+                    result[uid] = set(flags)
+            return result
         finally:
             client.logout()
 
