@@ -53,7 +53,7 @@ class Mailbox(models.Model):
     username = models.CharField(_("user name"), max_length=255)
     password = models.CharField(_("password"), max_length=255)
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
-    # Processed messages move here; empty: they are only marked as seen.
+    # Processed messages move here; empty: they are marked seen and with a private keyword.
     processed_folder = models.CharField(_("folder for processed mail"), max_length=255, blank=True)
     support_address = models.ForeignKey(
         SupportAddress,
