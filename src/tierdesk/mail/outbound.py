@@ -6,13 +6,28 @@ never exists without its email; the send runs in the worker once the reply commi
 that fails temporarily (the server is away, a 4xx answer) is retried after 1 minute, 5 minutes,
 30 minutes and 2 hours, then the email has failed; a permanent refusal (5xx) fails it at once.
 The reason is kept and staff may send a failed email again. Every queued email due for an
-attempt is also picked up by a periodic sweep, so retries survive a worker restart.
+attempt is also picked up by a periodic sweep, so retries survive a worker restart; an email
+still queued after MAX_ATTEMPTS attempts (its worker died each time) is failed by the sweep.
+Anything else that goes wrong in an attempt (a header the mail library refuses, a bug) fails the
+email at once with the error as its reason: it would go wrong again.
+
+Which replies are emailed: every public message written by staff, whatever its channel, except
+- the lines of a live chat: a message with channel chat while the ticket's chat waits or is
+  taken (the customer reads it in the chat; once the chat has ended, a reply on its ticket is
+  emailed, as the widget promises);
+- a call's log: the message a reported call opens its ticket with (tierdesk.phone writes it as
+  the reporting account). It is queued like any opening and withdrawn, in the same transaction,
+  when the call that opened the ticket is saved (see signals); a reply written later on the
+  phone ticket is emailed.
+and only to customers: staff requesters (the reporting account of an unknown caller's ticket)
+and staff merged in are never written to.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import unicodedata
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -26,10 +41,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tierdesk.accounts.models import User
+from tierdesk.chat.choices import OPEN_STATUSES
+from tierdesk.chat.models import ChatSession
 from tierdesk.core.errors import Conflict, NotFound, PermissionDenied
 from tierdesk.mail.addresses import bare_address, reply_address, sender
 from tierdesk.mail.choices import OutboundStatus
 from tierdesk.mail.models import InboundMail, OutboundMail
+from tierdesk.phone.models import Call
 from tierdesk.tickets.choices import Channel, EventKind, MessageKind
 from tierdesk.tickets.events import record_event
 from tierdesk.tickets.models import Message, Ticket
@@ -38,10 +56,6 @@ from tierdesk.tickets.validation import clean_body
 
 logger = logging.getLogger(__name__)
 
-# A reply goes out by email when its channel reaches the customer by email: mail, the portal
-# and the API (the customer is not watching a page), and the desk's own outreach. Chat replies
-# are read live in the chat, and phone entries record what was said on a call.
-EMAILED_CHANNELS = frozenset({Channel.EMAIL, Channel.PORTAL, Channel.API, Channel.PROACTIVE})
 # Waits after the 1st, 2nd, ... failed attempt; after the last one the email has failed.
 RETRY_DELAYS = (
     timedelta(minutes=1),
@@ -83,8 +97,9 @@ def _schedule(outbound_id: int, eta: datetime) -> None:
 
 def outbound_recipients(ticket: Ticket, *, author: User | None = None) -> list[str]:
     """The addresses a public reply on `ticket` goes to: the requester's, then the additional
-    requesters' (people merged in), each once, without the reply's author and people whose
-    account is disabled or who have no address."""
+    requesters' (people merged in), each once, without the reply's author, staff (they read the
+    ticket in the desk; an unknown caller's ticket is requested by the reporting account) and
+    people whose account is disabled or who have no address."""
     from tierdesk.macros.models import TicketCollaborator
 
     people = [ticket.requester]
@@ -96,7 +111,7 @@ def outbound_recipients(ticket: Ticket, *, author: User | None = None) -> list[s
     seen: set[str] = set()
     for person in people:
         address = bare_address(person.email)
-        if not address or not person.is_active or address in seen:
+        if not address or not person.is_active or person.is_support_staff or address in seen:
             continue
         if author is not None and person.pk == author.pk:
             continue
@@ -105,10 +120,22 @@ def outbound_recipients(ticket: Ticket, *, author: User | None = None) -> list[s
     return addresses
 
 
+def header_text(value: str) -> str:
+    """`value` fit for one header line: control characters (CR and LF among them) and line
+    separators as spaces, runs of white space as one space, so no text of a person's name or a
+    ticket's subject can start a header of its own."""
+    return " ".join(
+        "".join(
+            " " if unicodedata.category(char) in {"Cc", "Zl", "Zp"} else char
+            for char in value or ""
+        ).split()
+    )
+
+
 def outbound_subject(ticket: Ticket) -> str:
     """`[#<number>] <subject>`, as `Re: ...` when the ticket came by email (the customer wrote
     first), so both the number and the thread read in the customer's mail client."""
-    subject = " ".join(ticket.subject.split())
+    subject = header_text(ticket.subject)
     if ticket.channel == Channel.EMAIL:
         while subject[:3].lower() == "re:":
             subject = subject[3:].lstrip()
@@ -117,24 +144,32 @@ def outbound_subject(ticket: Ticket) -> str:
 
 
 def _display_address(name: str, address: str) -> str:
+    name = header_text(name)
     if not name:
         return address
     quoted = name.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{quoted}" <{address}>'
 
 
+def in_live_chat(message: Message) -> bool:
+    """Whether `message` is a line of a live chat: channel chat, on a ticket whose chat waits or
+    is taken, so the customer reads it in the chat."""
+    return (
+        message.channel == Channel.CHAT
+        and ChatSession.objects.filter(
+            ticket_id=message.ticket_id, status__in=OPEN_STATUSES
+        ).exists()
+    )
+
+
 def outbound_queue(message: Message) -> OutboundMail | None:
     """Queues the email of a public reply written by staff, in the caller's transaction, and
     its first attempt for after the commit. Returns None (and queues nothing) for internal
-    notes, customers' own messages, replies whose channel does not email (see
-    EMAILED_CHANNELS), messages that already have an email, and tickets with nobody to write
-    to (a requester without an address)."""
+    notes, customers' own messages, lines of a live chat (see in_live_chat), messages that
+    already have an email, and tickets with nobody to write to (a requester without an address
+    or on the staff). A call's log is queued here and withdrawn by outbound_withdraw_call_log."""
     author = message.author
-    if (
-        message.kind != MessageKind.PUBLIC
-        or not author.is_support_staff
-        or message.channel not in EMAILED_CHANNELS
-    ):
+    if message.kind != MessageKind.PUBLIC or not author.is_support_staff or in_live_chat(message):
         return None
     ticket = message.ticket
     to = outbound_recipients(ticket, author=author)
@@ -159,6 +194,28 @@ def outbound_queue(message: Message) -> OutboundMail | None:
     outbound_id = outbound.pk
     transaction.on_commit(lambda: _enqueue(outbound_id))
     return outbound
+
+
+def outbound_withdraw_call_log(call: Call) -> int:
+    """Withdraws the email of the message a reported call opened its ticket with (the call's
+    log, written by tierdesk.phone as the reporting account; not a reply to the customer).
+    Called when the call is saved, in the transaction that opened the ticket, so the email is
+    never attempted. Only an email still queued and never attempted is withdrawn. Returns how
+    many were (0 or 1)."""
+    if not call.ticket_opened or call.ticket_id is None:
+        return 0
+    opening = (
+        Message.objects.filter(ticket_id=call.ticket_id)
+        .order_by("created_at", "id")
+        .values_list("pk", "channel")
+        .first()
+    )
+    if opening is None or opening[1] != Channel.PHONE:
+        return 0
+    withdrawn, _kinds = OutboundMail.objects.filter(
+        message_id=opening[0], status=OutboundStatus.QUEUED, attempts=0
+    ).delete()
+    return withdrawn
 
 
 # --- building the email ------------------------------------------------------------------------
@@ -244,7 +301,7 @@ def outbound_email(outbound: OutboundMail) -> EmailMultiAlternatives:
     text = f"{message.body_text}\n\n-- \n{answer}\n{read} {portal_url}\n"
     in_reply_to, references = thread_headers(outbound)
     headers = {
-        "From": outbound.from_address,
+        "From": header_text(outbound.from_address),
         "Message-ID": _angle(outbound.message_id_header),
         "X-Tierdesk-Ticket": str(ticket.number),
     }
@@ -253,7 +310,8 @@ def outbound_email(outbound: OutboundMail) -> EmailMultiAlternatives:
     if references:
         headers["References"] = " ".join(_angle(m) for m in references)
     email = EmailMultiAlternatives(
-        subject=outbound.subject,
+        # Cleaned again: an email queued before its header text was cleaned sends safely too.
+        subject=header_text(outbound.subject),
         body=text,
         from_email=reply_to,
         to=list(outbound.to),
@@ -272,11 +330,15 @@ def outbound_email(outbound: OutboundMail) -> EmailMultiAlternatives:
 
 
 def _claim(outbound_id: int, now: datetime) -> bool:
-    """Takes the next attempt of a queued email whose attempt is due. A conditional update, so
-    of two workers (the queued task and the sweep) only one sends."""
+    """Takes the next attempt of a queued email whose attempt is due and that has attempts
+    left (fewer than MAX_ATTEMPTS made). A conditional update, so of two workers (the queued
+    task and the sweep) only one sends."""
     return bool(
         OutboundMail.objects.filter(
-            pk=outbound_id, status=OutboundStatus.QUEUED, next_attempt_at__lte=now
+            pk=outbound_id,
+            status=OutboundStatus.QUEUED,
+            next_attempt_at__lte=now,
+            attempts__lt=MAX_ATTEMPTS,
         ).update(next_attempt_at=now + ATTEMPT_LEASE, attempts=F("attempts") + 1)
     )
 
@@ -328,6 +390,11 @@ def outbound_send(outbound_id: int) -> OutboundMail | None:
     except (smtplib.SMTPException, OSError) as error:
         temporary, reason = smtp_failure(error)
         return _record(outbound_id, error=reason, temporary=temporary)
+    except Exception as error:
+        # Not the server's answer: the message itself could not be written (a header the mail
+        # library refuses) or a bug. Trying again would fail the same way.
+        logger.exception("Could not send outbound email %s", outbound_id)
+        return _record(outbound_id, error=f"{type(error).__name__}: {error}", temporary=False)
     return _record(outbound_id, error="", temporary=False)
 
 
@@ -362,16 +429,37 @@ def _record(outbound_id: int, *, error: str, temporary: bool) -> OutboundMail:
 
 def outbound_send_due(*, limit: int = 100) -> int:
     """One pass of the sweep: attempts every queued email whose attempt is due, including those
-    whose queued task was lost and those whose worker died mid-attempt. Returns the number of
+    whose queued task was lost and those whose worker died mid-attempt, and fails those due with
+    no attempt left (each of their MAX_ATTEMPTS workers died mid-attempt). Returns the number of
     attempts made."""
+    now = timezone.now()
+    _fail_exhausted(now)
     due = list(
         OutboundMail.objects.filter(
-            status=OutboundStatus.QUEUED, next_attempt_at__lte=timezone.now()
+            status=OutboundStatus.QUEUED, next_attempt_at__lte=now, attempts__lt=MAX_ATTEMPTS
         )
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
     return sum(1 for outbound_id in due if outbound_send(outbound_id) is not None)
+
+
+def _fail_exhausted(now: datetime) -> None:
+    """Fails the queued emails whose lease ran out after their last attempt, keeping the reason
+    of an earlier failure or naming why, so staff see them and may send them again."""
+    exhausted = OutboundMail.objects.filter(
+        status=OutboundStatus.QUEUED, next_attempt_at__lte=now, attempts__gte=MAX_ATTEMPTS
+    )
+    ids = list(exhausted.values_list("pk", flat=True)[:100])
+    if not ids:
+        return
+    exhausted = exhausted.filter(pk__in=ids)
+    with transaction.atomic():
+        exhausted.filter(reason="").update(
+            reason=f"No outcome after {MAX_ATTEMPTS} attempts: each one was interrupted."
+        )
+        exhausted.update(status=OutboundStatus.FAILED, next_attempt_at=None)
+    logger.warning("Outbound emails %s failed: no attempt left", ids)
 
 
 # --- retry and bounces -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ temporary refusals, failure on permanent ones, and bounces marked on the ticket.
 from __future__ import annotations
 
 import hashlib
+import logging
 import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,9 @@ from aiosmtpd.controller import Controller
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from conftest import make_person
+from tierdesk.accounts.choices import Role, Tier
+from tierdesk.chat.services import chat_end, chat_reply, chat_start_visitor, chat_take
 from tierdesk.core.errors import Conflict, NotFound, PermissionDenied
 from tierdesk.engineering.tests.fake_tracker import immediate_queue
 from tierdesk.macros.models import TicketCollaborator
@@ -33,12 +37,14 @@ from tierdesk.mail.outbound import (
     outbound_send_due,
     thread_headers,
 )
-from tierdesk.tickets.choices import Channel, MessageKind
-from tierdesk.tickets.models import Message
+from tierdesk.phone.services import UNKNOWN_CALLER_TAG, call_report
+from tierdesk.tickets.choices import Channel, MessageKind, Status
+from tierdesk.tickets.models import Message, Ticket
 from tierdesk.tickets.services import (
     NewAttachment,
     ticket_add_note,
     ticket_open,
+    ticket_open_follow_up,
     ticket_reply,
     ticket_update,
 )
@@ -198,15 +204,102 @@ def test_an_email_tickets_subject_gets_one_re(agent, alice, support):
     assert reply(agent, ticket).subject == f"Re: [#{ticket.number}] Export fails"
 
 
-def test_customers_messages_notes_and_chat_or_phone_replies_send_nothing(
-    agent, alice, mailed_ticket
-):
+def test_customers_messages_and_internal_notes_send_nothing(agent, alice, mailed_ticket):
     ticket_reply(actor=alice, ticket=mailed_ticket, body="Any news?")
     ticket_add_note(actor=agent, ticket=mailed_ticket, body="Looks like the 4.2 planner")
-    ticket_reply(actor=agent, ticket=mailed_ticket, body="Calling you now", channel=Channel.PHONE)
-    chat = ticket_open(actor=alice, subject="Chat", body="Hi", channel=Channel.CHAT)
-    ticket_reply(actor=agent, ticket=chat, body="Hello, how can I help?")
 
+    assert not OutboundMail.objects.exists()
+
+
+def test_a_staff_reply_is_emailed_whatever_its_channel(agent, alice, mailed_ticket):
+    for hour, channel in enumerate([Channel.PHONE, Channel.CHAT, Channel.API], start=1):
+        outbound = reply(
+            agent, mailed_ticket, f"Answer {hour}", channel=channel, at=T0 + timedelta(hours=hour)
+        )
+        assert outbound is not None, channel
+        assert outbound.to == [alice.email]
+
+
+def test_live_chat_lines_are_not_emailed_but_a_reply_after_the_chat_ended_is(agent, acme, support):
+    chat = chat_start_visitor(
+        name="Dana Reyes", email="dana@acme.test", message="ERR_QUERY_TIMEOUT since 9:00"
+    ).chat
+    ticket = chat.ticket
+    # Written on the ticket's page while the chat waits: the reply takes the ticket's channel.
+    ticket_reply(actor=agent, ticket=ticket, body="Someone will be with you shortly.")
+    chat = chat_take(actor=agent, chat=chat)
+    chat_reply(actor=agent, chat=chat, body="Hello Dana, which dashboard?")
+    ticket_reply(actor=agent, ticket=ticket, body="Checking the planner now.")
+    assert not OutboundMail.objects.exists()
+
+    chat_end(chat=chat, actor=agent)
+    # The reply page and the API pass no channel: the reply's channel is the ticket's, chat.
+    message = ticket_reply(actor=agent, ticket=ticket, body="Fixed: raise the timeout to 60 s.")
+
+    assert message.channel == Channel.CHAT
+    [outbound] = OutboundMail.objects.all()
+    assert (outbound.message, outbound.to) == (message, ["dana@acme.test"])
+    assert outbound.subject == f"[#{ticket.number}] {ticket.subject}"
+
+
+@pytest.fixture
+def pbx(db):
+    """The telephony integration's account: an agent whose token the phone system uses."""
+    return make_person("pbx", role=Role.AGENT, tier=Tier.FRONT_LINE)
+
+
+@pytest.fixture
+def dana(acme):
+    return make_person("dana", organization=acme, phone="+1 (555) 010-2030")
+
+
+def call(pbx, external_id: str, number: str = "+15550102030", **fields):
+    fields = {"caller_number": number, "offered_at": T0, "notes": "Dashboards time out", **fields}
+    with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
+        return call_report(actor=pbx, source="pbx", external_id=external_id, fields=fields).call
+
+
+def test_a_calls_log_is_not_emailed_but_replies_on_the_phone_ticket_are(
+    pbx, agent, dana, support, django_capture_on_commit_callbacks, sink
+):
+    with immediate_queue(), django_capture_on_commit_callbacks(execute=True):
+        ticket = call(pbx, "c-1").ticket
+    assert ticket.requester == dana
+    assert ticket.channel == Channel.PHONE
+    assert not OutboundMail.objects.exists()
+    assert sink.received == []
+
+    message = ticket_reply(actor=agent, ticket=ticket, body="As discussed: raise the timeout.")
+
+    assert message.channel == Channel.PHONE
+    [outbound] = OutboundMail.objects.all()
+    assert (outbound.message, outbound.to) == (message, [dana.email])
+
+
+def test_a_call_on_a_closed_ticket_opens_an_unemailed_follow_up_and_staff_follow_ups_go_out(
+    pbx, agent, dana, support
+):
+    closed = call(pbx, "c-1").ticket
+    Ticket.objects.filter(pk=closed.pk).update(status=Status.CLOSED)
+    closed.refresh_from_db()
+
+    by_call = call(pbx, "c-2", ticket=closed.number).ticket
+    assert by_call.pk != closed.pk and by_call.channel == Channel.PHONE
+    assert not OutboundMail.objects.exists()
+
+    # An engineer follows up the closed phone ticket from its page: no channel is passed.
+    by_staff = ticket_open_follow_up(actor=agent, ticket=closed, body="Did 60 s help?")
+    [outbound] = OutboundMail.objects.all()
+    assert (outbound.ticket, outbound.to) == (by_staff, [dana.email])
+    assert outbound.message.channel == Channel.PHONE
+
+
+def test_an_unknown_callers_ticket_writes_to_no_one(pbx, agent, support):
+    ticket = call(pbx, "c-1", number="+15559999999").ticket
+    assert UNKNOWN_CALLER_TAG in ticket.tags
+    assert ticket.requester == pbx
+
+    assert reply(agent, ticket, body="Who is this?") is None
     assert not OutboundMail.objects.exists()
 
 
@@ -223,12 +316,19 @@ def test_additional_requesters_are_written_to_once_each(
     for person in (carol, alice, manager):
         TicketCollaborator.objects.create(ticket=mailed_ticket, person=person, created_at=T0)
 
+    dave = make_person("dave", organization=mailed_ticket.organization)
+    TicketCollaborator.objects.create(ticket=mailed_ticket, person=dave, created_at=T0)
+
     outbound = reply(agent, mailed_ticket)
 
-    # The requester first; the requester twice and the reply's author are left out.
-    assert outbound.to == [alice.email, carol.email, manager.email]
-    manager_reply = reply(manager, mailed_ticket, at=T0 + timedelta(hours=2))
-    assert manager_reply.to == [alice.email, carol.email]
+    # The requester first; the requester twice and staff (the manager) are left out.
+    assert outbound.to == [alice.email, carol.email, dave.email]
+    dave.is_active = False
+    dave.save()
+    assert reply(manager, mailed_ticket, at=T0 + timedelta(hours=2)).to == [
+        alice.email,
+        carol.email,
+    ]
 
 
 def test_staff_opening_a_ticket_for_a_customer_writes_to_the_customer(agent, alice, support):
@@ -479,6 +579,94 @@ def test_a_file_gone_from_storage_fails_the_email(agent, mailed_ticket, sink):
     assert outbound.status == OutboundStatus.FAILED
     assert outbound.reason.startswith("FileNotFoundError")
     assert sink.received == []
+
+
+def test_a_header_injection_in_a_name_is_written_as_text_and_the_email_is_sent(
+    agent, alice, mailed_ticket, sink
+):
+    agent.first_name = "Eve\r\nBcc: victim@evil.test"
+    agent.save()
+    support = SupportAddress.objects.get()
+    support.name = "Acme\nX-Injected: yes"
+    support.save()
+
+    outbound = reply(agent, mailed_ticket)
+    send(outbound)
+
+    assert outbound.status == OutboundStatus.SENT
+    [received] = sink.received
+    assert received.rcpt_tos == [alice.email]
+    assert received.message["Bcc"] is None
+    assert received.message["X-Injected"] is None
+    assert parseaddr(received.message["From"]) == (
+        "Eve Bcc: victim@evil.test (Acme X-Injected: yes)",
+        "support@tierdesk.test",
+    )
+
+
+def test_a_header_injection_in_a_subject_is_written_as_text_and_the_email_is_sent(
+    agent, alice, mailed_ticket, sink
+):
+    Ticket.objects.filter(pk=mailed_ticket.pk).update(
+        subject="Export\r\nBcc: victim@evil.test\x07\u2028X-Injected: yes"
+    )
+    mailed_ticket.refresh_from_db()
+    outbound = reply(agent, mailed_ticket)
+    expected = f"Re: [#{mailed_ticket.number}] Export Bcc: victim@evil.test X-Injected: yes"
+    assert outbound.subject == expected
+    # An email queued with a raw subject (before subjects were cleaned) is cleaned when sent.
+    OutboundMail.objects.filter(pk=outbound.pk).update(subject="Hi\r\nBcc: victim@evil.test")
+
+    send(outbound)
+
+    assert outbound.status == OutboundStatus.SENT
+    [received] = sink.received
+    assert received.rcpt_tos == [alice.email]
+    assert received.message["Bcc"] is None
+    assert received.message["Subject"] == "Hi Bcc: victim@evil.test"
+
+
+def test_an_unexpected_error_in_the_send_fails_the_email_with_its_reason(
+    agent, mailed_ticket, monkeypatch, caplog
+):
+    class Broken:
+        def send_messages(self, messages):
+            raise ValueError("Header values can't contain newlines")
+
+    monkeypatch.setattr("tierdesk.mail.outbound.get_connection", lambda **kw: Broken())
+    outbound = reply(agent, mailed_ticket)
+
+    with caplog.at_level(logging.ERROR, logger="tierdesk.mail.outbound"):
+        assert send(outbound) is not None
+
+    assert (outbound.status, outbound.attempts) == (OutboundStatus.FAILED, 1)
+    assert outbound.reason == "ValueError: Header values can't contain newlines"
+    assert outbound.next_attempt_at is None
+    assert any(r.exc_info and r.exc_info[0] is ValueError for r in caplog.records)
+    # Failed, it is not attempted again until staff send it again.
+    with time_machine.travel(outbound.created_at + timedelta(days=1), tick=False):
+        assert outbound_send_due() == 0
+
+
+def test_the_sweep_fails_an_email_with_no_attempt_left_instead_of_sending_it(
+    agent, mailed_ticket, sink
+):
+    outbound = reply(agent, mailed_ticket)
+    lease_end = outbound.created_at + timedelta(hours=3)
+    # Every attempt's worker died mid-send: the last lease ran out, no attempt is left.
+    OutboundMail.objects.filter(pk=outbound.pk).update(
+        attempts=MAX_ATTEMPTS, next_attempt_at=lease_end
+    )
+
+    with time_machine.travel(lease_end, tick=False):
+        assert outbound_send(outbound.pk) is None
+        assert outbound_send_due() == 0
+
+    outbound.refresh_from_db()
+    assert sink.received == []
+    assert (outbound.status, outbound.attempts) == (OutboundStatus.FAILED, MAX_ATTEMPTS)
+    assert outbound.reason == f"No outcome after {MAX_ATTEMPTS} attempts: each one was interrupted."
+    assert outbound.next_attempt_at is None
 
 
 def test_a_lost_attempt_is_taken_up_by_the_sweep_after_its_lease(agent, mailed_ticket, sink):
