@@ -20,7 +20,8 @@ Which replies are emailed: every public message written by staff, whatever its c
   when the call that opened the ticket is saved (see signals); a reply written later on the
   phone ticket is emailed.
 and only to customers: staff requesters (the reporting account of an unknown caller's ticket)
-and staff merged in are never written to.
+and staff merged in are never written to, nor the address a widget visitor typed when it was
+an existing customer's (nobody proved it theirs).
 """
 
 from __future__ import annotations
@@ -162,6 +163,13 @@ def in_live_chat(message: Message) -> bool:
     )
 
 
+def from_unproved_chat(message: Message) -> bool:
+    """Whether the ticket came from a widget chat whose visitor typed the address of a customer
+    who already existed: nobody proved the address is theirs, so the desk does not write to it
+    (staff see the ticket tagged unverified-chat)."""
+    return ChatSession.objects.filter(ticket_id=message.ticket_id, existing_contact=True).exists()
+
+
 def outbound_queue(message: Message) -> OutboundMail | None:
     """Queues the email of a public reply written by staff, in the caller's transaction, and
     its first attempt for after the commit. Returns None (and queues nothing) for internal
@@ -170,6 +178,8 @@ def outbound_queue(message: Message) -> OutboundMail | None:
     or on the staff). A call's log is queued here and withdrawn by outbound_withdraw_call_log."""
     author = message.author
     if message.kind != MessageKind.PUBLIC or not author.is_support_staff or in_live_chat(message):
+        return None
+    if message.ticket.channel == Channel.CHAT and from_unproved_chat(message):
         return None
     ticket = message.ticket
     to = outbound_recipients(ticket, author=author)

@@ -801,3 +801,17 @@ def test_the_demo_history_sends_no_email(db):
     staff_replies = Message.objects.filter(kind=MessageKind.PUBLIC, author__role__in=["agent"])
     assert staff_replies.exists()
     assert not OutboundMail.objects.exists()
+
+
+def test_a_chat_started_with_an_existing_customers_address_is_never_emailed(agent, acme, support):
+    make_person("dana", organization=acme)
+    chat = chat_start_visitor(
+        name="Dana?", email="dana@example.test", message="Show me my tickets"
+    ).chat
+    assert chat.existing_contact
+    chat = chat_take(actor=agent, chat=chat)
+    chat_end(chat=chat, actor=agent)
+
+    ticket_reply(actor=agent, ticket=chat.ticket, body="Here is what we have on file.")
+
+    assert not OutboundMail.objects.exists()
