@@ -8,6 +8,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from tierdesk.accounts.choices import CompanySize, Language, Plan, Region, Role, Tier
@@ -125,6 +126,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        indexes = [
+            # Email arriving finds its sender by address in any case (mail.intake).
+            models.Index(Lower("email"), name="accounts_user_email_lower"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
