@@ -55,6 +55,7 @@ __all__ = [
     "routing_rule_update",
     "rule_book",
     "ticket_route",
+    "tickets_assign",
     "tickets_route",
 ]
 
@@ -361,19 +362,31 @@ def _may_assign(ticket: Ticket) -> bool:
 
 
 @transaction.atomic
-def tickets_route(tickets: Sequence[Ticket], *, actor: User | None = None) -> dict[int, list[str]]:
-    """Routes many tickets at once (re-routing a queue, imports, the benchmark): one prediction
-    call for all, rules in memory, then bulk writes. Same effects and events as ticket_route,
-    except that triage suggestions are not stored. Returns the matched rule names by number."""
+def tickets_route(
+    tickets: Sequence[Ticket],
+    *,
+    actor: User | None = None,
+    suggest: bool = False,
+    assign: bool = True,
+) -> dict[int, list[str]]:
+    """Routes many tickets at once (re-routing a queue, imports, intake, the benchmark): one
+    prediction call for all, rules in memory, then bulk writes. Same effects and events as
+    ticket_route; triage suggestions are stored too with `suggest` (new tickets), not otherwise
+    (re-routing keeps the suggestions made when the tickets came in). With `assign` False only
+    the rules run, and tickets_assign hands the tickets out afterwards. Returns the matched rule
+    names by number."""
     if not tickets:
         return {}
     book = rule_book()
     numbers = [t.pk for t in tickets]
-    bodies = effects.first_message_bodies(numbers) if book.uses_text or book.uses_prediction else {}
+    with_text = book.uses_text or book.uses_prediction or suggest
+    bodies = effects.first_message_bodies(numbers) if with_text else {}
     if book.uses_organization:
         effects.load_organizations(tickets)
     predictions: list[Prediction | None] = [None] * len(tickets)
-    if book.uses_prediction:
+    if suggest:
+        predictions = _suggest_many(tickets, bodies)
+    elif book.uses_prediction:
         predictions = effects.predict_many(
             [effects.triage_text(t.subject, bodies.get(t.pk, "")) for t in tickets]
         )
@@ -390,6 +403,31 @@ def tickets_route(tickets: Sequence[Ticket], *, actor: User | None = None) -> di
         if fields:
             changed[ticket.pk] = fields
         events.extend(effects.routed_event(labels, ticket, now, *change) for change in changes)
+    if assign:
+        events += _assignments(tickets, book, now, changed)
+    effects.save_changed(tickets, changed, now)
+    effects.insert_events(events)
+    return matched_by_number
+
+
+@transaction.atomic
+def tickets_assign(tickets: Sequence[Ticket]) -> int:
+    """Hands each ticket in its group to an engineer, in the order given, as routing does after
+    its rules (the ones held, restricted or without a group are left alone). Intake routes a
+    batch's tickets in two passes and assigns them once, so that they are handed out in the
+    order they came in, as one by one. Returns how many were assigned."""
+    now = timezone.now()
+    changed: dict[int, set[str]] = {}
+    events = _assignments(tickets, rule_book(), now, changed)
+    effects.save_changed(tickets, changed, now)
+    effects.insert_events(events)
+    return len(events)
+
+
+def _assignments(
+    tickets: Sequence[Ticket], book: RuleBook, now: datetime, changed: dict[int, set[str]]
+) -> list[effects.EventRow]:
+    events: list[effects.EventRow] = []
     for ticket, person, mode in _assign_many(tickets, now):
         changed.setdefault(ticket.pk, set()).add("assignee")
         events.append(
@@ -397,9 +435,17 @@ def tickets_route(tickets: Sequence[Ticket], *, actor: User | None = None) -> di
                 ticket, now, person, mode, book.group_names.get(ticket.group_id or 0, "")
             )
         )
-    effects.save_changed(tickets, changed, now)
-    effects.insert_events(events)
-    return matched_by_number
+    return events
+
+
+def _suggest_many(tickets: Sequence[Ticket], bodies: dict[int, str]) -> list[Prediction | None]:
+    """The triage suggestions of the tickets, stored as ticket_route stores each one's."""
+    make = getattr(effects.triage(), "triage_suggest_many", None)
+    texts = [effects.triage_text(t.subject, bodies.get(t.pk, "")) for t in tickets]
+    suggestions = make(tickets, texts) if make is not None else None
+    if suggestions is None:
+        return [None] * len(tickets)
+    return [Prediction.of(s) for s in suggestions]
 
 
 def _assign_many(tickets: Sequence[Ticket], now: datetime) -> list[tuple[Ticket, User, str]]:

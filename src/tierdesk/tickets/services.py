@@ -102,8 +102,13 @@ def ticket_open(
     group: SkillGroup | None = None,
     restricted: bool = False,
     attachments: Sequence[NewAttachment] = (),
+    route: bool = True,
 ) -> Ticket:
     """Opens a ticket with its first message. Customers open for themselves; staff for any contact.
+
+    Routing runs over the new ticket before this returns. With `route` False the caller routes it
+    in the same transaction instead: intake opening many tickets at once routes them together
+    with routing.services.tickets_route.
 
     Raises ValidationFailed naming every refused field; nothing is stored in that case.
     """
@@ -180,10 +185,11 @@ def ticket_open(
     )
     record_event(ticket, actor=actor, kind=EventKind.MESSAGE, at=now, message=message)
     _store_attachments(ticket=ticket, message=message, actor=actor, attachments=attachments, at=now)
-    # Imported here: routing builds on tickets, so a module-level import would be circular.
-    from tierdesk.routing.services import ticket_route
+    if route:
+        # Imported here: routing builds on tickets, so a module-level import would be circular.
+        from tierdesk.routing.services import ticket_route
 
-    ticket_route(ticket, actor=None)
+        ticket_route(ticket, actor=None)
     return ticket
 
 

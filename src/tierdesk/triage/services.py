@@ -162,6 +162,39 @@ def triage_suggest(ticket: Ticket) -> TriageSuggestion | None:
     return suggestion
 
 
+@transaction.atomic
+def triage_suggest_many(
+    tickets: Sequence[Ticket], texts: Sequence[str]
+) -> list[TriageSuggestion] | None:
+    """triage_suggest for many tickets at once: one prediction call for all, the suggestions
+    stored in one insert (replacing earlier ones). `texts` are the tickets' ticket_triage_text,
+    in the same order. Returns the suggestions in that order; None when no model is active."""
+    loaded = _active.get()
+    if loaded is None:
+        return None
+    if not tickets:
+        return []
+    model_id, classifier = loaded
+    answers = classifier.predict_targets(list(texts))
+    now = timezone.now()
+    suggestions = [
+        TriageSuggestion(
+            ticket=ticket,
+            model_id=model_id,
+            type=kind.label,
+            type_confidence=kind.confidence,
+            product_area=area.label,
+            product_area_confidence=area.confidence,
+            created_at=now,
+        )
+        for ticket, kind, area in zip(
+            tickets, answers["type"], answers["product_area"], strict=True
+        )
+    ]
+    TriageSuggestion.objects.filter(ticket__in=[t.pk for t in tickets]).delete()
+    return TriageSuggestion.objects.bulk_create(suggestions)
+
+
 def triage_suggestion_for(ticket: Ticket) -> TriageSuggestion | None:
     """The ticket's suggestion from the active model, made now if it has none or an older model
     made it; None when no model is active."""
