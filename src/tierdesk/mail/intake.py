@@ -20,12 +20,13 @@ it was sent to. Any failure quarantines the message with the exception; it is ne
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import html
 import logging
 import re
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +35,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -71,6 +74,12 @@ REASON_MAX = 4000
 # commit and the enqueue); the sweep processes it.
 STALE_AFTER = timedelta(minutes=5)
 STALE_BATCH = 200
+# Messages the worker processes in one transaction: enough that routing the tickets together and
+# one commit cost little per message, few enough that the listener's stores wait at most a few
+# hundred milliseconds for SQLite's write lock. BATCH_BYTES bounds the memory a batch of large
+# messages takes (its raw bytes, parsed, at once).
+BATCH_MESSAGES = 50
+BATCH_BYTES = 16 * 1024 * 1024
 FORWARD_SUBJECT = re.compile(r"^\s*(fwd?|fw|пересл|пересылка|転送)\s*[:：]", re.IGNORECASE)
 _CID_IMAGE = re.compile(r"<img\b[^>]*\bsrc=\"cid:([^\"]+)\"[^>]*>", re.IGNORECASE)
 # How the customer's share of processed mail is told apart from mail needing a person's look.
@@ -118,12 +127,24 @@ def _clean_recipients(recipients: Sequence[str]) -> list[str]:
 
 def _already_stored(message_id: str, digest: str, now: datetime) -> InboundMail | None:
     if message_id:
-        return InboundMail.objects.filter(message_id_header=message_id).first()
+        return _by_message_id(message_id)
     return (
         InboundMail.objects.filter(
             sha256=digest, message_id_header="", received_at__gte=now - DEDUPE_WINDOW
         )
         .order_by("pk")
+        .first()
+    )
+
+
+def _by_message_id(message_id: str) -> InboundMail | None:
+    # The unique index on the Message-ID is partial (mail without one is told apart by hash):
+    # SQLite reads it only when the query repeats its condition; otherwise every store would
+    # scan the whole table, raw bytes and all.
+    return (
+        InboundMail.objects.filter(message_id_header=message_id)
+        .exclude(message_id_header="")
+        .order_by()
         .first()
     )
 
@@ -184,9 +205,7 @@ def inbound_store(
         with transaction.atomic():
             row.save()
     except IntegrityError:
-        winner = (
-            InboundMail.objects.filter(message_id_header=message_id).first() if message_id else None
-        )
+        winner = _by_message_id(message_id) if message_id else None
         if winner is None:
             raise
         return winner
@@ -227,6 +246,33 @@ def inbound_process(inbound_id: int) -> InboundMail:
     with its new status. Returns the row; raises NotFound for an unknown id. Never raises for
     the message's content: a failure quarantines the message with the exception."""
     return _run(inbound_id, from_statuses={InboundStatus.RECEIVED}, accept=False)
+
+
+def inbound_process_pending(*, limit: int = BATCH_MESSAGES) -> int:
+    """Processes up to `limit` messages waiting in "received" (at most BATCH_BYTES of them),
+    oldest first, as one batch with the outcomes inbound_process gives each one. Returns how
+    many it processed: 0 when none was waiting, or when another worker holds them all.
+
+    Parsing and deciding read only and run before the transaction; then one transaction writes
+    every message, each in a savepoint of its own, and routes the tickets they open together.
+    A message that fails rolls back alone and is quarantined after the commit. A message that
+    continues a conversation an earlier one of the batch started (or comes from a person an
+    earlier one makes a contact) is decided again in its turn, after the tickets before it are
+    routed, so the batch threads and routes as processing one by one would. When the batch
+    fails as a whole (routing failing, say), each message is processed alone instead."""
+    waiting = (
+        InboundMail.objects.filter(status=InboundStatus.RECEIVED)
+        .order_by("received_at", "pk")
+        .values_list("pk", "size")[:limit]
+    )
+    ids: list[int] = []
+    total = 0
+    for pk, size in waiting:
+        if ids and total + size > BATCH_BYTES:
+            break
+        ids.append(pk)
+        total += size
+    return _run_batch(ids) if ids else 0
 
 
 def inbound_process_stale(*, now: datetime | None = None, limit: int = STALE_BATCH) -> int:
@@ -308,7 +354,7 @@ def _run(inbound_id: int, *, from_statuses: set[str], accept: bool) -> InboundMa
         # Deciding reads only; it runs before the transaction too, which then writes for a few
         # milliseconds (the listener's stores wait for the same lock on SQLite).
         snapshot = InboundMail.objects.defer("raw").get(pk=inbound_id)
-        plan = _plan(snapshot, parsed, accept=accept)
+        plan = _plan(snapshot, parsed, accept=accept, lookups=_Lookups([inbound_id]))
         with transaction.atomic():
             locked = InboundMail.objects.select_for_update().defer("raw").get(pk=inbound_id)
             if locked.status not in from_statuses:
@@ -319,6 +365,158 @@ def _run(inbound_id: int, *, from_statuses: set[str], accept: bool) -> InboundMa
     except Exception as error:
         logger.exception("Inbound mail #%s could not be processed; quarantined", inbound_id)
         return _quarantine(inbound_id, error, parsed)
+
+
+@dataclass
+class _Item:
+    """One message of a batch: what was read and decided before the transaction, or why not."""
+
+    inbound: InboundMail
+    parsed: ParsedMail | None = None
+    plan: _Plan | None = None
+    # Decided again in its turn: it depends on what an earlier message of the batch writes.
+    again: bool = False
+    error: Exception | None = None
+
+
+@dataclass
+class _Opened:
+    """A ticket a batch opened, routed with the others before the batch commits."""
+
+    ticket: Ticket
+    # The group of the address a customer wrote to: the ticket's when routing gives it none.
+    address_group: SkillGroup | None
+
+
+def _run_batch(ids: Sequence[int]) -> int:
+    """Processes the messages of `ids` still "received" (see inbound_process_pending); returns
+    how many this call processed."""
+    snapshots = list(
+        InboundMail.objects.filter(pk__in=ids, status=InboundStatus.RECEIVED)
+        .defer("raw")
+        .order_by("received_at", "pk")
+    )
+    if not snapshots:
+        return 0
+    lookups = _Lookups([row.pk for row in snapshots])
+    items = _read_batch(snapshots, lookups)
+    try:
+        done = _write_batch(items, lookups)
+    except Exception:
+        logger.exception("A batch of %d inbound messages failed; processing each alone", len(items))
+        for item in items:
+            inbound_process(item.inbound.pk)
+        return len(items)
+    for item in items:
+        if item.error is not None:
+            logger.error(
+                "Inbound mail #%s could not be processed; quarantined",
+                item.inbound.pk,
+                exc_info=item.error,
+            )
+            _quarantine(item.inbound.pk, item.error, item.parsed)
+            done += 1
+    return done
+
+
+def _read_batch(snapshots: list[InboundMail], lookups: _Lookups) -> list[_Item]:
+    """Parses and decides every message of the batch, in order, with reads only."""
+    raws = dict(
+        InboundMail.objects.filter(pk__in=[row.pk for row in snapshots]).values_list("pk", "raw")
+    )
+    items = [_Item(row) for row in snapshots]
+    for item in items:
+        try:
+            item.parsed = parse(bytes(raws.pop(item.inbound.pk)))
+        except Exception as error:
+            item.error = error
+    senders = [
+        ((item.parsed.from_address or bare_address(item.inbound.envelope_from))[:998], item)
+        for item in items
+        if item.parsed is not None
+    ]
+    lookups.load_senders(address for address, _item in senders)
+    lookups.load_recent((address, item.inbound.received_at) for address, item in senders)
+    for position, item in enumerate(items):
+        lookups.position = position
+        parsed = item.parsed
+        if parsed is not None:
+            try:
+                item.plan = _plan(item.inbound, parsed, accept=False, lookups=lookups)
+            except Exception as error:
+                item.error = error
+        item.again = lookups.depends_on_earlier(item.inbound, parsed, item.plan)
+        lookups.remember(item.inbound, parsed, item.plan)
+    return items
+
+
+def _write_batch(items: list[_Item], lookups: _Lookups) -> int:
+    """Writes the batch in one transaction, a savepoint per message; returns how many messages
+    it processed (failures are left in item.error for the caller to quarantine)."""
+    done = 0
+    with transaction.atomic():
+        locking = InboundMail.objects.select_for_update(
+            skip_locked=connection.features.has_select_for_update_skip_locked
+        )
+        rows = {
+            row.pk: row
+            for row in locking.defer("raw").filter(
+                pk__in=[i.inbound.pk for i in items], status=InboundStatus.RECEIVED
+            )
+        }
+        opened: list[_Opened] = []
+        for position, item in enumerate(items):
+            inbound = rows.get(item.inbound.pk)
+            if inbound is None:
+                # Processed meanwhile, or held by another worker that processes it.
+                item.error = None
+                continue
+            if item.error is not None or item.parsed is None:
+                continue
+            if item.again:
+                # What the earlier messages opened is routed before this one may continue it.
+                _route_opened(opened)
+                opened = []
+            mine: list[_Opened] = []
+            try:
+                with transaction.atomic():
+                    inbound.attempts = min(inbound.attempts + 1, 32767)
+                    plan = item.plan
+                    if item.again or plan is None:
+                        lookups.position = position
+                        plan = _plan(inbound, item.parsed, accept=False, lookups=lookups)
+                    sender = _execute(inbound, item.parsed, plan, opened=mine)
+            except Exception as error:
+                item.error = error
+                continue
+            if sender is not None and plan.new_contact is not None:
+                lookups.senders[plan.from_address] = sender
+            opened.extend(mine)
+            done += 1
+        _route_opened(opened)
+    return done
+
+
+def _route_opened(opened: list[_Opened]) -> None:
+    """Routes tickets a batch opened as ticket_open and _open_ticket route each one: the rules
+    (with the triage suggestion stored), then for a customer's ticket still without a group the
+    group of the address written to and the rules again; then each is handed to an engineer,
+    in the order they were opened."""
+    if not opened:
+        return
+    from tierdesk.routing.services import tickets_assign, tickets_route
+
+    tickets = [item.ticket for item in opened]
+    tickets_route(tickets, suggest=True, assign=False)
+    grouped = []
+    now = timezone.now()
+    for item in opened:
+        if item.address_group is not None and item.ticket.group_id is None:
+            change_field(item.ticket, None, "group", item.address_group, now)
+            item.ticket.save(update_fields=["group"])
+            grouped.append(item.ticket)
+    tickets_route(grouped, assign=False)
+    tickets_assign(tickets)
 
 
 def _quarantine(inbound_id: int, error: Exception, parsed: ParsedMail | None) -> InboundMail:
@@ -379,11 +577,11 @@ class _Plan:
     content: _Content | None = None
 
 
-def _plan(inbound: InboundMail, parsed: ParsedMail, *, accept: bool) -> _Plan:
+def _plan(inbound: InboundMail, parsed: ParsedMail, *, accept: bool, lookups: _Lookups) -> _Plan:
     """Decides the message's fate (see the module's description) with reads only."""
     from_address = (parsed.from_address or bare_address(inbound.envelope_from))[:998]
     if not accept:
-        noise = loops.noise_of(parsed, own_addresses=_own_addresses())
+        noise = loops.noise_of(parsed, own_addresses=lookups.own_addresses())
         if noise is not None:
             return _Plan(
                 InboundStatus.IGNORED,
@@ -395,11 +593,9 @@ def _plan(inbound: InboundMail, parsed: ParsedMail, *, accept: bool) -> _Plan:
     if not from_address:
         reason = f"From: {parsed.header('from')!r}; envelope: {inbound.envelope_from!r}"
         return _Plan(InboundStatus.QUARANTINED, InboundReason.NO_SENDER, reason)
-    sender = _known_sender(from_address)
+    sender = lookups.known_sender(from_address)
     if not accept:
-        count = loops.sender_over_limit(
-            from_address, now=inbound.received_at, exclude_id=inbound.pk
-        )
+        count = lookups.sender_over_limit(from_address, inbound)
         if count is not None:
             reason = (
                 f"{count} messages from {from_address} in the hour before this one "
@@ -412,7 +608,7 @@ def _plan(inbound: InboundMail, parsed: ParsedMail, *, accept: bool) -> _Plan:
     content = _content(parsed)
     plan = _Plan(InboundStatus.PROCESSED, from_address=from_address, content=content)
     if sender is None:
-        organization = organization_for_address(from_address)
+        organization = lookups.organization_for(from_address)
         if organization is None and settings.TIERDESK_MAIL_UNKNOWN_SENDERS == "hold" and not accept:
             return _Plan(
                 InboundStatus.HELD, InboundReason.UNKNOWN_SENDER, from_address, from_address
@@ -435,12 +631,16 @@ def _plan(inbound: InboundMail, parsed: ParsedMail, *, accept: bool) -> _Plan:
     if ticket is not None:
         plan.ticket_id = ticket.pk
     else:
-        plan.group = _group_for(inbound, parsed)
+        plan.group = _group_for(inbound, parsed, lookups)
     return plan
 
 
-def _execute(inbound: InboundMail, parsed: ParsedMail, plan: _Plan) -> None:
-    """Carries the plan out, in the caller's transaction."""
+def _execute(
+    inbound: InboundMail, parsed: ParsedMail, plan: _Plan, *, opened: list[_Opened] | None = None
+) -> User | None:
+    """Carries the plan out, in the caller's transaction. Returns the message's author (None
+    for a message not processed). With `opened`, a ticket it opens is not routed but added
+    there, for the batch to route."""
     inbound.subject = " ".join(parsed.subject.split())[:998]
     inbound.from_address = plan.from_address
     inbound.ticket = None
@@ -453,13 +653,13 @@ def _execute(inbound: InboundMail, parsed: ParsedMail, plan: _Plan) -> None:
             if marked:
                 reason += " — " + ", ".join(f"<{m}>" for m in marked)
         _finish(inbound, plan.status, plan.code, reason)
-        return
+        return None
     sender = plan.sender or contact_create(**(plan.new_contact or {}))
     ticket = Ticket.objects.filter(pk=plan.ticket_id).first() if plan.ticket_id else None
     if ticket is not None:
         message = _add_reply(sender, ticket, plan.content)
     else:
-        message = _open_ticket(sender, plan.group, plan.content)
+        message = _open_ticket(sender, plan.group, plan.content, opened=opened)
     inbound.ticket = message.ticket
     inbound.message = message
     inbound.quoted_text = plan.content.quoted
@@ -471,47 +671,203 @@ def _execute(inbound: InboundMail, parsed: ParsedMail, plan: _Plan) -> None:
         "reply to" if ticket is not None else "opened",
         message.ticket_id,
     )
+    return sender
 
 
-# --- senders -----------------------------------------------------------------------------------
+# --- senders and what a run reads once ---------------------------------------------------------
 
 
-def _own_addresses() -> frozenset[str]:
-    addresses = {a.lower() for a in SupportAddress.objects.values_list("address", flat=True)}
+class _Lookups:
+    """What deciding reads about the desk, read once per run (one message, or a batch): the
+    support addresses, the organizations' domains and the senders. In a batch it also keeps what
+    the earlier messages were decided to be, for the ones after them."""
+
+    def __init__(self, ids: Sequence[int]) -> None:
+        self.ids = list(ids)
+        self.position = 0
+        self.senders: dict[str, User | None] = {}
+        self._own: frozenset[str] | None = None
+        self._addresses: dict[str, SupportAddress] | None = None
+        self._domains: list[tuple[int, Any]] | None = None
+        self._organizations: dict[int, Organization] = {}
+        # (position, received) of the batch's messages by sender, for the hourly limit.
+        self._sent: dict[str, list[tuple[int, datetime]]] = {}
+        self._message_ids: set[str] = set()
+        self._new_contacts: set[str] = set()
+        self._recent: dict[str, list[datetime]] = {}
+
+    def own_addresses(self) -> frozenset[str]:
+        if self._own is None:
+            self._own = _own_addresses(self.support_addresses())
+        return self._own
+
+    def support_addresses(self) -> dict[str, SupportAddress]:
+        """The support addresses by address in lower case."""
+        if self._addresses is None:
+            self._addresses = {
+                a.address.lower(): a for a in SupportAddress.objects.select_related("group")
+            }
+        return self._addresses
+
+    def default_address(self) -> SupportAddress | None:
+        return next((a for a in self.support_addresses().values() if a.is_default), None)
+
+    def known_sender(self, address: str) -> User | None:
+        if address not in self.senders:
+            self.senders[address] = _known_sender(address)
+        return self.senders[address]
+
+    def load_senders(self, addresses: Iterable[str]) -> None:
+        """Looks the senders of many messages up at once, as _known_sender would each."""
+        wanted = {a for a in addresses if a and a not in self.senders}
+        if not wanted:
+            return
+        people = _people()
+        found: dict[str, User] = {}
+        for person in people.filter(email__in=wanted):
+            found.setdefault(person.email, person)
+        by_lower: dict[str, User] = {}
+        others = {a.lower() for a in wanted if a not in found}
+        if others:
+            for person in people.annotate(email_lower=Lower("email")).filter(
+                email_lower__in=others
+            ):
+                by_lower.setdefault(person.email_lower, person)  # type: ignore[attr-defined]
+        for address in wanted:
+            self.senders[address] = found.get(address) or by_lower.get(address.lower())
+
+    def organization_for(self, address: str) -> Organization | None:
+        if self._domains is None:
+            self._domains = list(
+                Organization.objects.exclude(email_domains=[]).values_list("pk", "email_domains")
+            )
+        pk = _organization_owning(address, self._domains)
+        if pk is None:
+            return None
+        if pk not in self._organizations:
+            self._organizations[pk] = Organization.objects.get(pk=pk)
+        return self._organizations[pk]
+
+    def load_recent(self, senders: Iterable[tuple[str, datetime]]) -> None:
+        """Reads, for the hourly limit, when each sender's earlier messages arrived: one query
+        for a batch's (sender, received) pairs instead of a count for each message."""
+        pairs = [(address, at) for address, at in senders if address]
+        if not pairs:
+            return
+        addresses = {address for address, _at in pairs}
+        rows = (
+            InboundMail.objects.filter(
+                from_address__in=addresses,
+                received_at__gte=min(at for _a, at in pairs) - timedelta(hours=1),
+                received_at__lte=max(at for _a, at in pairs),
+            )
+            .exclude(pk__in=self.ids)
+            .order_by()
+            .values_list("from_address", "received_at")
+        )
+        recent: dict[str, list[datetime]] = {address: [] for address in addresses}
+        for address, at in rows:
+            recent[address].append(at)
+        self._recent = {address: sorted(times) for address, times in recent.items()}
+
+    def sender_over_limit(self, address: str, inbound: InboundMail) -> int | None:
+        """As loops.sender_over_limit, counting the messages of the batch before this one as
+        processing one by one would have: they are not processed yet while the batch decides."""
+        now = inbound.received_at
+        since = now - timedelta(hours=1)
+        earlier = sum(
+            1
+            for position, at in self._sent.get(address, ())
+            if position < self.position and since <= at <= now
+        )
+        recent = self._recent.get(address)
+        if recent is None:
+            if not earlier:
+                return loops.sender_over_limit(address, now=now, exclude_id=inbound.pk)
+            found = InboundMail.objects.filter(
+                from_address=address, received_at__gte=since, received_at__lte=now
+            ).exclude(pk__in=self.ids)
+            stored = found.order_by().count()
+        else:
+            stored = bisect.bisect_right(recent, now) - bisect.bisect_left(recent, since)
+        limit = settings.TIERDESK_MAIL_SENDER_LIMIT_PER_HOUR
+        # Reported as loops.sender_over_limit reports it: counting stops one past the limit.
+        count = min(stored + earlier, limit + 1)
+        return count if count >= limit else None
+
+    def depends_on_earlier(
+        self, inbound: InboundMail, parsed: ParsedMail | None, plan: _Plan | None
+    ) -> bool:
+        """Whether what an earlier message of the batch writes may change this one's outcome:
+        it refers to an earlier message (which may open the ticket it continues), or comes from
+        an unknown person an earlier message makes a contact."""
+        if parsed is None or plan is None:
+            return False
+        if self._message_ids.intersection(parsed.in_reply_to, parsed.references):
+            return True
+        return plan.new_contact is not None and plan.from_address.lower() in self._new_contacts
+
+    def remember(self, inbound: InboundMail, parsed: ParsedMail | None, plan: _Plan | None) -> None:
+        """Notes what the message was decided to be, for the batch's later messages."""
+        if inbound.message_id_header:
+            self._message_ids.add(inbound.message_id_header)
+        if parsed is not None and parsed.message_id:
+            self._message_ids.add(parsed.message_id)
+        address = plan.from_address if plan is not None else ""
+        if not address and parsed is not None:
+            # A message that fails is quarantined with its sender, who it then counts for.
+            address = (parsed.from_address or bare_address(inbound.envelope_from))[:998]
+        if address:
+            self._sent.setdefault(address, []).append((self.position, inbound.received_at))
+        if plan is not None and plan.new_contact is not None:
+            self._new_contacts.add(plan.from_address.lower())
+
+
+def _own_addresses(addresses: dict[str, SupportAddress]) -> frozenset[str]:
+    own = set(addresses)
     default = bare_address(settings.DEFAULT_FROM_EMAIL)
     if default:
-        addresses.add(default)
-    return frozenset(addresses)
+        own.add(default)
+    return frozenset(own)
+
+
+def _people() -> QuerySet[User]:
+    # An active person first, then the oldest account.
+    return User.objects.select_related("organization").order_by("-is_active", "pk")
 
 
 def _known_sender(address: str) -> User | None:
     """The person with this email address (in any case): an active one first, the oldest
     account first."""
-    people = User.objects.select_related("organization").order_by("-is_active", "pk")
     # Addresses are nearly always stored as written in lower case: the exact match is the cheap
-    # one, the case-insensitive scan the fallback.
-    return people.filter(email=address).first() or people.filter(email__iexact=address).first()
+    # one; the case-insensitive one reads the index on lower(email) (accounts_user_email_lower).
+    people = _people()
+    return (
+        people.filter(email=address).first()
+        or people.annotate(email_lower=Lower("email")).filter(email_lower=address.lower()).first()
+    )
 
 
 def organization_for_address(address: str) -> Organization | None:
     """The organization whose email_domains hold the address's domain (or a parent domain of
     it: mail from eu.acme.com belongs to acme.com), the most specific domain first."""
+    return _Lookups(()).organization_for(address)
+
+
+def _organization_owning(address: str, domains: Iterable[tuple[int, Any]]) -> int | None:
+    """The id of the organization owning the address's domain among (id, email_domains)."""
     domain = address.rpartition("@")[2].strip().lower().rstrip(".")
     if not domain:
         return None
     best: tuple[int, int] | None = None
-    for pk, domains in Organization.objects.exclude(email_domains=[]).values_list(
-        "pk", "email_domains"
-    ):
-        for item in domains if isinstance(domains, list) else []:
+    for pk, owned_domains in domains:
+        for item in owned_domains if isinstance(owned_domains, list) else []:
             owned = str(item).strip().lower().lstrip("@").rstrip(".")
             if owned and (domain == owned or domain.endswith("." + owned)):
                 rank = (len(owned), -pk)
                 if best is None or rank > best:
                     best = rank
-    if best is None:
-        return None
-    return Organization.objects.get(pk=-best[1])
+    return None if best is None else -best[1]
 
 
 def _mailbox_shaped(address: str) -> bool:
@@ -680,12 +1036,17 @@ def _missing(ticket: Ticket) -> Message:  # pragma: no cover - ticket_open alway
 
 
 def support_address_for_mail(
-    inbound: InboundMail, parsed: ParsedMail | None = None
+    inbound: InboundMail,
+    parsed: ParsedMail | None = None,
+    *,
+    addresses: dict[str, SupportAddress] | None = None,
 ) -> SupportAddress | None:
     """The support address the mail was sent to: the envelope's recipients, the mailbox's
     address, then To, Cc and Delivered-To; a tagged address (support+t12-...@) counts as its
-    address. None when none matches."""
-    addresses = {a.address.lower(): a for a in SupportAddress.objects.select_related("group")}
+    address. None when none matches. `addresses` are the support addresses by address in lower
+    case when the caller read them already."""
+    if addresses is None:
+        addresses = {a.address.lower(): a for a in SupportAddress.objects.select_related("group")}
     if not addresses:
         return None
     candidates: list[str] = list(inbound.recipients or [])
@@ -705,14 +1066,22 @@ def support_address_for_mail(
     return None
 
 
-def _group_for(inbound: InboundMail, parsed: ParsedMail) -> SkillGroup | None:
-    address = support_address_for_mail(inbound, parsed)
+def _group_for(inbound: InboundMail, parsed: ParsedMail, lookups: _Lookups) -> SkillGroup | None:
+    address = support_address_for_mail(inbound, parsed, addresses=lookups.support_addresses())
     if address is None:
-        address = SupportAddress.objects.select_related("group").filter(is_default=True).first()
+        address = lookups.default_address()
     return address.group if address is not None else None
 
 
-def _open_ticket(sender: User, group: SkillGroup | None, content: _Content) -> Message:
+def _open_ticket(
+    sender: User,
+    group: SkillGroup | None,
+    content: _Content,
+    *,
+    opened: list[_Opened] | None = None,
+) -> Message:
+    """Opens the ticket and returns its first message. Routed at once, or, with `opened`, left
+    for the batch to route (see _route_opened)."""
     ticket = ticket_open(
         actor=sender,
         subject=content.subject,
@@ -722,13 +1091,17 @@ def _open_ticket(sender: User, group: SkillGroup | None, content: _Content) -> M
         language=content.language,
         group=None if sender.is_customer else group,
         attachments=content.attachments,
+        route=opened is None,
     )
-    if sender.is_customer and group is not None and ticket.group_id is None:
+    address_group = group if sender.is_customer else None
+    if opened is not None:
+        opened.append(_Opened(ticket, address_group))
+    elif address_group is not None and ticket.group_id is None:
         # A customer may not choose a group, but the address they wrote to did; routing ran
         # without one and runs again now that the ticket has it (to assign it, for one).
         from tierdesk.routing.services import ticket_route
 
-        change_field(ticket, None, "group", group, timezone.now())
+        change_field(ticket, None, "group", address_group, timezone.now())
         ticket.save(update_fields=["group"])
         ticket_route(ticket, actor=None)
     message = ticket.messages.order_by("created_at", "id").first()

@@ -23,6 +23,7 @@ import logging
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -42,6 +43,11 @@ STORE_THREADS = 4
 # A client that says nothing for this long is disconnected (RFC 5321 asks at least 5 minutes
 # for the DATA phase; this is per command).
 CLIENT_TIMEOUT_SECONDS = 300
+# A recipient in a support domain read this recently is accepted without asking the database
+# again (most mail names the same few domains). A domain not among them is looked up at once,
+# so a support address just added is never refused; one just removed is accepted this long
+# still, and its mail goes to the default address's group.
+DOMAINS_FRESH_SECONDS = 30
 
 Store = Callable[..., object]
 
@@ -88,6 +94,9 @@ class SupportMailHandler:
         self.executor = ThreadPoolExecutor(
             max_workers=self.threads, thread_name_prefix="mail-store"
         )
+        # The support domains and when they were read; used by the event loop's thread only.
+        self._domains: frozenset[str] = frozenset()
+        self._domains_read_at = float("-inf")
 
     def _in_thread(self, function: Callable, *args, **kwargs):
         """Runs ORM work as a request would: stale connections closed before and after."""
@@ -111,12 +120,16 @@ class SupportMailHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
-        try:
-            domains = await self._run(_support_domains)
-        except Exception:
-            log.exception("Could not read the support addresses for RCPT %s", address)
-            return "451 4.3.0 Temporary failure, please try again later"
-        if domains and _domain(address) not in domains:
+        domain = _domain(address)
+        fresh = time.monotonic() - self._domains_read_at < DOMAINS_FRESH_SECONDS
+        if not (fresh and domain in self._domains):
+            try:
+                domains = await self._run(_support_domains)
+            except Exception:
+                log.exception("Could not read the support addresses for RCPT %s", address)
+                return "451 4.3.0 Temporary failure, please try again later"
+            self._domains, self._domains_read_at = frozenset(domains), time.monotonic()
+        if self._domains and domain not in self._domains:
             return "550 5.1.1 Not a support address"
         envelope.rcpt_tos.append(address)
         return "250 OK"

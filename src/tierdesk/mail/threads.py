@@ -67,6 +67,9 @@ def tickets_by_reference(message_ids: Sequence[str]) -> list[int]:
         found[message_id] = number
     for message_id, number in (
         InboundMail.objects.filter(message_id_header__in=ids, ticket__isnull=False)
+        # Repeats the condition of the partial unique index on the Message-ID, so SQLite reads
+        # the index rather than every stored message.
+        .exclude(message_id_header="")
         .values_list("message_id_header", "ticket_id")
         .order_by()
     ):
