@@ -16,6 +16,10 @@ finds the ticket the mail continues (mail.threads), separates the reply from the
 (mail.quotes) and adds it to the ticket, or opens a ticket in the group of the support address
 it was sent to. Any failure quarantines the message with the exception; it is never lost, and
 `inbound_reprocess` runs it again once the cause is fixed.
+
+The worker processes waiting mail in batches (`inbound_process_pending`): what each message is
+decided to be is read before one transaction writes them all, a savepoint each, and routes the
+tickets they open together; the outcome is the one processing them one by one gives.
 """
 
 from __future__ import annotations
@@ -490,6 +494,7 @@ def _write_batch(items: list[_Item], lookups: _Lookups) -> int:
                 item.error = error
                 continue
             if sender is not None and plan.new_contact is not None:
+                # The contact made for the address is who it is to the batch's later messages.
                 lookups.senders[plan.from_address] = sender
             opened.extend(mine)
             done += 1

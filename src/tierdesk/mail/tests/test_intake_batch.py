@@ -370,3 +370,27 @@ def test_routing_runs_once_per_batch_not_once_per_ticket(
     assert set(Ticket.objects.values_list("group", flat=True)) == {support_address.group_id}
     grouped = Ticket.objects.first().events.filter(kind=EventKind.CHANGED, field="group")
     assert grouped.count() == 1
+
+
+def test_a_strangers_reply_threads_into_the_ticket_their_first_mail_of_the_batch_opened(
+    make_mail, support_address
+):
+    store(make_mail(sender="Pat <pat@elsewhere.example>", message_id="<p1@elsewhere.example>"))
+    store(
+        make_mail(
+            sender="pat@elsewhere.example",
+            subject="Re: Dashboards time out",
+            headers={"In-Reply-To": "<p1@elsewhere.example>"},
+        )
+    )
+    with transaction.atomic():
+        for row in InboundMail.objects.order_by("pk"):
+            inbound_process(row.pk)
+        alone = outcome()
+        transaction.set_rollback(True)
+
+    inbound_process_pending()
+
+    assert outcome() == alone
+    first, reply = InboundMail.objects.order_by("pk")
+    assert reply.ticket_id == first.ticket_id and reply.reason == "threaded by references"
