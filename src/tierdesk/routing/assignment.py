@@ -8,13 +8,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from tierdesk.accounts.choices import Role
 from tierdesk.accounts.models import User
 from tierdesk.routing.choices import AssignmentMode
 from tierdesk.routing.models import DEFAULT_MAX_OPEN_TICKETS, Availability, Shift
 from tierdesk.tickets.choices import UNSOLVED_STATUSES
+from tierdesk.tickets.models import Ticket
 
 # Roles that carry a portfolio; reviewers and administrators are not handed tickets.
 ASSIGNABLE_ROLES = (Role.AGENT, Role.MANAGER)
@@ -61,20 +62,22 @@ class Candidate:
 
 def group_members(group_ids: Sequence[int], now: datetime) -> dict[int, list[Candidate]]:
     """Every active agent and manager of each group, with load, capacity and whether on shift
-    now, by group id. Three queries whatever the number of groups and people."""
+    now, by group id. Five queries whatever the number of groups and people."""
     people = list(
         User.objects.filter(skill_groups__in=group_ids, is_active=True, role__in=ASSIGNABLE_ROLES)
         .distinct()
         .only("id", "username", "first_name", "last_name", "time_zone", "role")
-        .annotate(
-            load=Count(
-                "assigned_tickets",
-                filter=Q(assigned_tickets__status__in=UNSOLVED_STATUSES),
-                distinct=True,
-            )
-        )
         .order_by("id")
         .prefetch_related("shifts")
+    )
+    # Loads are counted over the desk's unsolved tickets (its open work, read through the index
+    # on status), not over each person's tickets: those grow with every ticket they ever held,
+    # and on a desk of 100,000 tickets counting them took 70 ms for each ticket routed.
+    loads = dict(
+        Ticket.objects.filter(status__in=UNSOLVED_STATUSES, assignee__isnull=False)
+        .values_list("assignee_id")
+        .annotate(count=Count("pk"))
+        .order_by()
     )
     memberships = User.skill_groups.through.objects.filter(
         skillgroup_id__in=group_ids, user_id__in=[p.pk for p in people]
@@ -87,7 +90,7 @@ def group_members(group_ids: Sequence[int], now: datetime) -> dict[int, list[Can
         setting = availability.get(person.pk)
         by_id[person.pk] = Candidate(
             person=person,
-            load=person.load,  # type: ignore[attr-defined]
+            load=loads.get(person.pk, 0),
             capacity=setting.max_open_tickets if setting else DEFAULT_MAX_OPEN_TICKETS,
             away=setting.away if setting else False,
             on_shift=on_shift(person.shifts.all(), person.time_zone, now),

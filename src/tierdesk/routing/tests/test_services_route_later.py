@@ -1,5 +1,6 @@
 """Tickets opened without routing and routed later together, as intake routes a batch of mail:
-ticket_open(route=False), tickets_route storing triage suggestions, tickets_assign in order."""
+ticket_open(route=False), tickets_route storing triage suggestions, tickets_assign in order, and
+engineers' loads read without counting every ticket they ever held."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from conftest import make_person
 from tierdesk.accounts.choices import Role, Tier
@@ -103,3 +106,18 @@ def test_routing_new_tickets_together_stores_their_triage_suggestions(monkeypatc
     services.tickets_route(tickets)  # re-routing keeps the suggestions it has
 
     assert stored == [(tickets, ["Invoice 0|Charged twice.", "Invoice 1|Charged twice."])]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plans")
+def test_loads_are_counted_over_the_open_work_not_each_persons_history(alice, team):
+    from tierdesk.routing.assignment import group_members
+
+    with CaptureQueriesContext(connection) as queries:
+        members = group_members([team.pk], WEDNESDAY_10_UTC)
+
+    assert sorted(c.person.username for c in members[team.pk]) == ["emma", "liam"]
+    [loads] = [q["sql"] for q in queries.captured_queries if 'FROM "tickets_ticket"' in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {loads}")
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "ticket_status_updated_idx" in plan, plan
