@@ -15,8 +15,9 @@ messages meanwhile. As on a desk, where the worker runs long before mail arrives
 message is sent once the worker has finished starting (its CPU use settles; the start costs
 some 4 s of CPU) and CPU per message leaves each process's start out. Then, on a copy of the
 seeded desk, each stage alone: the listener storing every message while the started worker is
-paused (SIGSTOP), then the worker resumed on that backlog. Prints a table, writes
-bench/results/mail_intake.json.
+paused (SIGSTOP), then the worker resumed on that backlog. With --tickets N the desk first
+gets N demo tickets and the triage model the demo trains on them (`tierdesk seed`), as a desk
+in use has. Prints a table, writes bench/results/mail_intake.json.
 """
 
 # ruff: noqa: RUF001  (Russian mail is Cyrillic on purpose)
@@ -468,10 +469,11 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict:
         "queue": "sqlite (embedded default)",
         "path": (
             "smtplib -> `tierdesk mail listen` (inbound_store, 250 after commit) -> huey queue "
-            f"-> `tierdesk worker` ({args.workers} {args.worker_type} workers, inbound_process) "
-            "-> ticket"
+            f"-> `tierdesk worker` ({args.workers} {args.worker_type} workers, "
+            "inbound_process_pending: waiting mail in batches) -> ticket"
         ),
         "messages": args.messages,
+        "seeded_tickets": args.tickets,
         "kinds": kinds,
         "bytes": sum(len(raw) for _, raw, _ in messages),
         "clients": args.clients,
@@ -480,6 +482,8 @@ def run(args: argparse.Namespace, data_dir: Path) -> dict:
         "worker_type": args.worker_type,
         **together,
         **outcome(data_dir / "tierdesk.sqlite3"),
+        # The desk after the run: tickets, messages and events (seeded and from the mail).
+        "data_size": benchlib.data_size(data_dir / "tierdesk.sqlite3"),
         "stages_apart": None
         if apart is None
         else {
@@ -518,6 +522,12 @@ def main() -> int:
         action="store_false",
         help="Skip the second run that times the listener and the worker each alone.",
     )
+    parser.add_argument(
+        "--tickets",
+        type=int,
+        default=0,
+        help="Demo tickets seeded first (`tierdesk seed`, with its triage model); default none.",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="Keep the data folder.")
     parser.add_argument("--output", help="JSON file (default bench/results/mail_intake.json).")
@@ -526,6 +536,10 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="tierdesk-mail-bench-"))
     ran_at = datetime.now(UTC).isoformat(timespec="seconds")
     try:
+        if args.tickets:
+            # A desk in use: its tickets, and the triage model the demo trains on them.
+            print(f"Seeding {args.tickets:,} demo tickets (`tierdesk seed`)", flush=True)
+            benchlib.run_tierdesk(["seed", "--tickets", str(args.tickets)], data_dir)
         setup_django(data_dir)
         result = {"ran_at": ran_at, **run(args, data_dir)}
     finally:
@@ -576,6 +590,11 @@ def main() -> int:
     print(
         f"CPU per message: listener {result['listener_cpu_ms_per_message']} ms, "
         f"worker {result['worker_cpu_ms_per_message']} ms"
+    )
+    size = result["data_size"]
+    print(
+        f"The desk after the run: {size['tickets']:,} tickets, {size['messages']:,} messages, "
+        f"{size['events']:,} events, {size['database_bytes'] / 1e6:.0f} MB"
     )
     print(
         f"Stored to processed: median {result['store_to_processed_median_s']} s, "
