@@ -39,8 +39,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Lower
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
@@ -78,6 +78,11 @@ REASON_MAX = 4000
 # commit and the enqueue); the sweep processes it.
 STALE_AFTER = timedelta(minutes=5)
 STALE_BATCH = 200
+# The database failing for a while (SQLite's "database is locked", a lost PostgreSQL
+# connection) is no fault of the message: it stays "received" and the sweep runs it again, each
+# run counted in its attempts; it is quarantined only after this many.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+TRANSIENT_ATTEMPTS = 5
 # Messages the worker processes in one transaction: enough that routing the tickets together and
 # one commit cost little per message, few enough that the listener's stores wait at most a few
 # hundred milliseconds for SQLite's write lock. BATCH_BYTES bounds the memory a batch of large
@@ -129,28 +134,71 @@ def _clean_recipients(recipients: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def _already_stored(message_id: str, digest: str, now: datetime) -> InboundMail | None:
+# What tells two messages reusing one Message-ID apart: who wrote it, to whom, when, about what
+# and what it says. Headers a relay or a mailbox adds on the way (Received, Return-Path,
+# Delivered-To, X-Original-To, spam scores...) are left out, so one message delivered twice, by
+# SMTP and fetched by IMAP, or retried by a relay, is one message.
+FINGERPRINT_HEADERS = (b"from", b"to", b"cc", b"date", b"subject")
+_HEADER_LINE = re.compile(rb"^([!-9;-~]+)[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.M)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_LINE_END = re.compile(rb"\r\n?")
+_WHITESPACE = re.compile(rb"\s+")
+
+
+def message_fingerprint(raw: bytes) -> str:
+    """SHA-256 (hex) of a message's From, To, Cc, Date and Subject (unfolded, runs of white
+    space as one space) and its body (the bytes after the header block, line ends as LF,
+    trailing white space dropped). Transport headers do not count."""
+    end = _HEADER_END.search(raw)
+    block, body = (raw[: end.start()], raw[end.end() :]) if end else (raw, b"")
+    digest = hashlib.sha256()
+    values: dict[bytes, list[bytes]] = {name: [] for name in FINGERPRINT_HEADERS}
+    for match in _HEADER_LINE.finditer(block):
+        name = match.group(1).lower()
+        if name in values:
+            values[name].append(_WHITESPACE.sub(b" ", match.group(2)).strip())
+    for name in FINGERPRINT_HEADERS:
+        for value in values[name]:
+            digest.update(name + b":" + value + b"\n")
+    digest.update(b"\n")
+    digest.update(_LINE_END.sub(b"\n", body).rstrip())
+    return digest.hexdigest()
+
+
+def _already_stored(
+    message_id: str, fingerprint: str, digest: str, now: datetime
+) -> tuple[InboundMail | None, list[int]]:
+    """The stored row this message is, or None; with a Message-ID also the rows of other
+    messages that reuse it."""
     if message_id:
-        return _by_message_id(message_id)
-    return (
+        return _by_message_id(message_id, fingerprint)
+    row = (
         InboundMail.objects.filter(
             sha256=digest, message_id_header="", received_at__gte=now - DEDUPE_WINDOW
         )
         .order_by("pk")
         .first()
     )
+    return row, []
 
 
-def _by_message_id(message_id: str) -> InboundMail | None:
-    # The unique index on the Message-ID is partial (mail without one is told apart by hash):
-    # SQLite reads it only when the query repeats its condition; otherwise every store would
-    # scan the whole table, raw bytes and all.
-    return (
-        InboundMail.objects.filter(message_id_header=message_id)
-        .exclude(message_id_header="")
-        .order_by()
-        .first()
-    )
+def _by_message_id(message_id: str, fingerprint: str) -> tuple[InboundMail | None, list[int]]:
+    """The row with this Message-ID and fingerprint (None without one), and the pks of the rows
+    with this Message-ID but another message."""
+    # The indexes on the Message-ID are partial (mail without one is told apart by hash):
+    # SQLite reads them only when the query repeats their condition; otherwise every store
+    # would scan the whole table, raw bytes and all.
+    same = InboundMail.objects.filter(message_id_header=message_id).exclude(message_id_header="")
+    others: list[int] = []
+    for pk, stored in same.order_by("pk").values_list("pk", "fingerprint"):
+        if not stored:
+            # Stored before fingerprints were kept (migration 0003): computed from its bytes.
+            raw = InboundMail.objects.filter(pk=pk).values_list("raw", flat=True).get()
+            stored = message_fingerprint(bytes(raw))
+        if stored == fingerprint:
+            return InboundMail.objects.get(pk=pk), others
+        others.append(pk)
+    return None, others
 
 
 def inbound_store(
@@ -180,7 +228,8 @@ def inbound_store(
     now = timezone.now()
     digest = hashlib.sha256(raw).hexdigest()
     message_id = header_message_id(raw)
-    existing = _already_stored(message_id, digest, now)
+    fingerprint = message_fingerprint(raw) if message_id else ""
+    existing, reusing = _already_stored(message_id, fingerprint, digest, now)
     if existing is not None:
         logger.info("Inbound mail %s already stored as #%s", message_id or digest, existing.pk)
         return existing
@@ -195,8 +244,21 @@ def inbound_store(
         size=size,
         sha256=digest,
         message_id_header=message_id,
+        fingerprint=fingerprint,
         received_at=now,
     )
+    if reusing:
+        # Another message with the same Message-ID (a careless mailer, or someone hoping to
+        # have the real one taken for a duplicate): kept too, and the note says so.
+        row.reason = (
+            f"Message-ID <{message_id}> is also that of stored message #{reusing[0]}, "
+            "with other content"
+        )[:REASON_MAX]
+        logger.warning(
+            "Inbound mail %s reuses the Message-ID of #%s with other content; stored apart",
+            message_id,
+            reusing[0],
+        )
     if oversize:
         row.status = InboundStatus.QUARANTINED
         row.reason_code = InboundReason.OVERSIZE
@@ -209,7 +271,7 @@ def inbound_store(
         with transaction.atomic():
             row.save()
     except IntegrityError:
-        winner = _by_message_id(message_id) if message_id else None
+        winner = _by_message_id(message_id, fingerprint)[0] if message_id else None
         if winner is None:
             raise
         return winner
@@ -265,7 +327,9 @@ def inbound_process_pending(*, limit: int = BATCH_MESSAGES) -> int:
     routed, so the batch threads and routes as processing one by one would. When the batch
     fails as a whole (routing failing, say), each message is processed alone instead."""
     waiting = (
-        InboundMail.objects.filter(status=InboundStatus.RECEIVED)
+        # A message that failed for a database error is the sweep's to retry, a minute later:
+        # taken again at once it would use its attempts up in the same moment.
+        InboundMail.objects.filter(status=InboundStatus.RECEIVED, attempts=0)
         .order_by("received_at", "pk")
         .values_list("pk", "size")[:limit]
     )
@@ -280,11 +344,12 @@ def inbound_process_pending(*, limit: int = BATCH_MESSAGES) -> int:
 
 
 def inbound_process_stale(*, now: datetime | None = None, limit: int = STALE_BATCH) -> int:
-    """Processes messages left "received" longer than STALE_AFTER (their task was lost).
-    Returns how many were processed."""
+    """Processes messages left "received" longer than STALE_AFTER (their task was lost), and
+    those a database error left "received" (attempts above 0). Returns how many it ran."""
     now = now or timezone.now()
     stale = list(
-        InboundMail.objects.filter(status=InboundStatus.RECEIVED, received_at__lt=now - STALE_AFTER)
+        InboundMail.objects.filter(status=InboundStatus.RECEIVED)
+        .filter(Q(received_at__lt=now - STALE_AFTER) | Q(attempts__gt=0))
         .order_by("received_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
@@ -366,9 +431,11 @@ def _run(inbound_id: int, *, from_statuses: set[str], accept: bool) -> InboundMa
             locked.attempts = min(locked.attempts + 1, 32767)
             _execute(locked, parsed, plan)
             return locked
+    except TRANSIENT_ERRORS as error:
+        return _retry_later(inbound_id, error, parsed, from_statuses=from_statuses)
     except Exception as error:
         logger.exception("Inbound mail #%s could not be processed; quarantined", inbound_id)
-        return _quarantine(inbound_id, error, parsed)
+        return _quarantine(inbound_id, error, parsed, from_statuses=from_statuses)
 
 
 @dataclass
@@ -412,13 +479,15 @@ def _run_batch(ids: Sequence[int]) -> int:
             inbound_process(item.inbound.pk)
         return len(items)
     for item in items:
-        if item.error is not None:
+        if isinstance(item.error, TRANSIENT_ERRORS):
+            _retry_later(item.inbound.pk, item.error, item.parsed, from_statuses={_RECEIVED})
+        elif item.error is not None:
             logger.error(
                 "Inbound mail #%s could not be processed; quarantined",
                 item.inbound.pk,
                 exc_info=item.error,
             )
-            _quarantine(item.inbound.pk, item.error, item.parsed)
+            _quarantine(item.inbound.pk, item.error, item.parsed, from_statuses={_RECEIVED})
             done += 1
     return done
 
@@ -524,14 +593,69 @@ def _route_opened(opened: list[_Opened]) -> None:
     tickets_assign(tickets)
 
 
-def _quarantine(inbound_id: int, error: Exception, parsed: ParsedMail | None) -> InboundMail:
-    reason = f"{type(error).__name__}: {error}"[:REASON_MAX]
+_RECEIVED = str(InboundStatus.RECEIVED)
+
+
+def _retry_later(
+    inbound_id: int, error: Exception, parsed: ParsedMail | None, *, from_statuses: set[str]
+) -> InboundMail:
+    """A database error: a message still "received" stays so, one attempt more, for the sweep
+    to run again; after TRANSIENT_ATTEMPTS it is quarantined. A message reprocessed from
+    another status keeps it. Never raises: when the database still fails, the row is left as it
+    is, and the sweep finds it all the same."""
+    try:
+        counted = InboundMail.objects.filter(pk=inbound_id, status=InboundStatus.RECEIVED).update(
+            attempts=F("attempts") + 1
+        )
+        row = InboundMail.objects.defer("raw").get(pk=inbound_id)
+    except TRANSIENT_ERRORS:
+        logger.exception("Inbound mail #%s: the database failed again; left as it was", inbound_id)
+        return InboundMail(pk=inbound_id, status=InboundStatus.RECEIVED)
+    if counted and row.attempts >= TRANSIENT_ATTEMPTS:
+        logger.error(
+            "Inbound mail #%s failed with a database error %s times; quarantined",
+            inbound_id,
+            row.attempts,
+            exc_info=error,
+        )
+        return _quarantine(
+            inbound_id, error, parsed, from_statuses=from_statuses, count=False, runs=row.attempts
+        )
+    logger.warning(
+        "Inbound mail #%s could not be processed (%s: %s); left %s for a later run",
+        inbound_id,
+        type(error).__name__,
+        error,
+        row.status,
+    )
+    return row
+
+
+def _quarantine(
+    inbound_id: int,
+    error: Exception,
+    parsed: ParsedMail | None,
+    *,
+    from_statuses: set[str],
+    count: bool = True,
+    runs: int = 0,
+) -> InboundMail:
+    """Quarantines the message with the error, unless it left the statuses the failed run
+    started from meanwhile (another worker processed it): that outcome stands."""
+    reason = f"{type(error).__name__}: {error}"
+    if runs:
+        reason += f" ({runs} attempts)"
+    reason = reason[:REASON_MAX]
     with transaction.atomic():
         row = InboundMail.objects.select_for_update().defer("raw").get(pk=inbound_id)
+        if row.status not in from_statuses:
+            logger.info("Inbound mail #%s is %s meanwhile; not quarantined", inbound_id, row.status)
+            return row
         row.status = InboundStatus.QUARANTINED
         row.reason_code = InboundReason.ERROR
         row.reason = reason
-        row.attempts = min(row.attempts + 1, 32767)
+        if count:
+            row.attempts = min(row.attempts + 1, 32767)
         fields = ["status", "reason_code", "reason", "attempts"]
         if parsed is not None:
             # What could be read stays readable on the mail page.

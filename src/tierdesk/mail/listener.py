@@ -155,7 +155,11 @@ class SupportMailHandler:
                 "Could not store a message from %s to %s", envelope.mail_from, envelope.rcpt_tos
             )
             return "451 4.3.0 Could not store the message, please try again later"
-        return f"250 2.0.0 Stored as {getattr(inbound, 'pk', '')}".rstrip()
+        # The same answer whether the message is new or already stored: it names no row.
+        log.debug(
+            "Stored a message from %s as #%s", envelope.mail_from, getattr(inbound, "pk", None)
+        )
+        return "250 OK: stored"
 
     def close(self) -> None:
         """Waits for the stores in progress, then closes each store thread's connection (held

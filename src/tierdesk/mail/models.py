@@ -98,6 +98,9 @@ class InboundMail(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     # The Message-ID header without angle brackets; empty when the message has none.
     message_id_header = models.CharField(_("Message-ID"), max_length=998, blank=True)
+    # SHA-256 of what tells messages reusing one Message-ID apart (intake.message_fingerprint);
+    # empty without a Message-ID, and for rows stored before it was kept.
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, blank=True)
     received_at = models.DateTimeField(_("received"))
     status = models.CharField(
         _("status"),
@@ -137,11 +140,13 @@ class InboundMail(models.Model):
         verbose_name_plural = _("inbound email")
         ordering = ["-received_at", "-id"]
         constraints = [
-            # The same Message-ID twice is one message; mail without one is told apart by hash.
+            # The same message twice is one row: the same Message-ID and fingerprint. Another
+            # message reusing a Message-ID is a row of its own; mail without one is told apart
+            # by hash.
             models.UniqueConstraint(
-                fields=["message_id_header"],
+                fields=["message_id_header", "fingerprint"],
                 condition=~models.Q(message_id_header=""),
-                name="inbound_mail_message_id_once",
+                name="inbound_mail_message_once",
             )
         ]
         indexes = [

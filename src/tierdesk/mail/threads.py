@@ -56,25 +56,28 @@ def ticket_number_in_addresses(addresses: Iterable[str]) -> int | None:
 
 def tickets_by_reference(message_ids: Sequence[str]) -> list[int]:
     """Ticket numbers of the desk's and the customers' mail named by `message_ids`, in the
-    order of `message_ids`."""
+    order of `message_ids`. A Message-ID several stored messages reuse names each of their
+    tickets (the oldest first): find_ticket takes the one the sender may write to."""
     ids = [m for m in message_ids if m][-REFERENCES_MAX:]
     if not ids:
         return []
-    found: dict[str, int] = {}
+    found: dict[str, list[int]] = {}
     for message_id, number in OutboundMail.objects.filter(message_id_header__in=ids).values_list(
         "message_id_header", "ticket_id"
     ):
-        found[message_id] = number
+        found.setdefault(message_id, []).append(number)
     for message_id, number in (
         InboundMail.objects.filter(message_id_header__in=ids, ticket__isnull=False)
         # Repeats the condition of the partial unique index on the Message-ID, so SQLite reads
         # the index rather than every stored message.
         .exclude(message_id_header="")
         .values_list("message_id_header", "ticket_id")
-        .order_by()
+        .order_by("received_at", "pk")
     ):
-        found.setdefault(message_id, number)
-    return [found[m] for m in ids if m in found]
+        numbers = found.setdefault(message_id, [])
+        if number not in numbers:
+            numbers.append(number)
+    return [number for m in ids for number in found.get(m, [])]
 
 
 def may_write(sender: User, ticket: Ticket) -> bool:
