@@ -30,6 +30,18 @@ def _fresh_process_caches():
     triage_services._active.forget()
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_a_test_says_otherwise():
+    """Each test starts in the default language: a test (or a request it makes) that activates
+    Japanese or Russian must not turn the next test's messages into them."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def make_person(
     username: str,
     *,
