@@ -36,6 +36,8 @@ from tierdesk.tickets.models import Attachment
 
 # The shared data sets sit beside the checkout: <checkout>/../shared/data.
 CORPUS = Path(__file__).resolve().parents[4].parent / "shared" / "data" / "email_samples"
+if not CORPUS.is_dir():
+    CORPUS = Path("/work/shared/data/email_samples")
 pytestmark = pytest.mark.skipif(
     not CORPUS.is_dir(),
     reason=f"The email corpus is not at {CORPUS} (../shared/data beside the checkout).",

@@ -4,6 +4,7 @@ before it refuses anyone."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from aiosmtpd.smtp import Envelope
@@ -26,7 +27,12 @@ def reads(monkeypatch):
 
 def rcpt(handler, address: str) -> str:
     envelope = Envelope()
-    return asyncio.run(handler.handle_RCPT(None, None, envelope, address, []))
+    # In a thread of its own: a browser test in the same process may have left an event loop
+    # running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(
+            asyncio.run, handler.handle_RCPT(None, None, envelope, address, [])
+        ).result()
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from tierdesk.triage.classifier import TextClassifier
 
 # The shared data sets sit beside the checkout: <checkout>/../shared/data.
 SHARED = Path(__file__).resolve().parents[4].parent / "shared" / "data"
+if not SHARED.is_dir():
+    SHARED = Path("/work/shared/data")
 DATA = Path(os.environ.get("TIERDESK_BANKING77", SHARED / "banking77"))
 CLASSES = 20
 # The full 77-intent set reaches about 92%; these 20 (the first in name order) reach 97.5%.
