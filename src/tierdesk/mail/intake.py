@@ -120,9 +120,9 @@ def can_configure_mail(user: User) -> bool:
 
 def _enqueue(inbound_id: int) -> None:
     # Imported here: the task module imports this one.
-    from tierdesk.mail.intake_tasks import process_inbound
+    from tierdesk.mail.intake_tasks import queue_processing
 
-    process_inbound(inbound_id)
+    queue_processing(inbound_id)
 
 
 def _clean_recipients(recipients: Sequence[str]) -> list[str]:
