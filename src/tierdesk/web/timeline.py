@@ -189,7 +189,9 @@ def _assignment_label(mode: str) -> str:
 
 def _web_address(url: str) -> str:
     # The address comes from the tracker: only a web address becomes a link.
-    return url if url.startswith(("https://", "http://")) else ""
+    from tierdesk.engineering.models import is_web_url
+
+    return url if is_web_url(url) else ""
 
 
 def _rank(entry: Entry) -> int:
