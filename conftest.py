@@ -18,16 +18,19 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    """Each test starts with no compiled rule book and no loaded triage model: a test's rolled
+    """Each test starts with no compiled rule or policy book and no loaded triage model: a test's rolled
     back rows (on SQLite, their ids are reused) must not answer for the next test's."""
     from tierdesk.routing import services as routing_services
+    from tierdesk.sla.book import forget_book
     from tierdesk.triage import services as triage_services
 
     routing_services._cached = None
     triage_services._active.forget()
+    forget_book()
     yield
     routing_services._cached = None
     triage_services._active.forget()
+    forget_book()
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,8 @@ from tierdesk.mail.api_outbound import router as mail_outbound_router
 from tierdesk.phone.api import router as phone_router
 from tierdesk.queues.api import router as queues_router
 from tierdesk.routing.api import router as routing_router
+from tierdesk.sla.api import router as sla_router
+from tierdesk.sla.api_setup import router as sla_setup_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.triage.api import router as triage_router
 
@@ -47,4 +49,6 @@ api.add_router("", mail_router)
 api.add_router("", mail_outbound_router)
 api.add_router("", chat_router)
 api.add_router("", phone_router)
+api.add_router("", sla_router)
+api.add_router("", sla_setup_router)
 api.add_router("", fallback_router)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "tierdesk.mail",
     "tierdesk.chat",
     "tierdesk.phone",
+    "tierdesk.sla",
     "tierdesk.web",
     "tierdesk.portal",
     "tierdesk.demo",

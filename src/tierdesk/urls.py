@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("tierdesk.mail.urls")),
     path("", include("tierdesk.chat.urls")),
     path("", include("tierdesk.phone.urls")),
+    path("", include("tierdesk.sla.urls")),
     path("", include("tierdesk.web.urls")),
 ]
 admin.site.site_header = "tierdesk"

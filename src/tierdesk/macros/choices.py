@@ -22,6 +22,8 @@ class MacroScope(models.TextChoices):
 
 class NotificationKind(models.TextChoices):
     MENTION = "mention", _("Mention")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACH = "sla_breach", _("SLA breach")
 
 
 class CollaboratorReason(models.TextChoices):

@@ -13,7 +13,7 @@ from django.db import connections, router
 from tierdesk.accounts.models import Organization, User
 from tierdesk.routing.rulebook import Prediction, RuleBook, State
 from tierdesk.tickets.choices import EventKind, MessageKind, Priority, ProductArea, TicketType
-from tierdesk.tickets.events import display_value
+from tierdesk.tickets.events import display_value, history_written
 from tierdesk.tickets.models import Message, Ticket, TicketEvent
 
 # Rows per statement of the batch path: well under SQLite's 32,766 bound parameters.
@@ -172,6 +172,7 @@ def insert_events(rows: Sequence[EventRow]) -> None:
     with connection.cursor() as cursor:
         for start in range(0, len(prepared), BATCH):
             cursor.executemany(sql, prepared[start : start + BATCH])
+    history_written({row[0] for row in rows}, {(row[2], row[3]) for row in rows})
 
 
 def apply(ticket: Ticket, changes: Iterable[tuple[str, str, Any, Any]]) -> set[str]:

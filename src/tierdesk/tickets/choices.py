@@ -78,6 +78,7 @@ class EventKind(models.TextChoices):
     ESCALATION = "escalation", _("Escalation")
     ENGINEERING = "engineering", _("Engineering issue")
     MERGED = "merged", _("Tickets merged")
+    SLA = "sla", _("Service level")
 
 
 class EscalationFlag(models.TextChoices):

@@ -3,7 +3,7 @@ their names at the time, so later renames keep the history true."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,19 @@ def _label(value: Any) -> str:
     return str(value)
 
 
+# Capabilities that keep state derived from a ticket's history (SLA clocks) listen here; each is
+# called as listener(ticket_ids, changes) inside the writing transaction, where changes holds
+# (kind, field) of what was written. The tickets app knows none of them.
+HISTORY_LISTENERS: list[Callable[[Collection[int], Collection[tuple[str, str]]], None]] = []
+
+
+def history_written(ticket_ids: Collection[int], changes: Collection[tuple[str, str]]) -> None:
+    """Tells the listeners that events were written for these tickets (also called by writers
+    that insert event rows in bulk)."""
+    for listener in HISTORY_LISTENERS:
+        listener(ticket_ids, changes)
+
+
 def record_event(
     ticket: Ticket,
     *,
@@ -34,7 +47,7 @@ def record_event(
     message: Message | None = None,
     data: dict[str, Any] | None = None,
 ) -> TicketEvent:
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         actor=actor,
         kind=kind,
@@ -45,6 +58,8 @@ def record_event(
         data=data or {},
         created_at=at,
     )
+    history_written((ticket.pk,), ((kind, field),))
+    return event
 
 
 def stored_value(value: Any) -> str:

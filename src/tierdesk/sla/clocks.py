@@ -1,0 +1,311 @@
+"""A ticket's SLA clocks computed from its history: a pure replay of what happened, with no
+database, so the same function serves the ticket page, the sweep and the tests.
+
+How each metric runs (the contract the reference tests check):
+- first response starts when the ticket opens (a phone ticket: when the call started ringing) and
+  stops at the desk's first public reply, the chat being taken or the call answered, or the
+  ticket being solved. A ticket the desk opened itself has none, except a phone ticket.
+- next response starts at a customer message once the first response is over, unless one is
+  already running, and stops at the next public reply or the solve.
+- periodic update starts at every public reply (ending the one before) and stops at the next
+  reply or the solve; it pauses while the ticket waits on the customer (pending), and while it
+  is on hold when the policy says so.
+- resolution starts when the ticket opens, pauses as periodic updates do, and stops at the
+  solve; a reopen starts the next cycle.
+- A clock that stops at the instant it started is not kept (a reply that solves the ticket).
+- Elapsed time is the business time of the clock's running spans on the calendar of the target
+  in force: at the stop for a stopped clock, now for the others. When priority, tags or another
+  matched field changes, running clocks take the new policy's target from their start; a clock
+  whose new target has already passed is breached at the instant it passed.
+- A clock is met when its elapsed time at the stop is at most the target, breached otherwise
+  (decided at its due time, which for a running clock may still be ahead).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from tierdesk.sla.calendar import BusinessHours
+from tierdesk.sla.choices import ClockState, Metric, Outcome
+from tierdesk.tickets.choices import Status
+
+PAUSABLE = frozenset({Metric.PERIODIC_UPDATE, Metric.RESOLUTION})
+SOLVED = frozenset({Status.SOLVED, Status.CLOSED})
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """What policies match on, as it stood at one moment of the ticket's life."""
+
+    channel: str
+    priority: str
+    tags: tuple[str, ...] = ()
+    plan: str = ""
+    organization_id: int | None = None
+    region: str = ""
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """One target of the policy in force, with the business hours it is counted in."""
+
+    policy_id: int | None
+    policy_name: str
+    target_id: int | None
+    metric: str
+    seconds: int
+    hours: BusinessHours
+    business_hours: bool = True
+    calendar_id: int | None = None
+    goal_percent: Decimal = Decimal(90)
+    warn_before: int = 0
+    pause_on_hold: bool = False
+
+
+class Resolver(Protocol):
+    def __call__(self, attributes: Attributes) -> dict[str, TargetSpec]: ...
+
+
+# Kinds of fact, in the order the history builder writes them.
+OPENED = "opened"
+CUSTOMER = "customer"
+REPLY = "reply"
+ANSWERED = "answered"
+STATUS = "status"
+ATTRIBUTES = "attributes"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing that happened to the ticket and may move a clock."""
+
+    at: datetime
+    kind: str
+    status: str = ""
+    attributes: Attributes | None = None
+    label: str = ""
+
+
+@dataclass
+class TicketHistory:
+    """A ticket's facts, oldest first. `first_response_from` is when the customer started
+    waiting for the first answer, or None when the desk opened the ticket itself."""
+
+    created_at: datetime
+    attributes: Attributes
+    facts: list[Fact]
+    first_response_from: datetime | None
+
+
+@dataclass
+class ClockResult:
+    metric: str
+    cycle: int
+    spec: TargetSpec
+    started_at: datetime
+    stopped_at: datetime | None
+    due_at: datetime | None
+    warn_at: datetime | None
+    state: str
+    outcome: str
+    decided_at: datetime | None
+    elapsed_seconds: float
+    remaining_seconds: float
+    history: list[dict[str, Any]]
+
+
+@dataclass
+class _Instance:
+    metric: str
+    cycle: int
+    started_at: datetime
+    spec: TargetSpec | None
+    spans: list[list[datetime | None]] = field(default_factory=list)
+    stopped_at: datetime | None = None
+    moves: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def running(self) -> bool:
+        return bool(self.spans) and self.spans[-1][1] is None
+
+    def move(self, at: datetime, move: str, **detail: Any) -> None:
+        self.moves.append({"at": at.isoformat(), "move": move, **detail})
+
+
+class _Replay:
+    def __init__(self, history: TicketHistory, resolve: Resolver) -> None:
+        self.resolve = resolve
+        self.attributes = history.attributes
+        self.specs = resolve(history.attributes)
+        self.status = Status.NEW
+        self.instances: list[_Instance] = []
+        self.active: dict[str, _Instance] = {}
+        self.cycles: dict[str, int] = {}
+        self.first_response_over = history.first_response_from is None
+        self.history = history
+
+    def start(self, metric: str, at: datetime, reason: str) -> None:
+        self.stop(metric, at, reason)
+        cycle = self.cycles.get(metric, 0) + 1
+        self.cycles[metric] = cycle
+        instance = _Instance(metric, cycle, at, self.specs.get(metric))
+        instance.move(at, "started", reason=reason)
+        if instance.spec is not None:
+            self._note_target(instance, at, "")
+        instance.spans.append([at, None])
+        self.instances.append(instance)
+        self.active[metric] = instance
+
+    def stop(self, metric: str, at: datetime, reason: str) -> None:
+        instance = self.active.pop(metric, None)
+        if instance is None:
+            return
+        if instance.running:
+            instance.spans[-1][1] = at
+        instance.stopped_at = at
+        instance.move(at, "stopped", reason=reason)
+        if metric == Metric.FIRST_RESPONSE:
+            self.first_response_over = True
+
+    def _paused_by_status(self, instance: _Instance) -> bool:
+        if instance.metric not in PAUSABLE:
+            return False
+        if self.status == Status.PENDING:
+            return True
+        return (
+            self.status == Status.ON_HOLD
+            and instance.spec is not None
+            and instance.spec.pause_on_hold
+        )
+
+    def settle_pauses(self, at: datetime) -> None:
+        for instance in self.active.values():
+            paused = self._paused_by_status(instance)
+            if paused and instance.running:
+                instance.spans[-1][1] = at
+                instance.move(at, "paused", status=self.status)
+            elif not paused and not instance.running:
+                instance.spans.append([at, None])
+                instance.move(at, "resumed", status=self.status)
+
+    def _note_target(self, instance: _Instance, at: datetime, label: str) -> None:
+        spec = instance.spec
+        if spec is None:
+            instance.move(at, "target", policy="", seconds=None, label=label)
+        else:
+            instance.move(
+                at,
+                "target",
+                policy=spec.policy_name,
+                seconds=spec.seconds,
+                business_hours=spec.business_hours,
+                label=label,
+            )
+
+    def change_attributes(self, at: datetime, attributes: Attributes, label: str) -> None:
+        self.attributes = attributes
+        self.specs = self.resolve(attributes)
+        for metric, instance in self.active.items():
+            spec = self.specs.get(metric)
+            if spec != instance.spec:
+                instance.spec = spec
+                self._note_target(instance, at, label)
+
+    def apply(self, fact: Fact) -> None:
+        at = fact.at
+        if fact.kind == OPENED:
+            if self.history.first_response_from is not None:
+                self.start(Metric.FIRST_RESPONSE, self.history.first_response_from, "opened")
+            self.start(Metric.RESOLUTION, at, "opened")
+        elif fact.kind == CUSTOMER:
+            if self.first_response_over and Metric.NEXT_RESPONSE not in self.active:
+                self.start(Metric.NEXT_RESPONSE, at, "customer_message")
+        elif fact.kind == REPLY:
+            self.stop(Metric.FIRST_RESPONSE, at, "reply")
+            self.stop(Metric.NEXT_RESPONSE, at, "reply")
+            if self.status not in SOLVED:
+                self.start(Metric.PERIODIC_UPDATE, at, "reply")
+        elif fact.kind == ANSWERED:
+            self.stop(Metric.FIRST_RESPONSE, at, "answered")
+        elif fact.kind == STATUS:
+            previous, self.status = self.status, fact.status
+            if fact.status in SOLVED:
+                for metric in list(self.active):
+                    self.stop(metric, at, fact.status)
+            elif previous in SOLVED:
+                self.start(Metric.RESOLUTION, at, "reopened")
+        elif fact.kind == ATTRIBUTES and fact.attributes is not None:
+            self.change_attributes(at, fact.attributes, fact.label)
+        self.settle_pauses(at)
+
+
+def replay(history: TicketHistory, resolve: Resolver, now: datetime) -> list[ClockResult]:
+    """The ticket's clocks as of `now`: every measured instance whose policy has a target."""
+    run = _Replay(history, resolve)
+    for fact in history.facts:
+        if fact.at > now:
+            break
+        run.apply(fact)
+    results = []
+    for instance in run.instances:
+        if instance.spec is None:
+            continue
+        if instance.stopped_at is not None and instance.stopped_at == instance.started_at:
+            continue
+        results.append(_measure(instance, instance.spec, now))
+    return results
+
+
+def _measure(instance: _Instance, spec: TargetSpec, now: datetime) -> ClockResult:
+    hours = spec.hours
+    target = float(spec.seconds)
+    elapsed = 0.0
+    due: datetime | None = None
+    for start, end in instance.spans:
+        assert start is not None
+        if end is None:
+            if due is None:
+                due = hours.add(start, max(0.0, target - elapsed))
+            elapsed += hours.seconds_between(start, now) if now > start else 0.0
+            continue
+        span = hours.seconds_between(start, end)
+        if due is None and elapsed + span >= target:
+            due = hours.add(start, max(0.0, target - elapsed))
+        elapsed += span
+
+    stopped = instance.stopped_at is not None
+    running = instance.running and not stopped
+    if stopped:
+        state = ClockState.STOPPED
+        met = elapsed <= target + 1e-6
+        outcome = Outcome.MET if met else Outcome.BREACHED
+        if met and due is None and instance.stopped_at is not None:
+            # When it would have been due, had the clock run on: shown beside the stop.
+            due = hours.add(instance.stopped_at, target - elapsed)
+        decided = instance.stopped_at if met else due
+    else:
+        state = ClockState.RUNNING if running else ClockState.PAUSED
+        breached = (due is not None and due < now) or elapsed > target + 1e-6
+        outcome = Outcome.BREACHED if breached else Outcome.PENDING
+        decided = due if breached else None
+    warn_at = None
+    if state == ClockState.RUNNING and due is not None and spec.warn_before > 0:
+        warn_at = due - timedelta(seconds=spec.warn_before)
+    return ClockResult(
+        metric=instance.metric,
+        cycle=instance.cycle,
+        spec=spec,
+        started_at=instance.started_at,
+        stopped_at=instance.stopped_at,
+        due_at=due if state != ClockState.PAUSED or outcome == Outcome.BREACHED else None,
+        warn_at=warn_at,
+        state=state,
+        outcome=outcome,
+        decided_at=decided,
+        elapsed_seconds=round(elapsed, 3),
+        remaining_seconds=round(max(0.0, target - elapsed), 3),
+        history=instance.moves,
+    )

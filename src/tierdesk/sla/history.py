@@ -1,0 +1,156 @@
+"""Reading tickets' histories for the clocks: their events, and for phone and chat tickets when
+the customer started waiting and when the call was answered or the chat taken."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from tierdesk.accounts.choices import Role
+from tierdesk.chat.models import ChatSession
+from tierdesk.phone.models import Call
+from tierdesk.sla.clocks import (
+    ANSWERED,
+    ATTRIBUTES,
+    CUSTOMER,
+    OPENED,
+    REPLY,
+    STATUS,
+    Attributes,
+    Fact,
+    TicketHistory,
+)
+from tierdesk.tickets.choices import Channel, EventKind
+from tierdesk.tickets.models import Ticket, TicketEvent
+
+STAFF_ROLES = frozenset({Role.AGENT, Role.MANAGER, Role.ADMIN, Role.REVIEWER})
+TRACKED_FIELDS = frozenset({"status", "priority", "tags", "channel"})
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list):
+        return tuple(str(tag) for tag in value)
+    return tuple(tag for tag in str(value or "").split(", ") if tag)
+
+
+def histories(tickets: Sequence[Ticket]) -> dict[int, TicketHistory]:
+    """The histories of these tickets (organization and requester loaded), in at most three
+    queries however many."""
+    numbers = [t.pk for t in tickets]
+    rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    events = (
+        TicketEvent.objects.filter(ticket_id__in=numbers)
+        .filter(
+            kind__in=[EventKind.CREATED, EventKind.MESSAGE, EventKind.CHANGED, EventKind.ROUTED]
+        )
+        .order_by("ticket_id", "created_at", "id")
+        .values_list(
+            "ticket_id",
+            "kind",
+            "field",
+            "from_value",
+            "to_value",
+            "created_at",
+            "actor__role",
+            "data",
+        )
+    )
+    for row in events:
+        rows[row[0]].append(row[1:])
+    waits = _waits([t for t in tickets if t.channel in {Channel.PHONE, Channel.CHAT}])
+    return {t.pk: _history(t, rows.get(t.pk, []), waits.get(t.pk)) for t in tickets}
+
+
+def _waits(tickets: Sequence[Ticket]) -> dict[int, tuple[datetime, datetime | None]]:
+    """For phone tickets the first call's offer and answer, for chat tickets the first chat's
+    start and take: what the customer waited for on those channels."""
+    waits: dict[int, tuple[datetime, datetime | None]] = {}
+    phone = [t.pk for t in tickets if t.channel == Channel.PHONE]
+    chat = [t.pk for t in tickets if t.channel == Channel.CHAT]
+    if phone:
+        calls = (
+            Call.objects.filter(ticket_id__in=phone)
+            .order_by("ticket_id", "offered_at", "id")
+            .values_list("ticket_id", "offered_at", "answered_at")
+        )
+        for number, offered, answered in calls:
+            waits.setdefault(number, (offered, answered))
+    if chat:
+        chats = (
+            ChatSession.objects.filter(ticket_id__in=chat)
+            .order_by("ticket_id", "started_at", "id")
+            .values_list("ticket_id", "started_at", "taken_at")
+        )
+        for number, started, taken in chats:
+            waits.setdefault(number, (started, taken))
+    return waits
+
+
+def _history(
+    ticket: Ticket, rows: list[tuple[Any, ...]], wait: tuple[datetime, datetime | None] | None
+) -> TicketHistory:
+    organization = ticket.organization
+    attributes = Attributes(
+        channel=ticket.channel,
+        priority=ticket.priority,
+        tags=tuple(ticket.tags or ()),
+        plan=organization.plan if organization else "",
+        organization_id=ticket.organization_id,
+        region=organization.region if organization else (ticket.requester.region or ""),
+    )
+    facts: list[Fact] = []
+    opening = attributes
+    opened_by_staff = False
+    opening_message_seen = False
+    for kind, field, _old, new, at, role, data in rows:
+        if kind == EventKind.CREATED:
+            opened_by_staff = role in STAFF_ROLES
+            # The ticket as it was opened; later changes arrive as their own facts.
+            attributes = replace(
+                attributes,
+                channel=data.get("channel", attributes.channel),
+                priority=data.get("priority", attributes.priority),
+                tags=_tags(data.get("tags", [])),
+            )
+            opening = attributes
+            facts.append(Fact(at, OPENED))
+        elif kind == EventKind.MESSAGE:
+            if not opening_message_seen:
+                opening_message_seen = True
+                continue
+            if role in STAFF_ROLES:
+                facts.append(Fact(at, REPLY))
+            elif role == Role.CUSTOMER:
+                facts.append(Fact(at, CUSTOMER))
+        elif field == "status":
+            facts.append(Fact(at, STATUS, status=new))
+        elif field in TRACKED_FIELDS:
+            value: Any = _tags(new) if field == "tags" else new
+            changed = replace(attributes, **{field: value})
+            if changed != attributes:
+                attributes = changed
+                label = (data or {}).get("to_label") or new
+                facts.append(Fact(at, ATTRIBUTES, attributes=changed, label=f"{field}: {label}"))
+    if not facts or facts[0].kind != OPENED:
+        # A ticket written without its opening event (imported): it opened when created.
+        facts.insert(0, Fact(ticket.created_at, OPENED))
+    first_from: datetime | None = None if opened_by_staff else ticket.created_at
+    if wait is not None:
+        first_from = min(wait[0], ticket.created_at)
+        if wait[1] is not None:
+            # A call is often answered before its ticket is written: the answer still comes
+            # right after the opening, at its own time.
+            answered = max(wait[1], first_from)
+            position = next(
+                (i for i, fact in enumerate(facts) if i > 0 and fact.at > answered), len(facts)
+            )
+            facts.insert(position, Fact(answered, ANSWERED))
+    return TicketHistory(
+        created_at=ticket.created_at,
+        attributes=opening,
+        facts=facts,
+        first_response_from=first_from,
+    )

@@ -1,0 +1,66 @@
+"""Reading SLA clocks: a ticket's clocks as they stand now, and the next due time of tickets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from tierdesk.sla.book import current_book
+from tierdesk.sla.calendar import AROUND_THE_CLOCK, BusinessHours
+from tierdesk.sla.choices import ClockState, Outcome
+from tierdesk.sla.models import SlaClock, SlaStale
+from tierdesk.sla.services import clocks_refresh_stale
+from tierdesk.tickets.models import Ticket
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """A clock as a person reads it now: the stored clock plus what time has done since."""
+
+    clock: SlaClock
+    remaining_seconds: float | None
+    elapsed_seconds: float
+    breached: bool
+
+    @property
+    def met(self) -> bool:
+        return self.clock.outcome == Outcome.MET
+
+
+def ticket_clocks(ticket: Ticket, *, now: datetime | None = None) -> list[ClockView]:
+    """The ticket's clocks, oldest first, computed again first if its history changed since.
+
+    Remaining time of a running clock is the business time from now to its due time (negative
+    once breached); elapsed time runs on to now."""
+    now = now or timezone.now()
+    if SlaStale.objects.filter(ticket_id=ticket.pk).exists():
+        clocks_refresh_stale([ticket.pk], now=now)
+    clocks = list(
+        SlaClock.objects.filter(ticket_id=ticket.pk)
+        .select_related("calendar")
+        .order_by("started_at", "metric", "cycle")
+    )
+    return [clock_view(clock, now) for clock in clocks]
+
+
+def clock_view(clock: SlaClock, now: datetime) -> ClockView:
+    if clock.state != ClockState.RUNNING or clock.due_at is None:
+        remaining = clock.remaining_seconds if clock.state == ClockState.PAUSED else None
+        return ClockView(clock, remaining, clock.elapsed_seconds, clock.outcome == Outcome.BREACHED)
+    hours = _hours_of(clock)
+    if clock.due_at >= now:
+        remaining = hours.seconds_between(now, clock.due_at)
+        elapsed = clock.target_seconds - remaining
+    else:
+        late = hours.seconds_between(clock.due_at, now)
+        remaining = -late
+        elapsed = clock.target_seconds + late
+    return ClockView(clock, remaining, max(0.0, elapsed), clock.due_at < now)
+
+
+def _hours_of(clock: SlaClock) -> BusinessHours:
+    if not clock.business_hours or clock.calendar_id is None:
+        return AROUND_THE_CLOCK
+    return current_book().calendars.get(clock.calendar_id, AROUND_THE_CLOCK)

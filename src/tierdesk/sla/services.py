@@ -1,0 +1,178 @@
+"""Writing tickets' SLA clocks: computing them again from the ticket's history whenever it
+changed, keeping what the sweep recorded and never rewriting a clock that already stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from tierdesk.sla.book import PolicyBook, current_book
+from tierdesk.sla.choices import ClockState
+from tierdesk.sla.clocks import ClockResult, replay
+from tierdesk.sla.history import histories
+from tierdesk.sla.models import SlaClock, SlaStale
+from tierdesk.tickets.models import Ticket
+
+BATCH = 500
+
+# What a new computation replaces on a stored clock; the sweep's warned_at and
+# breach_recorded_at stay as they were.
+COMPUTED_FIELDS = [
+    "policy_id",
+    "policy_name",
+    "target_id",
+    "target_seconds",
+    "business_hours",
+    "calendar_id",
+    "goal_percent",
+    "started_at",
+    "stopped_at",
+    "due_at",
+    "warn_at",
+    "state",
+    "outcome",
+    "decided_at",
+    "elapsed_seconds",
+    "remaining_seconds",
+    "channel",
+    "priority",
+    "group_id",
+    "history",
+    "computed_at",
+    "warned_at",
+]
+
+
+def _values(ticket: Ticket, result: ClockResult, now: datetime) -> dict[str, object]:
+    spec = result.spec
+    return {
+        "policy_id": spec.policy_id,
+        "policy_name": spec.policy_name,
+        "target_id": spec.target_id,
+        "target_seconds": spec.seconds,
+        "business_hours": spec.business_hours,
+        "calendar_id": spec.calendar_id,
+        "goal_percent": spec.goal_percent,
+        "started_at": result.started_at,
+        "stopped_at": result.stopped_at,
+        "due_at": result.due_at,
+        "warn_at": result.warn_at,
+        "state": result.state,
+        "outcome": result.outcome,
+        "decided_at": result.decided_at,
+        "elapsed_seconds": result.elapsed_seconds,
+        "remaining_seconds": result.remaining_seconds,
+        "channel": ticket.channel,
+        "priority": ticket.priority,
+        "group_id": ticket.group_id,
+        "history": result.history,
+        "computed_at": now,
+    }
+
+
+def _sync(
+    ticket: Ticket,
+    results: list[ClockResult],
+    stored: dict[tuple[str, int], SlaClock],
+    now: datetime,
+) -> tuple[list[SlaClock], list[SlaClock], list[int]]:
+    """What to create, update and delete so the stored clocks match the results."""
+    create, update = [], []
+    seen = set()
+    for result in results:
+        key = (result.metric, result.cycle)
+        seen.add(key)
+        values = _values(ticket, result, now)
+        clock = stored.get(key)
+        if clock is None:
+            create.append(
+                SlaClock(ticket_id=ticket.pk, metric=result.metric, cycle=result.cycle, **values)
+            )
+            continue
+        if clock.state == ClockState.STOPPED and clock.stopped_at == result.stopped_at:
+            # Decided: a later change of policy or calendar does not rewrite it.
+            continue
+        # A warning stands while the new due time still falls within it; otherwise the clock
+        # may warn again.
+        values["warned_at"] = (
+            clock.warned_at
+            if clock.warned_at and result.warn_at and result.warn_at <= now
+            else None
+        )
+        for name, value in values.items():
+            setattr(clock, name, value)
+        update.append(clock)
+    delete = [
+        clock.pk
+        for key, clock in stored.items()
+        if key not in seen and clock.state != ClockState.STOPPED
+    ]
+    return create, update, delete
+
+
+def clocks_refresh(
+    ticket_numbers: Iterable[int], *, now: datetime | None = None, book: PolicyBook | None = None
+) -> int:
+    """Computes the clocks of these tickets again and stores them; returns how many tickets.
+
+    Call inside a transaction; the tickets are locked so two recomputations of one ticket queue
+    up rather than both write its clocks."""
+    now = now or timezone.now()
+    book = book or current_book()
+    numbers = sorted(set(ticket_numbers))
+    done = 0
+    for start in range(0, len(numbers), BATCH):
+        chunk = numbers[start : start + BATCH]
+        tickets = list(
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("organization", "requester")
+            .filter(pk__in=chunk)
+            .order_by("pk")
+        )
+        found = histories(tickets)
+        stored: dict[int, dict[tuple[str, int], SlaClock]] = {t.pk: {} for t in tickets}
+        for clock in SlaClock.objects.filter(ticket_id__in=chunk):
+            stored[clock.ticket_id][(clock.metric, clock.cycle)] = clock
+        create: list[SlaClock] = []
+        update: list[SlaClock] = []
+        delete: list[int] = []
+        for ticket in tickets:
+            results = replay(found[ticket.pk], book, now)
+            c, u, d = _sync(ticket, results, stored[ticket.pk], now)
+            create += c
+            update += u
+            delete += d
+        if delete:
+            SlaClock.objects.filter(pk__in=delete).delete()
+        if update:
+            SlaClock.objects.bulk_update(update, COMPUTED_FIELDS, batch_size=200)
+        if create:
+            SlaClock.objects.bulk_create(create, batch_size=500)
+        done += len(tickets)
+    return done
+
+
+def clocks_refresh_stale(
+    ticket_numbers: Collection[int] | None = None,
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+) -> int:
+    """Computes the clocks of tickets marked stale (of these tickets, or all of them up to
+    `limit`), and clears their marks in the same transaction; returns how many."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            marked = SlaStale.objects.order_by("ticket_id")
+            if ticket_numbers is not None:
+                marked = marked.filter(ticket_id__in=list(ticket_numbers))
+            numbers = list(marked.values_list("ticket_id", flat=True)[:BATCH])
+            if not numbers:
+                return done
+            SlaStale.objects.filter(ticket_id__in=numbers).delete()
+            done += clocks_refresh(numbers, now=now)
+        if ticket_numbers is not None or (limit is not None and done >= limit):
+            return done

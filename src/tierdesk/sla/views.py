@@ -1,0 +1,3 @@
+"""Pages of service levels: attainment."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of service-level setup: calendars and policies."""
+
+urlpatterns: list = []
