@@ -2,23 +2,29 @@
 database, so the same function serves the ticket page, the sweep and the tests.
 
 How each metric runs (the contract the reference tests check):
-- first response starts when the ticket opens (a phone ticket: when the call started ringing) and
-  stops at the desk's first public reply, the chat being taken or the call answered, or the
-  ticket being solved. A ticket the desk opened itself has none, except a phone ticket.
+- first response starts when the ticket opens (a phone ticket: when the customer's call started
+  ringing) and stops at the desk's first public reply, the chat being taken or the call answered,
+  or the ticket being solved. A ticket the desk opened itself has none, except a phone ticket
+  opened for a customer's call.
 - next response starts at a customer message once the first response is over, unless one is
   already running, and stops at the next public reply or the solve.
-- periodic update starts at every public reply (ending the one before) and stops at the next
-  reply or the solve; it pauses while the ticket waits on the customer (pending), and while it
-  is on hold when the policy says so.
+- periodic update starts at every public reply on an unsolved ticket (ending the one before) and
+  stops at the next reply or the solve; it pauses while the ticket waits on the customer
+  (pending), and while it is on hold when the policy in force says so.
 - resolution starts when the ticket opens, pauses as periodic updates do, and stops at the
   solve; a reopen starts the next cycle.
-- A clock that stops at the instant it started is not kept (a reply that solves the ticket).
+- Solved and closed both count as the solve. Facts at one instant apply in the order written.
+- A clock that stops at the instant it started is not kept (a reply that solves the ticket), nor
+  numbered: cycles count the kept clocks of a metric, 1 for the first.
 - Elapsed time is the business time of the clock's running spans on the calendar of the target
   in force: at the stop for a stopped clock, now for the others. When priority, tags or another
-  matched field changes, running clocks take the new policy's target from their start; a clock
-  whose new target has already passed is breached at the instant it passed.
-- A clock is met when its elapsed time at the stop is at most the target, breached otherwise
-  (decided at its due time, which for a running clock may still be ahead).
+  matched field changes, running and paused clocks take the new policy's target from their
+  start; a clock whose new target has already passed is breached at the instant it passed.
+- A clock is due at the first instant its elapsed time reaches the target (for a clock that
+  has not reached it: when it would, running on from its last start or resume, or from its stop;
+  a paused clock that has not reached it shows none). It is met when it stopped by its due time,
+  breached otherwise, and breached as soon as its due time is past: a reply after hours to a
+  clock that ran out at closing time is late, although no business time passed since.
 """
 
 from __future__ import annotations
@@ -143,15 +149,13 @@ class _Replay:
         self.status = Status.NEW
         self.instances: list[_Instance] = []
         self.active: dict[str, _Instance] = {}
-        self.cycles: dict[str, int] = {}
         self.first_response_over = history.first_response_from is None
         self.history = history
 
     def start(self, metric: str, at: datetime, reason: str) -> None:
         self.stop(metric, at, reason)
-        cycle = self.cycles.get(metric, 0) + 1
-        self.cycles[metric] = cycle
-        instance = _Instance(metric, cycle, at, self.specs.get(metric))
+        # Numbered once the replay knows which clocks are kept.
+        instance = _Instance(metric, 0, at, self.specs.get(metric))
         instance.move(at, "started", reason=reason)
         if instance.spec is not None:
             self._note_target(instance, at, "")
@@ -250,12 +254,15 @@ def replay(history: TicketHistory, resolve: Resolver, now: datetime) -> list[Clo
             break
         run.apply(fact)
     results = []
+    cycles: dict[str, int] = {}
     for instance in run.instances:
-        if instance.spec is None:
-            continue
         if instance.stopped_at is not None and instance.stopped_at == instance.started_at:
             continue
-        results.append(_measure(instance, instance.spec, now))
+        # Numbered whatever their policy, so a change of policies never renumbers a ticket's
+        # stored clocks.
+        cycles[instance.metric] = instance.cycle = cycles.get(instance.metric, 0) + 1
+        if instance.spec is not None:
+            results.append(_measure(instance, instance.spec, now))
     return results
 
 
@@ -279,16 +286,20 @@ def _measure(instance: _Instance, spec: TargetSpec, now: datetime) -> ClockResul
     stopped = instance.stopped_at is not None
     running = instance.running and not stopped
     if stopped:
+        assert instance.stopped_at is not None
         state = ClockState.STOPPED
-        met = elapsed <= target + 1e-6
+        # Stopped by the due time, not "no more business time than the target": a clock that
+        # ran out at closing time and stopped that evening was breached at closing time (the
+        # sweep said so then), although no business time passed after it.
+        met = due is None or instance.stopped_at <= due
         outcome = Outcome.MET if met else Outcome.BREACHED
-        if met and due is None and instance.stopped_at is not None:
+        if due is None:
             # When it would have been due, had the clock run on: shown beside the stop.
-            due = hours.add(instance.stopped_at, target - elapsed)
+            due = hours.add(instance.stopped_at, max(0.0, target - elapsed))
         decided = instance.stopped_at if met else due
     else:
         state = ClockState.RUNNING if running else ClockState.PAUSED
-        breached = (due is not None and due < now) or elapsed > target + 1e-6
+        breached = due is not None and due < now
         outcome = Outcome.BREACHED if breached else Outcome.PENDING
         decided = due if breached else None
     warn_at = None

@@ -11,6 +11,7 @@ from typing import Any
 
 from tierdesk.accounts.choices import Role
 from tierdesk.chat.models import ChatSession
+from tierdesk.phone.choices import Direction
 from tierdesk.phone.models import Call
 from tierdesk.sla.clocks import (
     ANSWERED,
@@ -65,19 +66,29 @@ def histories(tickets: Sequence[Ticket]) -> dict[int, TicketHistory]:
 
 
 def _waits(tickets: Sequence[Ticket]) -> dict[int, tuple[datetime, datetime | None]]:
-    """For phone tickets the first call's offer and answer, for chat tickets the first chat's
-    start and take: what the customer waited for on those channels."""
+    """For phone tickets the offer and answer of the call that opened them (when the customer
+    made it), for chat tickets the first chat's start and take: what the customer waited for on
+    those channels."""
     waits: dict[int, tuple[datetime, datetime | None]] = {}
     phone = [t.pk for t in tickets if t.channel == Channel.PHONE]
     chat = [t.pk for t in tickets if t.channel == Channel.CHAT]
     if phone:
+        # The call that opened the ticket: a later call joined to it is part of the
+        # conversation, not the customer's first wait.
         calls = (
-            Call.objects.filter(ticket_id__in=phone)
+            Call.objects.filter(ticket_id__in=phone, ticket_opened=True)
             .order_by("ticket_id", "offered_at", "id")
-            .values_list("ticket_id", "offered_at", "answered_at")
+            .values_list("ticket_id", "offered_at", "answered_at", "direction")
         )
-        for number, offered, answered in calls:
-            waits.setdefault(number, (offered, answered))
+        first_seen: set[int] = set()
+        for number, offered, answered, direction in calls:
+            if number in first_seen:
+                continue
+            first_seen.add(number)
+            # A ticket opened for a call the desk made has nobody waiting for a first answer:
+            # the customer picking up is not the desk responding.
+            if direction == Direction.INBOUND:
+                waits[number] = (offered, answered)
     if chat:
         chats = (
             ChatSession.objects.filter(ticket_id__in=chat)
@@ -101,6 +112,10 @@ def _history(
         organization_id=ticket.organization_id,
         region=organization.region if organization else (ticket.requester.region or ""),
     )
+    if not any(row[0] == EventKind.CREATED for row in rows):
+        # Written without its opening event (imported): it opened with the values its first
+        # changes started from, not with today's.
+        attributes = _before_changes(attributes, rows)
     facts: list[Fact] = []
     opening = attributes
     opened_by_staff = False
@@ -154,3 +169,12 @@ def _history(
         facts=facts,
         first_response_from=first_from,
     )
+
+
+def _before_changes(attributes: Attributes, rows: list[tuple[Any, ...]]) -> Attributes:
+    found: dict[str, Any] = {}
+    for kind, field, old, _new, *_rest in rows:
+        tracked = field in TRACKED_FIELDS and field != "status"
+        if kind in {EventKind.CHANGED, EventKind.ROUTED} and tracked and field not in found:
+            found[field] = _tags(old) if field == "tags" else old
+    return replace(attributes, **found)
