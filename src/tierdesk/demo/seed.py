@@ -52,8 +52,8 @@ def demo_tickets_present() -> bool:
 
 def seed_working_tools() -> None:
     """The demo's support addresses, routing rules and shifts, macros, engineering connector,
-    escalations, calls and chat widget site, then a triage model trained on the seeded tickets; each seeder leaves what
-    exists alone."""
+    escalations, calls and chat widget site, a triage model trained on the seeded tickets, and
+    every ticket's SLA clocks; each seeder leaves what exists alone."""
     from tierdesk.chat.demo import seed_chat_demo
     from tierdesk.engineering.demo import seed_engineering_demo
     from tierdesk.escalations.demo import seed_escalations_demo
@@ -61,6 +61,7 @@ def seed_working_tools() -> None:
     from tierdesk.mail.demo import seed_mail_demo
     from tierdesk.phone.demo import seed_phone_demo
     from tierdesk.routing.demo import seed_routing_demo
+    from tierdesk.sla.demo import seed_sla_demo
     from tierdesk.triage.demo import seed_triage_demo
 
     seed_mail_demo()
@@ -71,6 +72,8 @@ def seed_working_tools() -> None:
     seed_phone_demo()
     seed_chat_demo()
     seed_triage_demo()
+    # Last: the clocks follow every event the seeders above wrote.
+    seed_sla_demo()
 
 
 def seed_demo(

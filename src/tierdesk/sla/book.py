@@ -37,8 +37,11 @@ class CompiledPolicy:
         )
 
 
-def business_hours_of(calendar: BusinessCalendar, dates: list[Any] | None = None) -> BusinessHours:
-    """The arithmetic of a stored calendar (its dates given, or read)."""
+def business_hours_of(
+    calendar: BusinessCalendar, dates: list[Any] | None = None, token: str = ""
+) -> BusinessHours:
+    """The arithmetic of a stored calendar (its dates given, or read). `token` is the setup
+    version it was read at: cached days are never shared across versions."""
     errors: dict[str, str] = {}
     weekly = parse_hours(calendar.hours or {}, errors)
     closed, special = [], {}
@@ -58,7 +61,7 @@ def business_hours_of(calendar: BusinessCalendar, dates: list[Any] | None = None
         holiday_country=calendar.holiday_country,
         holiday_subdivision=calendar.holiday_subdivision,
         around_the_clock=calendar.around_the_clock,
-        key=(calendar.pk, calendar.updated_at),
+        key=(calendar.pk, calendar.updated_at, token),
     )
 
 
@@ -113,9 +116,9 @@ class PolicyBook:
         return specs
 
 
-def compile_book() -> PolicyBook:
+def compile_book(token: str = "") -> PolicyBook:
     calendars = list(BusinessCalendar.objects.prefetch_related("dates"))
-    hours = {c.pk: business_hours_of(c, list(c.dates.all())) for c in calendars}
+    hours = {c.pk: business_hours_of(c, list(c.dates.all()), token) for c in calendars}
     regions: dict[str, int] = {}
     for calendar in calendars:
         for region in calendar.regions or []:
@@ -148,9 +151,9 @@ def current_book() -> PolicyBook:
     token = SlaSetupVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
     if _compiled is not None and _compiled[0] == token and token:
         return _compiled[1]
-    book = compile_book()
     if not token:
         token = _renew_token()
+    book = compile_book(token)
     _compiled = (token, book)
     return book
 

@@ -264,6 +264,13 @@ class SlaClock(models.Model):
                 name="sla_clock_breach_idx",
                 condition=Q(state="running", breach_recorded_at__isnull=True),
             ),
+            # Attainment also counts clocks past due that neither the sweep nor a recompute has
+            # marked breached yet.
+            models.Index(
+                fields=["due_at"],
+                name="sla_clock_overdue_idx",
+                condition=Q(state="running", outcome=""),
+            ),
             # Attainment counts the clocks decided in a period.
             models.Index(fields=["decided_at"], name="sla_clock_decided_idx"),
         ]

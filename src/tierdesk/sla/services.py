@@ -46,6 +46,10 @@ COMPUTED_FIELDS = [
 ]
 
 
+# Fields that change with the time of computing alone.
+VOLATILE_FIELDS = frozenset({"computed_at", "elapsed_seconds"})
+
+
 def _values(ticket: Ticket, result: ClockResult, now: datetime) -> dict[str, object]:
     spec = result.spec
     return {
@@ -102,6 +106,14 @@ def _sync(
             if clock.warned_at and result.warn_at and result.warn_at <= now
             else None
         )
+        if all(
+            getattr(clock, name) == value
+            for name, value in values.items()
+            if name not in VOLATILE_FIELDS
+        ):
+            # Nothing a reader uses changed: a running clock's elapsed time is worked out from
+            # its due time when read.
+            continue
         for name, value in values.items():
             setattr(clock, name, value)
         update.append(clock)

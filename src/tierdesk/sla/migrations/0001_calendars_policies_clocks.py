@@ -175,4 +175,12 @@ class Migration(migrations.Migration):
             model_name='slaclock',
             constraint=models.UniqueConstraint(fields=('ticket', 'metric', 'cycle'), name='sla_clock_unique_cycle'),
         ),
+        migrations.AddIndex(
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("outcome", ""), ("state", "running")),
+                fields=["due_at"],
+                name="sla_clock_overdue_idx",
+            ),
+        ),
     ]
