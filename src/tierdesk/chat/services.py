@@ -38,7 +38,8 @@ from tierdesk.core.errors import (
 )
 from tierdesk.core.pagination import ID_MAX
 from tierdesk.queues.selectors import sees_every_queue
-from tierdesk.tickets.choices import Channel, Status
+from tierdesk.tickets.choices import Channel, EventKind, Status
+from tierdesk.tickets.events import history_written
 from tierdesk.tickets.models import Message
 from tierdesk.tickets.services import ticket_open, ticket_reply, ticket_update
 
@@ -561,6 +562,8 @@ def chat_take(*, actor: User, chat: ChatSession) -> ChatSession:
     if ticket.assignee_id != actor.pk:
         # A live chat belongs to whoever answers it, whatever routing chose for the ticket.
         ticket_update(actor=actor, ticket=ticket, changes={"assignee": actor})
+    # Taking the chat answers the customer's wait: clocks that measure it must hear of it.
+    history_written((ticket.pk,), ((EventKind.CHANGED, "chat_taken"),))
     return current
 
 

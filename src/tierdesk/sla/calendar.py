@@ -175,6 +175,14 @@ def _holiday_days(country: str, subdivision: str, year: int) -> frozenset[int]:
     return frozenset(day.toordinal() - _EPOCH_ORDINAL for day in found)
 
 
+@lru_cache(maxsize=1024)
+def _transferred_workdays(country: str, subdivision: str, year: int) -> frozenset[int]:
+    """Weekend days a country's calendar makes working days (Russia moves holidays this way)."""
+    found = holidays.country_holidays(country, subdiv=subdivision or None, years=year)
+    days = getattr(found, "weekend_workdays", None) or ()
+    return frozenset(day.toordinal() - _EPOCH_ORDINAL for day in days if day.year == year)
+
+
 @lru_cache(maxsize=1)
 def _supported_countries() -> dict[str, list[str]]:
     return holidays.list_supported_countries(include_aliases=False)
@@ -355,6 +363,9 @@ class BusinessHours:
             year = date.fromordinal(day + _EPOCH_ORDINAL).year
             if day in _holiday_days(self.holiday_country, self.holiday_subdivision, year):
                 return ()
+            if day in _transferred_workdays(self.holiday_country, self.holiday_subdivision, year):
+                # Worked as an ordinary weekday: the hours of the first weekday that has any.
+                return next((spans for spans in self._weekly[:5] if spans), ())
         # 1970-01-01, day 0, was a Thursday.
         return self._weekly[(day + 3) % 7]
 

@@ -16,7 +16,16 @@ logger = logging.getLogger(__name__)
 # The changes that move a clock: messages, status, the fields a policy matches on, and merges.
 RELEVANT_KINDS = frozenset({EventKind.CREATED, EventKind.MESSAGE, EventKind.MERGED})
 RELEVANT_FIELDS = frozenset(
-    {"status", "priority", "tags", "channel", "organization", "first_responded_at", "group"}
+    {
+        "status",
+        "priority",
+        "tags",
+        "channel",
+        "organization",
+        "first_responded_at",
+        "group",
+        "chat_taken",
+    }
 )
 
 

@@ -136,20 +136,20 @@ def test_russian_new_year_holidays_are_skipped():
     assert MOSCOW.seconds_between(start, local(MOSCOW_TZ, 2026, 1, 12)) == 2 * HOUR
 
 
-def test_a_transferred_working_saturday_is_a_special_date():
-    # Given Saturday Dec 28 2024, a working day in Russia (its day off moved to Dec 30)
-    saturday = date(2024, 12, 28)
-    with_saturday = BusinessHours(
+def test_a_transferred_working_saturday_is_worked():
+    # Saturday Dec 28 2024 was a working day in Russia (its day off moved to Dec 30)
+    start = local(MOSCOW_TZ, 2024, 12, 27, 16)
+
+    # The clock runs on that Saturday, from the holidays package's transferred working days
+    assert MOSCOW.add(start, 4 * HOUR) == local(MOSCOW_TZ, 2024, 12, 28, 11)
+    # and a special date closing it leaves the holidays to run on to Jan 8
+    closed = BusinessHours(
         time_zone="Europe/Moscow",
         weekly=weekdays("09:00", "18:00"),
         holiday_country="RU",
-        special_dates={saturday: [Span(9 * 60, 18 * 60)]},
+        special_dates={date(2024, 12, 28): []},
     )
-    start = local(MOSCOW_TZ, 2024, 12, 27, 16)
-
-    # Then the clock runs on that Saturday; without it the holidays run on to Jan 8
-    assert with_saturday.add(start, 4 * HOUR) == local(MOSCOW_TZ, 2024, 12, 28, 11)
-    assert MOSCOW.add(start, 4 * HOUR) == local(MOSCOW_TZ, 2025, 1, 9, 11)
+    assert closed.add(start, 4 * HOUR) == local(MOSCOW_TZ, 2025, 1, 9, 11)
 
 
 def test_a_special_date_overrides_a_holiday_and_an_empty_one_closes_a_working_day():
@@ -615,6 +615,12 @@ def _public_holidays(country: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, years=year))
 
 
+@cache
+def _weekend_workdays(country: str, year: int) -> frozenset[date]:
+    found = holidays.country_holidays(country, years=year)
+    return frozenset(getattr(found, "weekend_workdays", ()))
+
+
 def _spans_on(definition: dict, day: date) -> list[Span]:
     if day in definition["special_dates"]:
         return definition["special_dates"][day]
@@ -625,6 +631,9 @@ def _spans_on(definition: dict, day: date) -> list[Span]:
         return []
     if definition["around_the_clock"]:
         return [Span(0, 1440)]
+    if country and day in _weekend_workdays(country, day.year):
+        # A weekend day the country made a working day takes the first weekday's hours.
+        return next((definition["weekly"][d] for d in range(5) if definition["weekly"].get(d)), [])
     return definition["weekly"].get(day.weekday(), [])
 
 

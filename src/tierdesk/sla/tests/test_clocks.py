@@ -585,12 +585,6 @@ def test_a_chat_is_measured_from_its_start_to_its_take(acme, agent, wait, outcom
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="chat_take writes no event SLA listens to (an assignee change, or none when routing "
-    "already assigned the taker), so the ticket is not marked stale and its stored first "
-    "response keeps running until another change",
-)
 def test_taking_a_chat_recomputes_the_clocks_it_stops(acme, agent):
     started = utc(2025, 3, 3, 15, 0, 0)
     with at(started):

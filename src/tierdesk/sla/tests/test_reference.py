@@ -149,6 +149,12 @@ def _holidays(country: str, year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays(country, years=year))
 
 
+@cache
+def _weekend_workdays(country: str, year: int) -> frozenset[date]:
+    found = holidays.country_holidays(country, years=year)
+    return frozenset(getattr(found, "weekend_workdays", ()))
+
+
 def _spans_on(definition: CalendarDefinition, day: date) -> list[tuple[int, int]]:
     if day in definition.special:
         return definition.special[day]
@@ -156,6 +162,9 @@ def _spans_on(definition: CalendarDefinition, day: date) -> list[tuple[int, int]
         return []
     if definition.country and day in _holidays(definition.country, day.year):
         return []
+    if definition.country and day in _weekend_workdays(definition.country, day.year):
+        # A weekend day the country made a working day takes the first weekday's hours.
+        return next((definition.weekly[d] for d in range(5) if definition.weekly.get(d)), [])
     return definition.weekly.get(day.weekday(), [])
 
 
