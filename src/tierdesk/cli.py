@@ -366,6 +366,37 @@ def cmd_triage_train(args: argparse.Namespace) -> int:
     return train_command()
 
 
+def cmd_sla_sweep(args: argparse.Namespace) -> int:
+    setup_django()
+    from tierdesk.sla.sweep import sla_sweep
+
+    report = sla_sweep(stale_limit=args.stale_limit)
+    print(
+        f"Recomputed {report.stale_recomputed:,} tickets' clocks; recorded {report.warned:,} "
+        f"warnings and {report.breached:,} breaches; raised {report.priority_raised:,} "
+        f"priorities; sent {report.notified:,} notifications ({report.seconds:.2f} s)."
+    )
+    return 0
+
+
+def cmd_sla_recompute(args: argparse.Namespace) -> int:
+    setup_django()
+    from django.db import transaction
+
+    from tierdesk.sla.pending import mark_unsolved_stale
+    from tierdesk.sla.services import clocks_refresh, clocks_refresh_stale
+
+    if args.tickets:
+        with transaction.atomic():
+            done = clocks_refresh(args.tickets)
+    else:
+        marked = mark_unsolved_stale()
+        print(f"Computing the clocks of {marked:,} unsolved tickets ...", flush=True)
+        done = clocks_refresh_stale()
+    print(f"Computed the clocks of {done:,} tickets.")
+    return 0
+
+
 def cmd_mail_listen(args: argparse.Namespace) -> int:
     setup_django()
     from django.conf import settings
@@ -560,6 +591,27 @@ def build_parser() -> argparse.ArgumentParser:
     triage_commands.add_parser(
         "train", help="Train on the solved tickets, activate, print held-out accuracy."
     ).set_defaults(handler=cmd_triage_train)
+
+    sla = commands.add_parser("sla", help="Service levels: the sweep and the clocks.")
+    sla_commands = sla.add_subparsers(dest="sla_command", required=True, metavar="action")
+    sweep = sla_commands.add_parser(
+        "sweep", help="Run the SLA sweep once: stale clocks, warnings, breaches and their actions."
+    )
+    sweep.add_argument(
+        "--stale-limit",
+        type=int,
+        default=2000,
+        help="Most stale tickets to recompute in this sweep (default 2,000).",
+    )
+    sweep.set_defaults(handler=cmd_sla_sweep)
+    recompute = sla_commands.add_parser(
+        "recompute",
+        help="Compute clocks again: of the tickets given, or of every unsolved ticket.",
+    )
+    recompute.add_argument(
+        "tickets", nargs="*", type=int, help="Ticket numbers (default: all unsolved)."
+    )
+    recompute.set_defaults(handler=cmd_sla_recompute)
 
     mail = commands.add_parser("mail", help="Inbound email: the SMTP listener, IMAP mailboxes.")
     mail_commands = mail.add_subparsers(dest="mail_command", required=True, metavar="action")

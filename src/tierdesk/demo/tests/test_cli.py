@@ -126,3 +126,21 @@ def test_supervise_stops_the_others_when_one_child_dies_and_reports_it():
 
     # Then the failure's status comes back, and the sleeper was stopped rather than waited for
     assert status == 3
+
+
+def test_seeded_tickets_have_their_sla_clocks_and_the_sla_commands_run(seeded_folder):
+    with sqlite3.connect(seeded_folder / "tierdesk.sqlite3") as db:
+        measured = db.execute("SELECT count(DISTINCT ticket_id) FROM sla_slaclock").fetchone()[0]
+        decided = db.execute(
+            "SELECT count(*) FROM sla_slaclock WHERE outcome IN ('met', 'breached')"
+        ).fetchone()[0]
+    assert measured > 40
+    assert decided > 40
+
+    sweep = _tierdesk("sla", "sweep", data_dir=seeded_folder)
+    recompute = _tierdesk("sla", "recompute", data_dir=seeded_folder)
+
+    assert sweep.returncode == 0, sweep.stderr
+    assert "warnings" in sweep.stdout and "breaches" in sweep.stdout
+    assert recompute.returncode == 0, recompute.stderr
+    assert "Computed the clocks of" in recompute.stdout
