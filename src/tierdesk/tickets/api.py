@@ -30,6 +30,7 @@ from tierdesk.tickets.schemas import (
     MessageIn,
     MessageOut,
     ReadersIn,
+    TicketDetailOut,
     TicketIn,
     TicketListQuery,
     TicketOut,
@@ -152,8 +153,9 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Any:
     return Status(201, ticket)
 
 
-@router.get("/tickets/{number}", response={200: TicketOut, **ERRORS}, summary="Read a ticket")
+@router.get("/tickets/{number}", response={200: TicketDetailOut, **ERRORS}, summary="Read a ticket")
 def ticket_detail(request: HttpRequest, number: int) -> Any:
+    """The ticket, with its SLA clocks for staff (`sla`, empty for customers)."""
     return _read(request.auth, number)
 
 

@@ -26,6 +26,7 @@ class Panel:
 # Each provider is called as provider(request, ticket) and returns a Panel, or None to show
 # nothing (the person may not use it, there is nothing to show).
 PANEL_PROVIDERS = (
+    "tierdesk.sla.panels.ticket_panel",
     "tierdesk.triage.panels.ticket_panel",
     "tierdesk.escalations.panels.ticket_panel",
     "tierdesk.engineering.panels.ticket_panel",

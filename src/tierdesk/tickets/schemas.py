@@ -23,7 +23,7 @@ from tierdesk.core.api import RecordId
 from tierdesk.core.pagination import ID_MAX, PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX
 from tierdesk.tickets.choices import Channel, Priority, ProductArea, Status, TicketType
 from tierdesk.tickets.models import Ticket
-from tierdesk.tickets.selectors import TicketFilters
+from tierdesk.tickets.selectors import SlaState, TicketFilters, ticket_sla
 
 # Inputs refuse unknown fields, so a misspelt field is named instead of silently ignored.
 INPUT_CONFIG = ConfigDict(extra="forbid", use_enum_values=True)
@@ -106,6 +106,56 @@ class TicketOut(Schema):
         viewer = api_viewer(context)
         prefix = "/portal" if viewer is not None and viewer.is_customer else ""
         return _absolute(context, f"{prefix}/tickets/{obj.number}")
+
+
+class SlaStateOut(Schema):
+    """One SLA clock: a target of the policy in force measured once (the first response, each
+    next response, each resolution after a reopen: `cycle` counts them)."""
+
+    metric: str = Field(
+        ..., description="first_response, next_response, periodic_update or resolution."
+    )
+    cycle: int
+    policy: str = Field(..., description="The name of the policy whose target is in force.")
+    target_seconds: int
+    business_hours: bool = Field(
+        ..., description="Counted in the calendar's business hours; false: around the clock."
+    )
+    calendar: str | None = Field(
+        None, description="The business calendar's name; null around the clock."
+    )
+    state: str = Field(..., description="running, paused or stopped.")
+    started_at: datetime
+    stopped_at: datetime | None
+    due_at: datetime | None = Field(
+        None, description="Null while paused (unless already breached)."
+    )
+    met: bool | None = Field(None, description="Null until decided; false once breached.")
+    breached: bool
+    elapsed_seconds: float = Field(
+        ...,
+        description="Seconds counted against the target: business seconds for a business-hours "
+        "target; up to now, or to the stop.",
+    )
+    remaining_seconds: float | None = Field(
+        None,
+        description="Seconds (business seconds for a business-hours target) left before the due "
+        "time, negative once overdue; kept while paused; null once stopped.",
+    )
+
+
+class TicketDetailOut(TicketOut):
+    """A ticket with its SLA state. Lists carry no `sla`; read the ticket for it."""
+
+    sla: list[SlaStateOut] = Field(
+        [],
+        description="The ticket's SLA clocks, oldest first. Always empty for customers: the "
+        "targets are the desk's internal promises.",
+    )
+
+    @staticmethod
+    def resolve_sla(obj: Ticket, context: Any) -> list[SlaState]:
+        return ticket_sla(api_viewer(context), obj)
 
 
 class TicketPageOut(Schema):

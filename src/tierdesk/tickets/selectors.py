@@ -228,6 +228,67 @@ def ticket_events(user: User, ticket: Ticket) -> QuerySet[TicketEvent]:
     return events
 
 
+@dataclass(frozen=True)
+class SlaState:
+    """One SLA clock of a ticket as it stands now. Times in seconds of the target's time
+    (business or around the clock); `remaining_seconds` is None once the clock stopped and
+    negative once it is overdue; `met` is None until decided."""
+
+    metric: str
+    cycle: int
+    policy: str
+    target_seconds: int
+    business_hours: bool
+    calendar: str | None
+    state: str
+    started_at: datetime
+    stopped_at: datetime | None
+    due_at: datetime | None
+    met: bool | None
+    breached: bool
+    elapsed_seconds: float
+    remaining_seconds: float | None
+
+
+def ticket_sla(user: User | None, ticket: Ticket, *, now: datetime | None = None) -> list[SlaState]:
+    """The ticket's SLA clocks, oldest first, for staff (see sla.selectors.ticket_clocks: two
+    queries, computing them first if the ticket is marked stale); an empty list for customers
+    and unknown viewers, since targets are the desk's internal promises."""
+    # Imported on use: the SLA app builds on the tickets app, which must load without it.
+    from tierdesk.sla.panels import signed_remaining
+    from tierdesk.sla.selectors import ticket_clocks
+
+    if user is None or not user.is_support_staff:
+        return []
+    states = []
+    for view in ticket_clocks(ticket, now=now):
+        clock = view.clock
+        met = True if view.met else (False if view.breached else None)
+        states.append(
+            SlaState(
+                metric=clock.metric,
+                cycle=clock.cycle,
+                policy=clock.policy_name,
+                target_seconds=clock.target_seconds,
+                business_hours=clock.business_hours,
+                calendar=clock.calendar.name if clock.calendar is not None else None,
+                state=clock.state,
+                started_at=clock.started_at,
+                stopped_at=clock.stopped_at,
+                due_at=clock.due_at,
+                met=met,
+                breached=view.breached,
+                elapsed_seconds=round(view.elapsed_seconds, 3),
+                remaining_seconds=_rounded(signed_remaining(view)),
+            )
+        )
+    return states
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
+
+
 def ticket_readers(user: User, ticket: Ticket) -> QuerySet[User]:
     """The staff named on a restricted ticket, by name; none for an unrestricted ticket, and none
     shown to a customer."""

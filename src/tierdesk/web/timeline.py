@@ -30,7 +30,7 @@ class Change:
 
     # "field", "created", "attachment", "viewed", "shared", "first_response", "follow_up_of",
     # "followed_up_by", "merged_into", "merged_from", "escalation", "routed", "assigned",
-    # "engineering"
+    # "engineering", "sla"
     kind: str
     field: str = ""
     from_label: str = ""
@@ -42,6 +42,8 @@ class Change:
     detail: str = ""
     # For "engineering": the issue's address in the tracker.
     url: str = ""
+    # For "sla": the clock's due time.
+    due: datetime | None = None
 
 
 @dataclass
@@ -95,6 +97,8 @@ def _describe(event: TicketEvent) -> Change | None:
         return _describe_routing(event, data)
     if event.kind == EventKind.ENGINEERING:
         return _describe_engineering(event, data)
+    if event.kind == EventKind.SLA:
+        return _describe_sla(event, data)
     if event.kind == EventKind.MERGED:
         # "merged_into" on the duplicate, "merged_from" on the ticket that survived.
         if event.field not in {"merged_into", "merged_from"} or not event.to_value.isdigit():
@@ -178,6 +182,30 @@ def _describe_engineering(event: TicketEvent, data: dict[str, Any]) -> Change | 
         field=str(data.get("key") or data.get("connector") or ""),
         to_label=str(IssueStatus(status).label) if status in IssueStatus.values else status,
         url=_web_address(str(data.get("url") or "")),
+    )
+
+
+def _describe_sla(event: TicketEvent, data: dict[str, Any]) -> Change | None:
+    """A clock's warning or breach, written by the SLA sweep: `field` the clock ("Next response
+    2" from the second cycle on), `to_label` "warning" or "breached", `detail` the policy."""
+    from tierdesk.sla.panels import clock_label
+
+    if event.to_value not in {"warning", "breached"} or not event.field:
+        return None
+    try:
+        cycle = int(data.get("cycle") or 1)
+    except (TypeError, ValueError):
+        cycle = 1
+    try:
+        due = datetime.fromisoformat(str(data["due_at"])) if data.get("due_at") else None
+    except ValueError:
+        due = None
+    return Change(
+        kind="sla",
+        field=clock_label(event.field, cycle),
+        to_label=event.to_value,
+        detail=str(data.get("policy") or data.get("policy_name") or ""),
+        due=due,
     )
 
 
