@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -27,6 +27,7 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from tierdesk.accounts.choices import Role
@@ -42,6 +43,8 @@ from tierdesk.core.pagination import (
 )
 from tierdesk.escalations.models import Escalation, EscalationStatus
 from tierdesk.queues.choices import QueueState
+from tierdesk.sla.choices import ClockState
+from tierdesk.sla.models import SlaClock
 from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.selectors import LIST_COLUMNS, tickets_visible_to
 
@@ -69,6 +72,9 @@ NO_GROUP = NoGroup.QUEUE
 UNGROUPED = NO_GROUP.value
 # A queue: a skill group's, or the one of tickets in no group.
 Queue = SkillGroup | NoGroup
+
+# Where a ticket with no running SLA clock sorts among due times: after every real deadline.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 
 # The queue state as a number that sorts: new, then reactivated, then answered (see QueueState).
 _STATE_RANK = Case(
@@ -110,13 +116,17 @@ def queue_order() -> list[SortKey]:
     """The order a group's queue serves tickets in, first to last. This is the one place it is
     decided; the pages, the API and the cursor all follow it.
 
-    New tickets come first, then those whose customer answered (the longest waiting first), then
-    answered tickets put back in the queue; within each, the oldest first. SLA urgency joins as
-    a key right after `queue_state` once the SLA capability records deadlines: the ticket's next
-    due time, with no deadline sorting last (Coalesce to a far future), before the age keys.
+    New tickets come first, then those whose customer answered, then answered tickets put back
+    in the queue; within each, the ticket whose next SLA deadline comes soonest (an overdue one
+    first, one without a running clock last), then the longest waiting, then the oldest.
     """
     return [
         SortKey("queue_state", _STATE_RANK, int),
+        SortKey(
+            "queue_due",
+            Coalesce(next_due_at(), Value(NO_DEADLINE), output_field=DateTimeField()),
+            datetime,
+        ),
         SortKey(
             "queue_waiting_since",
             Case(
@@ -129,6 +139,17 @@ def queue_order() -> list[SortKey]:
         SortKey("queue_created", F("created_at"), datetime),
         SortKey("queue_number", F("number"), int),
     ]
+
+
+def next_due_at() -> Subquery:
+    """The ticket's next SLA deadline: the earliest due time of its running clocks (NULL when
+    none runs). A correlated MIN over the ticket's few clocks, found by the clocks' unique
+    (ticket, metric, cycle) index."""
+    return Subquery(
+        SlaClock.objects.filter(ticket_id=OuterRef("pk"), state=ClockState.RUNNING)
+        .order_by()
+        .values(due=Func(F("due_at"), function="MIN", output_field=DateTimeField()))
+    )
 
 
 def portfolio_order() -> list[SortKey]:
@@ -443,6 +464,9 @@ def queue_tickets(
     rows, next_cursor = keyset_page(
         _ticket_rows(tickets), queue_order(), cursor=cursor, limit=limit
     )
+    for row in rows:
+        # The sort key carries the due time the row shows; no deadline shows none.
+        row.sla_due = None if row.queue_due >= NO_DEADLINE else row.queue_due
     _with_readers(rows)
     return WorkPage(rows, next_cursor)
 
@@ -452,7 +476,10 @@ def portfolio_tickets(user: User, *, cursor: str | None = None, limit: int = 50)
     if user.is_customer:
         return WorkPage([], None)
     rows, next_cursor = keyset_page(
-        _ticket_rows(_portfolio_tickets(user)), portfolio_order(), cursor=cursor, limit=limit
+        _ticket_rows(_portfolio_tickets(user)).annotate(sla_due=next_due_at()),
+        portfolio_order(),
+        cursor=cursor,
+        limit=limit,
     )
     _with_readers(rows)
     return WorkPage(rows, next_cursor)
