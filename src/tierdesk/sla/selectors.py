@@ -42,14 +42,18 @@ def ticket_clocks(ticket: Ticket, *, now: datetime | None = None) -> list[ClockV
         .select_related("calendar")
         .order_by("started_at", "metric", "cycle")
     )
-    return [clock_view(clock, now) for clock in clocks]
+    running_on_calendar = any(c.business_hours and c.state == ClockState.RUNNING for c in clocks)
+    calendars = current_book().calendars if running_on_calendar else {}
+    return [clock_view(clock, now, calendars) for clock in clocks]
 
 
-def clock_view(clock: SlaClock, now: datetime) -> ClockView:
+def clock_view(
+    clock: SlaClock, now: datetime, calendars: dict[int, BusinessHours] | None = None
+) -> ClockView:
     if clock.state != ClockState.RUNNING or clock.due_at is None:
         remaining = clock.remaining_seconds if clock.state == ClockState.PAUSED else None
         return ClockView(clock, remaining, clock.elapsed_seconds, clock.outcome == Outcome.BREACHED)
-    hours = _hours_of(clock)
+    hours = _hours_of(clock, calendars)
     if clock.due_at >= now:
         remaining = hours.seconds_between(now, clock.due_at)
         elapsed = clock.target_seconds - remaining
@@ -60,7 +64,9 @@ def clock_view(clock: SlaClock, now: datetime) -> ClockView:
     return ClockView(clock, remaining, max(0.0, elapsed), clock.due_at < now)
 
 
-def _hours_of(clock: SlaClock) -> BusinessHours:
+def _hours_of(clock: SlaClock, calendars: dict[int, BusinessHours] | None) -> BusinessHours:
     if not clock.business_hours or clock.calendar_id is None:
         return AROUND_THE_CLOCK
-    return current_book().calendars.get(clock.calendar_id, AROUND_THE_CLOCK)
+    if calendars is None:
+        calendars = current_book().calendars
+    return calendars.get(clock.calendar_id, AROUND_THE_CLOCK)
