@@ -136,6 +136,24 @@ def test_notifications_page_count_and_mark_read(client, engineer, teammate, tick
     assert client.get(reverse("macros:unread_count")).content == b""
 
 
+def test_sla_notifications_read_as_warnings_and_breaches(client, teammate, ticket):
+    from django.utils import timezone
+
+    from tierdesk.macros.choices import NotificationKind
+
+    for kind in (NotificationKind.SLA_WARNING, NotificationKind.SLA_BREACH):
+        Notification.objects.create(
+            person=teammate, ticket=ticket, kind=kind, created_at=timezone.now()
+        )
+    client.force_login(teammate)
+
+    page = client.get(reverse("macros:notifications")).content.decode()
+
+    assert "SLA target at risk</strong> on #" in page
+    assert "SLA target breached</strong> on #" in page
+    assert "mentioned you" not in page
+
+
 def test_mark_all_read_on_the_page(client, engineer, teammate, ticket):
     ticket_add_note(actor=engineer, ticket=ticket, body="@liam one")
     ticket_add_note(actor=engineer, ticket=ticket, body="@liam two")
