@@ -144,3 +144,47 @@ def ticket(alice):
         body="ERR_QUERY_TIMEOUT on every dashboard since 4.2",
         product_area="query_engine",
     )
+
+
+def ensure_sla_defaults() -> None:
+    """Puts back the calendars and policies a new desk starts with when they are missing: a
+    transactional test flushes what the data migration wrote for the tests after it."""
+    import importlib
+
+    from django.apps import apps
+
+    from tierdesk.sla.book import forget_book
+    from tierdesk.sla.models import SlaPolicy
+
+    if not SlaPolicy.objects.exists():
+        migration = importlib.import_module(
+            "tierdesk.sla.migrations.0002_default_calendars_policies"
+        )
+        migration.create_defaults(apps, None)
+        forget_book()
+
+
+@pytest.fixture(autouse=True)
+def _sla_defaults_present(request):
+    """Every test with the database finds the default SLA setup, whatever ran before it."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    )
+    if uses_db:
+        request.getfixturevalue("transactional_db" if _transactional(request) else "db")
+        ensure_sla_defaults()
+
+
+def _transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    ):
+        return True
+    return any(name in request.fixturenames for name in ("transactional_db", "live_server"))
+
+
+@pytest.fixture
+def sla_defaults(db) -> None:
+    """The default SLA setup, for a test that names it to say it relies on it."""
+    ensure_sla_defaults()

@@ -12,7 +12,9 @@ from tierdesk.tickets.services import ticket_open
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_agent_sees_the_first_response_target_and_meets_it_by_replying(page, sign_in, agent, alice):
+def test_agent_sees_the_first_response_target_and_meets_it_by_replying(
+    page, sign_in, agent, alice, sla_defaults
+):
     from playwright.sync_api import expect
 
     # Given a new ticket from an enterprise customer (first response within 1 h, around the clock)
