@@ -271,6 +271,13 @@ class SlaClock(models.Model):
                 name="sla_clock_overdue_idx",
                 condition=Q(state="running", outcome=""),
             ),
+            # The sweep's third question: clocks a computation found breached after they had
+            # paused or stopped, not yet recorded.
+            models.Index(
+                fields=["decided_at"],
+                name="sla_clock_unrecorded_idx",
+                condition=Q(outcome="breached", breach_recorded_at__isnull=True),
+            ),
             # Attainment counts the clocks decided in a period.
             models.Index(fields=["decided_at"], name="sla_clock_decided_idx"),
         ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from tierdesk.sla.book import PolicyBook, current_book
@@ -47,7 +47,7 @@ COMPUTED_FIELDS = [
 
 
 # Fields that change with the time of computing alone.
-VOLATILE_FIELDS = frozenset({"computed_at", "elapsed_seconds"})
+VOLATILE_FIELDS = frozenset({"computed_at", "elapsed_seconds", "remaining_seconds"})
 
 
 def _values(ticket: Ticket, result: ClockResult, now: datetime) -> dict[str, object]:
@@ -111,8 +111,8 @@ def _sync(
             for name, value in values.items()
             if name not in VOLATILE_FIELDS
         ):
-            # Nothing a reader uses changed: a running clock's elapsed time is worked out from
-            # its due time when read.
+            # Nothing a reader uses changed: a running clock's elapsed and remaining time are
+            # worked out from its due time when read (a paused clock's stay as they were).
             continue
         for name, value in values.items():
             setattr(clock, name, value)
@@ -123,6 +123,26 @@ def _sync(
         if key not in seen and clock.state != ClockState.STOPPED
     ]
     return create, update, delete
+
+
+def _update_clocks(clocks: list[SlaClock]) -> None:
+    """Writes the computed fields with one prepared UPDATE a row, in one executemany:
+    bulk_update's CASE WHEN per field and row costs more than the database does."""
+    connection = connections[router.db_for_write(SlaClock)]
+    meta = SlaClock._meta
+    fields = [meta.get_field(name) for name in COMPUTED_FIELDS]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),  # type: ignore[union-attr]
+        quote(meta.pk.column),  # type: ignore[union-attr]
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields] + [c.pk]  # type: ignore[union-attr]
+        for c in clocks
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def clocks_refresh(
@@ -160,7 +180,7 @@ def clocks_refresh(
         if delete:
             SlaClock.objects.filter(pk__in=delete).delete()
         if update:
-            SlaClock.objects.bulk_update(update, COMPUTED_FIELDS, batch_size=200)
+            _update_clocks(update)
         if create:
             SlaClock.objects.bulk_create(create, batch_size=500)
         done += len(tickets)
@@ -173,18 +193,21 @@ def clocks_refresh_stale(
     now: datetime | None = None,
     limit: int | None = None,
 ) -> int:
-    """Computes the clocks of tickets marked stale (of these tickets, or all of them up to
-    `limit`), and clears their marks in the same transaction; returns how many."""
+    """Computes the clocks of tickets marked stale (of these tickets, or all of them; at most
+    about `limit`, a batch at a time) and clears their marks in the same transaction; returns
+    how many."""
     done = 0
-    while True:
+    wanted = sorted(set(ticket_numbers)) if ticket_numbers is not None else None
+    while limit is None or done < limit:
         with transaction.atomic():
             marked = SlaStale.objects.order_by("ticket_id")
-            if ticket_numbers is not None:
-                marked = marked.filter(ticket_id__in=list(ticket_numbers))
+            if wanted is not None:
+                marked = marked.filter(ticket_id__in=wanted)
             numbers = list(marked.values_list("ticket_id", flat=True)[:BATCH])
             if not numbers:
-                return done
+                break
             SlaStale.objects.filter(ticket_id__in=numbers).delete()
             done += clocks_refresh(numbers, now=now)
-        if ticket_numbers is not None or (limit is not None and done >= limit):
-            return done
+        if wanted is not None and len(wanted) <= BATCH:
+            break
+    return done

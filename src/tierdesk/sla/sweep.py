@@ -33,10 +33,10 @@ from tierdesk.tickets.models import Ticket, TicketEvent
 # under a second, so people editing those tickets barely wait.
 BATCH = 1000
 # A clock that stopped or paused past its due time before a sweep saw it running is still
-# recorded if it was due this far back: a worker down for a while catches up, and the question
-# stays a short range of sla_clock_decided_idx (a day of decided clocks is 70 ms at 100,000
-# open tickets on SQLite, two hours a tenth of it).
-SETTLED_LOOKBACK = timedelta(hours=2)
+# recorded if it was due this far back (a worker down for a while catches up; a priority raised
+# on a pending ticket can breach a paused clock retroactively), a short range of
+# sla_clock_unrecorded_idx.
+SETTLED_LOOKBACK = timedelta(days=7)
 PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 # Who is told: staff who work tickets; quality reviewers read but do not answer.
 NOTIFIED_ROLES = (Role.AGENT, Role.MANAGER, Role.ADMIN)

@@ -183,4 +183,12 @@ class Migration(migrations.Migration):
                 name="sla_clock_overdue_idx",
             ),
         ),
+        migrations.AddIndex(
+            model_name="slaclock",
+            index=models.Index(
+                condition=models.Q(("breach_recorded_at__isnull", True), ("outcome", "breached")),
+                fields=["decided_at"],
+                name="sla_clock_unrecorded_idx",
+            ),
+        ),
     ]
