@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
+from typing import cast
 
 from django.db import connections, router, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from tierdesk.sla.book import PolicyBook, current_book
@@ -130,15 +132,15 @@ def _update_clocks(clocks: list[SlaClock]) -> None:
     bulk_update's CASE WHEN per field and row costs more than the database does."""
     connection = connections[router.db_for_write(SlaClock)]
     meta = SlaClock._meta
-    fields = [meta.get_field(name) for name in COMPUTED_FIELDS]
+    fields = [cast(Field, meta.get_field(name)) for name in COMPUTED_FIELDS]
     quote = connection.ops.quote_name
     sql = "UPDATE {} SET {} WHERE {} = %s".format(
         quote(meta.db_table),
-        ", ".join(f"{quote(f.column)} = %s" for f in fields),  # type: ignore[union-attr]
-        quote(meta.pk.column),  # type: ignore[union-attr]
+        ", ".join(f"{quote(str(f.column))} = %s" for f in fields),
+        quote("id"),
     )
     rows = [
-        [f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields] + [c.pk]  # type: ignore[union-attr]
+        [f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields] + [c.pk]
         for c in clocks
     ]
     with connection.cursor() as cursor:
