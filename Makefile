@@ -86,6 +86,7 @@ bench: setup
 	$(PY) bench/triage_quality.py
 	$(PY) bench/routing_bench.py
 	$(PY) bench/mail_intake.py
+	$(PY) bench/sla_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules var/test var/test-pg .pytest_cache
