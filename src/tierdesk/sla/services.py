@@ -12,7 +12,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from tierdesk.sla.book import PolicyBook, current_book
-from tierdesk.sla.choices import ClockState
+from tierdesk.sla.choices import ClockState, Outcome
 from tierdesk.sla.clocks import ClockResult, replay
 from tierdesk.sla.history import histories
 from tierdesk.sla.models import SlaClock, SlaStale
@@ -21,7 +21,7 @@ from tierdesk.tickets.models import Ticket
 BATCH = 500
 
 # What a new computation replaces on a stored clock; the sweep's warned_at and
-# breach_recorded_at stay as they were.
+# breach_recorded_at stay as they were, so each clock warns once and breaches once.
 COMPUTED_FIELDS = [
     "policy_id",
     "policy_name",
@@ -44,7 +44,6 @@ COMPUTED_FIELDS = [
     "group_id",
     "history",
     "computed_at",
-    "warned_at",
 ]
 
 
@@ -101,13 +100,8 @@ def _sync(
         if clock.state == ClockState.STOPPED and clock.stopped_at == result.stopped_at:
             # Decided: a later change of policy or calendar does not rewrite it.
             continue
-        # A warning stands while the new due time still falls within it; otherwise the clock
-        # may warn again.
-        values["warned_at"] = (
-            clock.warned_at
-            if clock.warned_at and result.warn_at and result.warn_at <= now
-            else None
-        )
+        if clock.breach_recorded_at is not None:
+            _keep_recorded_breach(clock, values)
         if all(
             getattr(clock, name) == value
             for name, value in values.items()
@@ -119,12 +113,28 @@ def _sync(
         for name, value in values.items():
             setattr(clock, name, value)
         update.append(clock)
-    delete = [
-        clock.pk
-        for key, clock in stored.items()
-        if key not in seen and clock.state != ClockState.STOPPED
-    ]
+    delete = []
+    for key, clock in stored.items():
+        if key in seen or clock.state == ClockState.STOPPED:
+            continue
+        if clock.breach_recorded_at is None:
+            delete.append(clock.pk)
+        else:
+            # Its target is gone, but the breach was seen and counted: it stops where it stands.
+            clock.state, clock.stopped_at, clock.warn_at = ClockState.STOPPED, now, None
+            clock.computed_at = now
+            update.append(clock)
     return create, update, delete
+
+
+def _keep_recorded_breach(clock: SlaClock, values: dict[str, object]) -> None:
+    """A breach the sweep recorded stays a breach, counted where it happened: lowering the
+    priority or removing a tag afterwards neither turns it into a met target nor moves it to
+    another priority, channel or group in the attainment."""
+    values["outcome"] = Outcome.BREACHED
+    values["decided_at"] = clock.decided_at or clock.due_at
+    for name in ("channel", "priority", "group_id"):
+        values[name] = getattr(clock, name)
 
 
 def _update_clocks(clocks: list[SlaClock]) -> None:
