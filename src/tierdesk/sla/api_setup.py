@@ -129,7 +129,8 @@ def calendar_date_remove(request: HttpRequest, calendar_id: int, date: dt.date) 
 def business_time(request: HttpRequest, calendar_id: int, query: Query[BusinessTimeQuery]) -> Any:
     """With `from` and `seconds`: `due_at`, the instant that much business time after `from`
     ("4 business hours from now"). With `from` and `to`: `seconds`, the business time
-    between them."""
+    between them (at most two years apart). Instants lie in the years 1970 to 2200; 422 names
+    `from`, `to` or `seconds` with the reason."""
     calendar = setup_selectors.calendar_get(request.auth, calendar_id)
     if (query.seconds is None) == (query.to is None):
         reason = _("Give either seconds or to.")

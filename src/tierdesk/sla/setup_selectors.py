@@ -22,6 +22,10 @@ from tierdesk.sla.setup import SECONDS_MAX, ensure_setup_reader, supported_holid
 
 # How far a business-time measurement may reach: two years of days to walk at most.
 MEASURE_MAX = dt.timedelta(days=731)
+# The years business time is counted in; far enough from datetime's limits (years 1 and 9999)
+# that walking two years of days or adding 90 days never leaves them.
+MEASURE_FIRST_YEAR = 1970
+MEASURE_LAST_YEAR = 2200
 
 
 # --- calendars ----------------------------------------------------------------------------------
@@ -161,29 +165,54 @@ def business_time_due(
     user: User, calendar: BusinessCalendar, start: dt.datetime, seconds: float
 ) -> dt.datetime:
     """The instant by which `seconds` of the calendar's business time have passed after
-    `start`. Refusals name "seconds"."""
+    `start`. Refusals name "from" or "seconds"."""
     ensure_setup_reader(user)
+    errors = _instant_errors(from_=start)
     if not 0 <= seconds <= SECONDS_MAX:
-        raise ValidationFailed(
-            seconds=_("Give seconds from 0 to %(max)d (90 days).") % {"max": SECONDS_MAX}
-        )
+        errors["seconds"] = _("Give seconds from 0 to %(max)d (90 days).") % {"max": SECONDS_MAX}
+    if errors:
+        raise ValidationFailed(errors)
     try:
         return business_hours_of(calendar).add(start, seconds)
-    except ValueError as error:
-        raise ValidationFailed(seconds=str(error)) from None
+    except (ValueError, OverflowError):
+        # A calendar never open (or not for years on end) has no such instant.
+        raise ValidationFailed(
+            seconds=_("The calendar is not open long enough after from to count that much.")
+        ) from None
 
 
 def business_time_between(
     user: User, calendar: BusinessCalendar, start: dt.datetime, end: dt.datetime
 ) -> float:
     """Business seconds of the calendar from `start` to `end` (at most two years later).
-    Refusals name "to"."""
+    Refusals name "from" or "to"."""
     ensure_setup_reader(user)
-    if end < start:
-        raise ValidationFailed(to=_("Give an instant after from."))
-    if end - start > MEASURE_MAX:
-        raise ValidationFailed(to=_("Measure at most two years at a time."))
-    return business_hours_of(calendar).seconds_between(start, end)
+    errors = _instant_errors(from_=start, to=end)
+    if not errors and end < start:
+        errors["to"] = _("Give an instant after from.")
+    elif not errors and end - start > MEASURE_MAX:
+        errors["to"] = _("Measure at most two years at a time.")
+    if errors:
+        raise ValidationFailed(errors)
+    try:
+        return business_hours_of(calendar).seconds_between(start, end)
+    except (ValueError, OverflowError):
+        raise ValidationFailed(
+            to=_("Business time cannot be counted between these instants on this calendar.")
+        ) from None
+
+
+def _instant_errors(**instants: dt.datetime) -> dict[str, str]:
+    """Refuse instants outside the years business time is counted in: holidays are known and
+    dates stay representable however far the arithmetic walks (keyword `from_` is "from")."""
+    errors: dict[str, str] = {}
+    for name, at in instants.items():
+        if not MEASURE_FIRST_YEAR <= at.year <= MEASURE_LAST_YEAR:
+            errors[name.rstrip("_")] = _("Give an instant in the years %(first)d to %(last)d.") % {
+                "first": MEASURE_FIRST_YEAR,
+                "last": MEASURE_LAST_YEAR,
+            }
+    return errors
 
 
 # --- policies -----------------------------------------------------------------------------------

@@ -153,6 +153,55 @@ def test_business_time_adds_and_measures_on_the_calendar(admin_user, manager):
     assert fields(too_far) == {"seconds"}
 
 
+@pytest.mark.parametrize(
+    "query, named",
+    [
+        ({"from": "0001-01-01T00:00:00Z", "to": "0001-01-02T23:00:00Z"}, {"from", "to"}),
+        ({"from": "9999-12-30T00:00:00Z", "to": "9999-12-31T23:00:00Z"}, {"from", "to"}),
+        ({"from": "9999-12-31T00:00:00Z", "seconds": 7_776_000}, {"from"}),
+        ({"from": "1969-12-31T23:59:59Z", "seconds": 60}, {"from"}),
+        ({"from": "2200-12-31T00:00:00Z", "to": "2201-01-01T00:00:00Z"}, {"to"}),
+    ],
+)
+def test_business_time_refuses_instants_outside_the_years_it_counts(manager, query, named):
+    tokyo = BusinessCalendar.objects.get(name="Tokyo")
+    path = f"{API}/sla/calendars/{tokyo.pk}/business-time"
+
+    refused = client_for(manager).get(path, query)
+
+    assert refused.status_code == 422
+    assert fields(refused) == named
+    assert {e["reason"] for e in refused.json()["errors"]} == {
+        "Give an instant in the years 1970 to 2200."
+    }
+
+
+def test_business_time_counts_at_both_ends_of_the_years_on_every_calendar(manager):
+    client = client_for(manager)
+    for calendar in BusinessCalendar.objects.all():
+        path = f"{API}/sla/calendars/{calendar.pk}/business-time"
+        first = client.get(path, {"from": "1970-01-01T00:00:00+14:00", "to": "1971-12-31T00:00Z"})
+        last = client.get(path, {"from": "2200-12-31T23:59:59-12:00", "seconds": 7_776_000})
+        assert first.status_code == 200, (calendar.name, first.json())
+        assert last.status_code == 200, (calendar.name, last.json())
+        assert last.json()["due_at"].startswith("2201-")
+
+
+def test_business_time_on_a_calendar_never_open_names_seconds(manager):
+    # The API refuses such a calendar; one stored without hours (by hand) must not fail either.
+    closed = BusinessCalendar.objects.create(name="Closed", time_zone="Asia/Tokyo", hours={})
+    path = f"{API}/sla/calendars/{closed.pk}/business-time"
+
+    refused = client_for(manager).get(path, {"from": "2030-03-01T17:00:00Z", "seconds": 60})
+    between = client_for(manager).get(
+        path, {"from": "2030-03-01T17:00:00Z", "to": "2030-03-08T17:00:00Z"}
+    )
+
+    assert fields(refused) == {"seconds"}
+    assert "not open" in refused.json()["errors"][0]["reason"]
+    assert between.status_code == 200 and between.json()["seconds"] == 0
+
+
 def test_calendar_list_queries_do_not_grow_with_calendars(
     admin_user, django_assert_max_num_queries
 ):
