@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from tierdesk.sla.choices import ClockState, Metric
@@ -30,7 +32,8 @@ class Move:
 @dataclass(frozen=True)
 class ClockRow:
     """A clock as the card shows it. `remaining` is signed business seconds (negative once
-    overdue), None for a stopped clock."""
+    overdue by some business time; 0 when the due time passed while the desk was closed), None
+    for a stopped clock."""
 
     view: ClockView
     label: str
@@ -44,7 +47,16 @@ class ClockRow:
 
     @property
     def overdue(self) -> bool:
-        return self.remaining is not None and self.remaining < 0
+        """A clock still counting whose due time has passed, even if no business time has run
+        since (the desk closed at the due time)."""
+        return self.remaining is not None and (self.view.breached or self.remaining < 0)
+
+    @property
+    def late(self) -> float:
+        """Business seconds past the due time; 0 when the desk has been closed since (or for
+        less than the half second the card would show as "0 s")."""
+        late = -(self.remaining or 0.0)
+        return late if late >= 0.5 else 0.0
 
 
 def ticket_panel(request: HttpRequest, ticket: Ticket) -> Panel | None:
@@ -79,13 +91,20 @@ def ordered(views: list[ClockView]) -> list[ClockView]:
 
 def signed_remaining(view: ClockView) -> float | None:
     """Business seconds left before the due time, negative once past it; None when stopped. A
-    paused clock keeps what it had left, or how far past its target it already was."""
+    paused clock keeps what it had left, or how far past its target it already was. Overdue
+    with no business time since the due time (the desk closed) is 0, never -0.0: `breached`
+    tells it apart from a clock due right now."""
     clock = view.clock
     if clock.state == ClockState.STOPPED:
         return None
     if clock.state == ClockState.PAUSED and view.breached:
-        return clock.target_seconds - view.elapsed_seconds
-    return view.remaining_seconds
+        remaining: float | None = clock.target_seconds - view.elapsed_seconds
+    else:
+        remaining = view.remaining_seconds
+    if remaining is not None and abs(remaining) < 0.0005:
+        # The API rounds to milliseconds: a sliver past the due time would read -0.0.
+        return 0.0
+    return remaining
 
 
 def clock_label(metric: str, cycle: int) -> str:
@@ -172,10 +191,38 @@ def _target_move(move: dict[str, Any]) -> str:
             "policy": move["policy"],
             "target": target_words(move["seconds"], bool(move.get("business_hours", True))),
         }
-    if move.get("label"):
-        # What changed to bring another target in force, e.g. "priority: Urgent".
-        text = f"{text} — {move['label']}"
+    change = _change_words(move)
+    if change:
+        # What changed to bring another target in force, e.g. "Priority: Urgent".
+        text = f"{text} — {change}"
     return text
+
+
+def _change_words(move: dict[str, Any]) -> str:
+    """The ticket field a target move followed and its new value, both in the reader's language
+    ("Priority: Urgent"); moves stored before they carried "field" and "value", or naming no
+    field of a ticket, keep their stored "label"."""
+    name = move.get("field")
+    try:
+        field = Ticket._meta.get_field(name) if isinstance(name, str) and "value" in move else None
+    except FieldDoesNotExist:
+        field = None
+    if field is None:
+        return str(move.get("label") or "")
+    return _("%(field)s: %(value)s") % {
+        "field": capfirst(field.verbose_name),
+        "value": _value_words(field, move["value"]),
+    }
+
+
+def _value_words(field: Any, value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value) or _("none")
+    if value in (None, ""):
+        return _("none")
+    if field.choices and isinstance(value, str):
+        return str(dict(field.flatchoices).get(value, value))
+    return str(value)
 
 
 def _parse(value: Any) -> datetime | None:

@@ -32,8 +32,10 @@ class ClockView:
 def ticket_clocks(ticket: Ticket, *, now: datetime | None = None) -> list[ClockView]:
     """The ticket's clocks, oldest first, computed again first if its history changed since.
 
-    Remaining time of a running clock is the business time from now to its due time (negative
-    once breached); elapsed time runs on to now."""
+    Remaining time of a running clock is the business time from now to its due time; once the
+    due time has passed it is minus the business time since then, which is 0 (never -0.0) while
+    the desk has been closed since, so read `breached` to know a clock is overdue. Elapsed time
+    runs on to now."""
     now = now or timezone.now()
     if SlaStale.objects.filter(ticket_id=ticket.pk).exists():
         clocks_refresh_stale([ticket.pk], now=now)
@@ -59,7 +61,9 @@ def clock_view(
         elapsed = clock.target_seconds - remaining
     else:
         late = hours.seconds_between(clock.due_at, now)
-        remaining = -late
+        # Past the due time while the desk is closed no business time has run late yet: say 0,
+        # never -0.0, and let `breached` tell that the clock is overdue.
+        remaining = -late if late > 0 else 0.0
         elapsed = clock.target_seconds + late
     return ClockView(clock, remaining, max(0.0, elapsed), clock.due_at < now)
 

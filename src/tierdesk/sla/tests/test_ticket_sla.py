@@ -3,6 +3,7 @@ and the timeline's warning and breach lines."""
 
 from __future__ import annotations
 
+import math
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 
@@ -10,13 +11,18 @@ import pytest
 import time_machine
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import formats
+from django.utils import formats, translation
+from django.utils.text import capfirst
 
 from tierdesk.core.tests.api_support import API, client_for
-from tierdesk.sla.panels import ticket_panel
+from tierdesk.sla.models import SlaClock
+from tierdesk.sla.panels import clock_row, signed_remaining, ticket_panel
+from tierdesk.sla.selectors import ClockView
+from tierdesk.sla.services import clocks_refresh_stale
 from tierdesk.sla.templatetags.sla import sla_duration
-from tierdesk.tickets.choices import EventKind
+from tierdesk.tickets.choices import EventKind, Priority
 from tierdesk.tickets.events import record_event
+from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.services import ticket_open, ticket_reply, ticket_update
 
 # A Tuesday afternoon in New York (the default calendar), well inside business hours.
@@ -151,7 +157,9 @@ def test_card_names_the_change_that_brought_another_target(client, agent, alice)
     # Then the urgent policy's 30 minutes apply from the start, and the move says why
     assert "Premium and enterprise, urgent" in first
     assert "in 10 min" in first
-    assert "Target: Premium and enterprise, urgent, 30 min, around the clock — priority" in first
+    # ("Priority: Urgent" from the move's field and value; older moves say "priority: Urgent")
+    move = "target: premium and enterprise, urgent, 30 min, around the clock — priority: urgent"
+    assert move in first.lower()
 
 
 def test_business_hours_target_names_its_calendar(client, agent, globex, oscar):
@@ -166,6 +174,116 @@ def test_business_hours_target_names_its_calendar(client, agent, globex, oscar):
     # Due an hour after Tokyo opens (09:00 JST is 00:00 UTC, on Wednesday)
     assert shown(datetime(2025, 3, 5, 1, 0, tzinfo=UTC)) in first
     assert "in 1 h" in first
+
+
+def test_card_says_overdue_when_the_due_time_passed_as_the_desk_closed(client, agent, oscar):
+    # Given a Tokyo customer's ticket opened at 17:00 on a Tuesday: due at 18:00, closing time
+    opened = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)
+    due = opened + timedelta(hours=1)
+    ticket = open_at(opened, oscar)
+    client.force_login(agent)
+    # When the agent looks at 20:00 in Tokyo, with no business time since the due time
+    evening = clock_html(page_at(client, opened + timedelta(hours=3), ticket), "first_response")
+    # Then the clock is overdue since its due time, not "in 0 s"
+    assert 'data-outcome="breached"' in evening and 'data-state="running"' in evening
+    assert 'data-remaining="0" class="sla-overdue"' in evening
+    assert f"overdue since {shown(due)}" in " ".join(evening.split())
+    assert "in 0 s" not in evening
+    # And the next morning at 10:30 it is overdue by the business time since opening at 09:00
+    morning = clock_html(
+        page_at(client, datetime(2025, 3, 5, 1, 30, tzinfo=UTC), ticket), "first_response"
+    )
+    assert 'data-remaining="-5400"' in morning and "overdue by 1 h 30 min" in morning
+
+
+def test_ticket_api_never_says_minus_zero_for_a_clock_overdue_while_closed(agent, oscar):
+    opened = datetime(2025, 3, 4, 8, 0, tzinfo=UTC)
+    ticket = open_at(opened, oscar)
+    api = client_for(agent)
+
+    with time_machine.travel(opened + timedelta(hours=3), tick=False):
+        response = api.get(f"{API}/tickets/{ticket.number}")
+        first = _first_response(api, ticket)
+
+    assert first["breached"] is True and first["met"] is False
+    assert first["remaining_seconds"] == 0 and math.copysign(1, first["remaining_seconds"]) == 1
+    assert b"-0.0" not in response.content
+
+
+@pytest.mark.parametrize("remaining", [-0.0, -0.0004, 0.0])
+def test_remaining_a_sliver_past_the_due_time_is_zero_not_minus_zero(remaining):
+    clock = SlaClock(metric="first_response", cycle=1, state="running", target_seconds=60)
+    value = signed_remaining(ClockView(clock, remaining, 60, remaining < 0))
+    assert value == 0 and math.copysign(1, value) == 1
+
+
+def test_target_moves_name_the_field_and_value_in_the_readers_language():
+    # Given a clock whose history holds target moves with "field" and "value", and an older one
+    # with only its "label"
+    at = "2025-03-04T14:30:00+00:00"
+    target = {"move": "target", "at": at, "policy": "Urgent", "seconds": 1800}
+    clock = SlaClock(
+        metric="first_response",
+        cycle=1,
+        policy_name="Urgent",
+        target_seconds=1800,
+        business_hours=False,
+        history=[
+            {**target, "label": "priority: urgent", "field": "priority", "value": "urgent"},
+            {**target, "label": "channel: phone", "field": "channel", "value": "phone"},
+            {**target, "label": "status: on_hold", "field": "status", "value": "on_hold"},
+            {**target, "label": "tags: vip, beta", "field": "tags", "value": ["vip", "beta"]},
+            {**target, "label": "tags: ", "field": "tags", "value": []},
+            {**target, "label": "priority: Urgent"},
+            {**target, "label": "region: apac", "field": "region", "value": "apac"},
+        ],
+    )
+    # When the card describes it, in English and in Japanese
+    texts = [m.text.split(" — ", 1)[1] for m in clock_row(ClockView(clock, 60, 0, False)).moves]
+    with translation.override("ja"):
+        ja = clock_row(ClockView(clock, 60, 0, False)).moves[0].text
+    # Then field and value are the ticket field's name and the choice's label
+    assert texts == [
+        "Priority: Urgent",
+        "Channel: Phone",
+        "Status: On hold",
+        "Tags: vip, beta",
+        "Tags: none",
+        "priority: Urgent",  # an older move: its stored label
+        "region: apac",  # not a field of a ticket: the stored label
+    ]
+    assert clock_row(ClockView(clock, 60, 0, False)).moves[0].at == datetime.fromisoformat(at)
+    with translation.override("ja"):
+        expected = (
+            f"{capfirst(Ticket._meta.get_field('priority').verbose_name)}: {Priority.URGENT.label}"
+        )
+    assert ja.endswith(expected) and expected != "Priority: Urgent"
+
+
+def test_card_shows_a_stored_target_move_with_its_field(client, agent, alice):
+    # Given a ticket whose clock was stored with a target move naming field and value
+    ticket = open_at(T, alice)
+    clocks_refresh_stale(now=T)
+    clock = SlaClock.objects.get(ticket=ticket, metric="first_response")
+    clock.history = [
+        *clock.history,
+        {
+            "move": "target",
+            "at": (T + minutes(5)).isoformat(),
+            "policy": "Premium and enterprise, urgent",
+            "seconds": 1800,
+            "business_hours": False,
+            "label": "priority: urgent",
+            "field": "priority",
+            "value": "urgent",
+        },
+    ]
+    clock.save(update_fields=["history"])
+    client.force_login(agent)
+
+    first = clock_html(page_at(client, T + minutes(10), ticket), "first_response")
+
+    assert "30 min, around the clock — Priority: Urgent" in first
 
 
 def test_customers_never_get_the_card(alice, ticket, client):
