@@ -140,7 +140,8 @@ class SlaStateOut(Schema):
     remaining_seconds: float | None = Field(
         None,
         description="Seconds (business seconds for a business-hours target) left before the due "
-        "time, negative once overdue; kept while paused; null once stopped.",
+        "time, negative once overdue (0 when overdue with no business time since the due time: "
+        "`breached` tells); kept while paused; null once stopped.",
     )
 
 
