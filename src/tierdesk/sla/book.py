@@ -1,5 +1,6 @@
 """The policy book: active policies in order with their targets and calendars, compiled once per
-process and renewed when the setup token changes."""
+process and renewed when the setup token changes. Each target comes from the first matching
+policy that sets its metric."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from django.db import transaction
 
 from tierdesk.sla.calendar import AROUND_THE_CLOCK, BusinessHours, Span, parse_hours
+from tierdesk.sla.choices import Metric
 from tierdesk.sla.clocks import Attributes, TargetSpec
 from tierdesk.sla.models import BusinessCalendar, SlaPolicy, SlaSetupVersion
 
@@ -79,24 +81,28 @@ class PolicyBook:
         self.default_calendar = default_calendar
         self._cache: dict[Attributes, dict[str, TargetSpec]] = {}
 
-    def policy_for(self, attributes: Attributes) -> CompiledPolicy | None:
-        return next((p for p in self.policies if p.matches(attributes)), None)
-
     def calendar_for(self, policy: CompiledPolicy, attributes: Attributes) -> int | None:
         if policy.calendar_id is not None:
             return policy.calendar_id
         return self.region_calendars.get(attributes.region, self.default_calendar)
 
     def __call__(self, attributes: Attributes) -> dict[str, TargetSpec]:
-        """The targets in force for a ticket with these attributes, by metric."""
+        """The targets in force for a ticket with these attributes, by metric: each from the
+        first matching policy that sets that metric, with that policy's calendar and pausing.
+        A chat policy promising only responses leaves the resolution to a policy below it."""
         specs = self._cache.get(attributes)
         if specs is not None:
             return specs
         specs = {}
-        policy = self.policy_for(attributes)
-        if policy is not None:
+        for policy in self.policies:
+            if len(specs) == len(Metric.values):
+                break
+            if not policy.matches(attributes):
+                continue
             calendar_id = self.calendar_for(policy, attributes)
             for target in policy.targets:
+                if target.metric in specs:
+                    continue
                 business = target.business_hours and calendar_id is not None
                 specs[target.metric] = TargetSpec(
                     policy_id=policy.id,

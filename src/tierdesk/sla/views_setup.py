@@ -55,18 +55,24 @@ def _refusal(error: ValidationFailed) -> str:
 def policy_list(request: HttpRequest) -> HttpResponse:
     rows = []
     catch_all: SlaPolicy | None = None
+    # Metrics that active policies without conditions above set for every ticket: each target
+    # comes from the first matching policy that sets it, so a policy below them applies only
+    # for the metrics they leave unset.
+    covered: set[str] = set()
     for policy in setup_selectors.policies(request.user):
+        metrics = {target.metric for target in policy.targets.all()}
+        never = policy.active and catch_all is not None and metrics <= covered
         rows.append(
             {
                 "policy": policy,
                 "conditions": describe_conditions(policy),
                 "targets": [describe_target(t) for t in policy.targets.all()],
-                # First match wins: nothing after an active policy without conditions is tried.
-                "shadowed_by": catch_all if policy.active else None,
+                "shadowed_by": catch_all if never else None,
             }
         )
-        if policy.active and catch_all is None and matches_everything(policy):
-            catch_all = policy
+        if policy.active and matches_everything(policy):
+            catch_all = catch_all or policy
+            covered |= metrics
     return _page(request, "setup_policy_list.html", "policies", {"rows": rows})
 
 
