@@ -16,6 +16,10 @@ How each metric runs (the contract the reference tests check):
 - Solved and closed both count as the solve. Facts at one instant apply in the order written.
 - A clock that stops at the instant it started is not kept (a reply that solves the ticket), nor
   numbered: cycles count the kept clocks of a metric, 1 for the first.
+- Each metric's target comes from the first policy, in order, that matches the ticket and sets
+  that metric: a chat ticket's first response from the chat policy, its resolution from the
+  first policy below that promises one. Pausing on hold and the calendar are those of the
+  policy that gave the target.
 - Elapsed time is the business time of the clock's running spans on the calendar of the target
   in force: at the stop for a stopped clock, now for the others. When priority, tags or another
   matched field changes, running and paused clocks take the new policy's target from their
@@ -25,12 +29,18 @@ How each metric runs (the contract the reference tests check):
   a paused clock that has not reached it shows none). It is met when it stopped by its due time,
   breached otherwise, and breached as soon as its due time is past: a reply after hours to a
   clock that ran out at closing time is late, although no business time passed since.
+- A running clock with a warning lead time warns at the first instant its elapsed time reaches
+  the target less the lead, found as the due time is: business time left equals the lead, so a
+  business-hours warning never falls while the desk is closed. When that much had already run
+  before a pause, it is the instant it was reached.
+- Each clock carries the priority and channel the ticket had when its outcome was decided: at
+  the stop for a stopped clock, now for the others, so attainment counts it where it happened.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -92,7 +102,11 @@ class Fact:
     kind: str
     status: str = ""
     attributes: Attributes | None = None
+    # Of an attributes change: the field that changed, its new stored value (tags as a tuple),
+    # and both in one line as written then.
     label: str = ""
+    field: str = ""
+    value: Any = ""
 
 
 @dataclass
@@ -121,6 +135,9 @@ class ClockResult:
     elapsed_seconds: float
     remaining_seconds: float
     history: list[dict[str, Any]]
+    # The ticket's priority and channel when the outcome was decided (see the module docstring).
+    priority: str = ""
+    channel: str = ""
 
 
 @dataclass
@@ -132,6 +149,8 @@ class _Instance:
     spans: list[list[datetime | None]] = field(default_factory=list)
     stopped_at: datetime | None = None
     moves: list[dict[str, Any]] = field(default_factory=list)
+    # What the ticket matched on when the clock stopped.
+    stopped_with: Attributes | None = None
 
     @property
     def running(self) -> bool:
@@ -158,7 +177,7 @@ class _Replay:
         instance = _Instance(metric, 0, at, self.specs.get(metric))
         instance.move(at, "started", reason=reason)
         if instance.spec is not None:
-            self._note_target(instance, at, "")
+            self._note_target(instance, at, None)
         instance.spans.append([at, None])
         self.instances.append(instance)
         self.active[metric] = instance
@@ -170,6 +189,7 @@ class _Replay:
         if instance.running:
             instance.spans[-1][1] = at
         instance.stopped_at = at
+        instance.stopped_with = self.attributes
         instance.move(at, "stopped", reason=reason)
         if metric == Metric.FIRST_RESPONSE:
             self.first_response_over = True
@@ -195,10 +215,18 @@ class _Replay:
                 instance.spans.append([at, None])
                 instance.move(at, "resumed", status=self.status)
 
-    def _note_target(self, instance: _Instance, at: datetime, label: str) -> None:
+    def _note_target(self, instance: _Instance, at: datetime, cause: Fact | None) -> None:
         spec = instance.spec
+        # What brought the target in force, if a change did: "field" and "value" for readers
+        # to word in their language, "label" as written then.
+        detail: dict[str, Any] = {"label": ""}
+        if cause is not None:
+            # A list, as the stored history reads back from JSON, so an unchanged clock compares
+            # equal to its stored row.
+            value = list(cause.value) if isinstance(cause.value, tuple) else cause.value
+            detail = {"label": cause.label, "field": cause.field, "value": value}
         if spec is None:
-            instance.move(at, "target", policy="", seconds=None, label=label)
+            instance.move(at, "target", policy="", seconds=None, **detail)
         else:
             instance.move(
                 at,
@@ -206,17 +234,17 @@ class _Replay:
                 policy=spec.policy_name,
                 seconds=spec.seconds,
                 business_hours=spec.business_hours,
-                label=label,
+                **detail,
             )
 
-    def change_attributes(self, at: datetime, attributes: Attributes, label: str) -> None:
+    def change_attributes(self, fact: Fact, attributes: Attributes) -> None:
         self.attributes = attributes
         self.specs = self.resolve(attributes)
         for metric, instance in self.active.items():
             spec = self.specs.get(metric)
             if spec != instance.spec:
                 instance.spec = spec
-                self._note_target(instance, at, label)
+                self._note_target(instance, fact.at, fact)
 
     def apply(self, fact: Fact) -> None:
         at = fact.at
@@ -242,7 +270,7 @@ class _Replay:
             elif previous in SOLVED:
                 self.start(Metric.RESOLUTION, at, "reopened")
         elif fact.kind == ATTRIBUTES and fact.attributes is not None:
-            self.change_attributes(at, fact.attributes, fact.label)
+            self.change_attributes(fact, fact.attributes)
         self.settle_pauses(at)
 
 
@@ -262,25 +290,35 @@ def replay(history: TicketHistory, resolve: Resolver, now: datetime) -> list[Clo
         # stored clocks.
         cycles[instance.metric] = instance.cycle = cycles.get(instance.metric, 0) + 1
         if instance.spec is not None:
-            results.append(_measure(instance, instance.spec, now))
+            decided_with = instance.stopped_with or run.attributes
+            results.append(_measure(instance, instance.spec, now, decided_with))
     return results
 
 
-def _measure(instance: _Instance, spec: TargetSpec, now: datetime) -> ClockResult:
+def _measure(
+    instance: _Instance, spec: TargetSpec, now: datetime, decided_with: Attributes
+) -> ClockResult:
     hours = spec.hours
     target = float(spec.seconds)
+    # Elapsed time at which the warning is due: the target less the lead, in the same time.
+    warn_budget = target - spec.warn_before
     elapsed = 0.0
     due: datetime | None = None
+    warn: datetime | None = None
     for start, end in instance.spans:
         assert start is not None
         if end is None:
             if due is None:
                 due = hours.add(start, max(0.0, target - elapsed))
+            if warn is None:
+                warn = hours.add(start, max(0.0, warn_budget - elapsed))
             elapsed += hours.seconds_between(start, now) if now > start else 0.0
             continue
         span = hours.seconds_between(start, end)
         if due is None and elapsed + span >= target:
             due = hours.add(start, max(0.0, target - elapsed))
+        if warn is None and elapsed + span >= warn_budget:
+            warn = hours.add(start, max(0.0, warn_budget - elapsed))
         elapsed += span
 
     stopped = instance.stopped_at is not None
@@ -304,7 +342,7 @@ def _measure(instance: _Instance, spec: TargetSpec, now: datetime) -> ClockResul
         decided = due if breached else None
     warn_at = None
     if state == ClockState.RUNNING and due is not None and spec.warn_before > 0:
-        warn_at = due - timedelta(seconds=spec.warn_before)
+        warn_at = warn
     return ClockResult(
         metric=instance.metric,
         cycle=instance.cycle,
@@ -319,4 +357,6 @@ def _measure(instance: _Instance, spec: TargetSpec, now: datetime) -> ClockResul
         elapsed_seconds=round(elapsed, 3),
         remaining_seconds=round(max(0.0, target - elapsed), 3),
         history=instance.moves,
+        priority=decided_with.priority,
+        channel=decided_with.channel,
     )

@@ -1,5 +1,6 @@
 """Reading tickets' histories for the clocks: their events, and for phone and chat tickets when
-the customer started waiting and when the call was answered or the chat taken."""
+the customer started waiting and when the call was answered or the chat taken. A first response
+recorded without a reply (a call answered on a ticket that was waiting) answers at its time."""
 
 from __future__ import annotations
 
@@ -120,6 +121,10 @@ def _history(
     opening = attributes
     opened_by_staff = False
     opening_message_seen = False
+    # The first response as the ticket recorded it, when no reply gave it: a call answered on
+    # a waiting ticket (a callback, a call joined to it) stops the clock as a reply would.
+    responded: int | None = None
+    replied = False
     for kind, field, _old, new, at, role, data in rows:
         if kind == EventKind.CREATED:
             opened_by_staff = role in STAFF_ROLES
@@ -137,18 +142,38 @@ def _history(
                 opening_message_seen = True
                 continue
             if role in STAFF_ROLES:
+                replied = True
                 facts.append(Fact(at, REPLY))
             elif role == Role.CUSTOMER:
                 facts.append(Fact(at, CUSTOMER))
         elif field == "status":
             facts.append(Fact(at, STATUS, status=new))
+        elif field == "first_responded_at":
+            if new and not replied and responded is None:
+                responded = len(facts)
+                floor = facts[-1].at if facts else ticket.created_at
+                facts.append(Fact(_answered_at(new, floor, at), ANSWERED))
         elif field in TRACKED_FIELDS:
             value: Any = _tags(new) if field == "tags" else new
             changed = replace(attributes, **{field: value})
             if changed != attributes:
                 attributes = changed
                 label = (data or {}).get("to_label") or new
-                facts.append(Fact(at, ATTRIBUTES, attributes=changed, label=f"{field}: {label}"))
+                facts.append(
+                    Fact(
+                        at,
+                        ATTRIBUTES,
+                        attributes=changed,
+                        label=f"{field}: {label}",
+                        field=field,
+                        value=value,
+                    )
+                )
+    answered_call = wait is not None and wait[1] is not None
+    if responded is not None and (answered_call or (opened_by_staff and wait is None)):
+        # Nobody was waiting, or the answer of the call or chat that opened the ticket, placed
+        # below, is this same response.
+        del facts[responded]
     if not facts or facts[0].kind != OPENED:
         # A ticket written without its opening event (imported): it opened when created.
         facts.insert(0, Fact(ticket.created_at, OPENED))
@@ -169,6 +194,18 @@ def _history(
         facts=facts,
         first_response_from=first_from,
     )
+
+
+def _answered_at(value: str, floor: datetime, at: datetime) -> datetime:
+    """The instant a recorded first response names, kept in time order: not before `floor`
+    (the fact before it), not after the event that recorded it at `at`; unreadable, `at`."""
+    try:
+        answered = datetime.fromisoformat(value)
+    except ValueError:
+        return at
+    if answered.tzinfo is None:
+        answered = answered.replace(tzinfo=at.tzinfo)
+    return min(max(answered, floor), at)
 
 
 def _before_changes(attributes: Attributes, rows: list[tuple[Any, ...]]) -> Attributes:

@@ -1,6 +1,7 @@
 """SLA clocks end to end: tickets opened, answered and changed through the real services under a
 frozen clock, measured against the default policies on the Tokyo, Moscow and New York calendars
-(weekends, holidays, daylight saving), calendar-time premium targets, phone calls and chats."""
+(weekends, holidays, daylight saving), calendar-time premium targets, phone calls and chats,
+warnings in business time and the priority a clock is counted under."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ from tierdesk.accounts.models import Organization, User
 from tierdesk.chat.services import chat_start_visitor, chat_take
 from tierdesk.phone.services import call_report
 from tierdesk.routing.services import routing_rule_create
-from tierdesk.sla.book import setup_changed
+from tierdesk.sla.book import current_book, setup_changed
 from tierdesk.sla.choices import ClockState, Metric, Outcome
+from tierdesk.sla.clocks import replay
+from tierdesk.sla.history import histories
 from tierdesk.sla.models import SlaClock, SlaPolicy
 from tierdesk.sla.selectors import ticket_clocks
 from tierdesk.sla.services import clocks_refresh, clocks_refresh_stale
@@ -213,6 +216,40 @@ def test_a_reply_at_the_due_instant_is_in_time(new_york_customer, agent):
     assert (first.outcome, first.elapsed_seconds) == (Outcome.MET, HOUR)
 
 
+# --- warnings ----------------------------------------------------------------------------------
+
+
+def test_a_business_hours_warning_comes_while_the_desk_is_open(new_york_customer, agent):
+    # Urgent: resolution within 9 business hours, warned 2 hours before; first response within
+    # one, warned 15 minutes before.
+    tuesday = local(NEW_YORK, 2025, 6, 3, 10, 0)
+    ticket = open_ticket(new_york_customer, tuesday)
+    update(agent, ticket, tuesday, priority=Priority.URGENT)
+
+    found = clocks(ticket, tuesday + timedelta(minutes=1))
+
+    resolution = found[RESOLUTION, 1]
+    assert resolution.due_at == local(NEW_YORK, 2025, 6, 4, 10, 0)
+    # Two business hours before Wednesday 10:00 is Tuesday 17:00, not 08:00 with the desk shut.
+    assert resolution.warn_at == local(NEW_YORK, 2025, 6, 3, 17, 0)
+    assert found[FIRST, 1].warn_at == local(NEW_YORK, 2025, 6, 3, 10, 45)
+
+
+def test_a_warning_whose_lead_ran_out_before_a_pause_is_when_it_did(alice, agent):
+    # Enterprise: resolution within 48 hours around the clock, warned 4 hours before.
+    opened = utc(2025, 3, 3, 10, 0)
+    ticket = open_ticket(alice, opened)
+    reply(agent, ticket, opened + timedelta(hours=45), status=Status.PENDING)
+    resumed = opened + timedelta(days=3)
+    reply(alice, ticket, resumed)
+
+    resolution = clocks(ticket, resumed + timedelta(minutes=30))[RESOLUTION, 1]
+
+    assert resolution.state == ClockState.RUNNING
+    assert resolution.due_at == resumed + timedelta(hours=3)
+    assert resolution.warn_at == opened + timedelta(hours=44)
+
+
 # --- pause, resume, reopen --------------------------------------------------------------------
 
 
@@ -356,6 +393,10 @@ def test_raising_priority_to_urgent_moves_the_due_times_to_the_urgent_targets(
     assert resolution.due_at == local(TOKYO, 2025, 6, 2, 18, 0)
     assert resolution.history[-1]["move"] == "target"
     assert resolution.history[-1]["label"] == "priority: urgent"
+    assert (resolution.history[-1]["field"], resolution.history[-1]["value"]) == (
+        "priority",
+        Priority.URGENT,
+    )
     # The reply at 09:30 started a periodic update the urgent policy now measures.
     periodic = after[PERIODIC, 1]
     assert (periodic.started_at, periodic.due_at) == (
@@ -510,9 +551,9 @@ def test_a_phone_ticket_is_measured_from_the_ringing_to_the_answer(pbx, caller):
             external_id="c-1",
             fields={"answered_at": answered, "agent": "pbx"},
         )
-    [view] = ticket_clocks(ticket, now=answered + timedelta(minutes=1))
+    views = ticket_clocks(ticket, now=answered + timedelta(minutes=1))
 
-    first = view.clock
+    first = next(v.clock for v in views if v.clock.metric == FIRST)
     assert (first.state, first.outcome, first.elapsed_seconds) == (
         ClockState.STOPPED,
         Outcome.MET,
@@ -561,7 +602,11 @@ def test_a_call_the_desk_made_has_no_first_response(pbx, caller):
             },
         ).call
 
-    assert clocks(call.ticket, offered + timedelta(minutes=4)) == {}
+    found = clocks(call.ticket, offered + timedelta(minutes=4))
+
+    # Still resolved within the promise of Dana's enterprise plan.
+    assert set(found) == {(RESOLUTION, 1)}
+    assert found[RESOLUTION, 1].policy_name == "Premium and enterprise"
 
 
 @pytest.mark.parametrize(("wait", "outcome"), [(25, Outcome.MET), (45, Outcome.BREACHED)])
@@ -579,6 +624,13 @@ def test_a_chat_is_measured_from_its_start_to_its_take(acme, agent, wait, outcom
 
     assert (first.policy_name, first.target_seconds) == ("Live chat", 30)
     assert (first.started_at, first.stopped_at) == (started, taken)
+    # The chat policy promises responses only: the resolution is the enterprise plan's.
+    resolution = clocks(chat.ticket, taken + timedelta(seconds=5))[RESOLUTION, 1]
+    assert (resolution.policy_name, resolution.target_seconds, resolution.business_hours) == (
+        "Premium and enterprise",
+        48 * HOUR,
+        False,
+    )
     assert (first.outcome, first.elapsed_seconds) == (outcome, wait)
     assert first.decided_at == (
         taken if outcome == Outcome.MET else started + timedelta(seconds=30)
@@ -599,3 +651,62 @@ def test_taking_a_chat_recomputes_the_clocks_it_stops(acme, agent):
 
     first = next(v.clock for v in views if v.clock.metric == FIRST)
     assert (first.state, first.outcome) == (ClockState.STOPPED, Outcome.MET)
+
+
+def test_a_callback_answered_on_an_email_ticket_is_its_first_response(new_york_customer, pbx):
+    opened = local(NEW_YORK, 2025, 6, 4, 10, 0)
+    ticket = open_ticket(new_york_customer, opened, channel=Channel.EMAIL)
+    answered = opened + timedelta(minutes=20)
+    with at(answered + timedelta(seconds=30)):
+        call_report(
+            actor=pbx,
+            source="pbx",
+            external_id="cb-1",
+            fields={
+                "caller_number": "+15550001",
+                "direction": "outbound",
+                "offered_at": answered - timedelta(minutes=1),
+                "answered_at": answered,
+                "ticket": ticket.pk,
+                "agent": "pbx",
+            },
+        )
+    ticket.refresh_from_db()
+    assert ticket.first_responded_at == answered
+
+    views = ticket_clocks(ticket, now=opened + timedelta(hours=2))
+
+    first = next(v.clock for v in views if v.clock.metric == FIRST)
+    assert (first.policy_name, first.state, first.outcome) == (
+        "Email, portal and API",
+        ClockState.STOPPED,
+        Outcome.MET,
+    )
+    assert (first.stopped_at, first.elapsed_seconds) == (answered, 20 * 60)
+    assert not any(v.breached for v in views)
+
+
+# --- where a clock is counted -------------------------------------------------------------------
+
+
+def test_each_clock_carries_the_priority_it_was_decided_under(new_york_customer, agent):
+    opened = local(NEW_YORK, 2025, 6, 2, 10, 0)
+    ticket = open_ticket(new_york_customer, opened)
+    reply(agent, ticket, local(NEW_YORK, 2025, 6, 2, 10, 30))
+    update(agent, ticket, local(NEW_YORK, 2025, 6, 2, 11, 0), priority=Priority.URGENT)
+    update(agent, ticket, local(NEW_YORK, 2025, 6, 2, 12, 0), status=Status.SOLVED)
+    update(agent, ticket, local(NEW_YORK, 2025, 6, 2, 13, 0), priority=Priority.LOW)
+    reply(new_york_customer, ticket, local(NEW_YORK, 2025, 6, 2, 14, 0))
+
+    loaded = Ticket.objects.select_related("organization", "requester").get(pk=ticket.pk)
+    history = histories([loaded])[ticket.pk]
+    found = {
+        (r.metric, r.cycle): r
+        for r in replay(history, current_book(), local(NEW_YORK, 2025, 6, 2, 15, 0))
+    }
+
+    # Answered while normal, solved while urgent, running now that it is low.
+    assert found[FIRST, 1].priority == Priority.NORMAL
+    assert found[RESOLUTION, 1].priority == Priority.URGENT
+    assert found[RESOLUTION, 2].priority == Priority.LOW
+    assert {r.channel for r in found.values()} == {Channel.PORTAL}

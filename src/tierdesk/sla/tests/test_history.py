@@ -1,5 +1,6 @@
-"""Reading a ticket's history for its clocks: which events become facts, who opened it, and when
-the customer of a call or a chat started waiting and was answered."""
+"""Reading a ticket's history for its clocks: which events become facts, who opened it, when the
+customer of a call or a chat started waiting and was answered, and a first response a callback
+gave."""
 
 from __future__ import annotations
 
@@ -74,7 +75,8 @@ def test_a_customers_ticket_reads_as_opened_replies_and_status_changes(alice, ag
         organization_id=alice.organization_id,
         region=Region.AMERICAS,
     )
-    # The opening message is not a reply, nor the note; first_responded_at is not a fact.
+    # The opening message is not a reply, nor the note; first_responded_at, which the reply
+    # set, is not a fact of its own.
     assert kinds(history) == [
         (T0, OPENED, ""),
         (minutes(10), REPLY, ""),
@@ -84,6 +86,8 @@ def test_a_customers_ticket_reads_as_opened_replies_and_status_changes(alice, ag
         (minutes(30), ATTRIBUTES, "priority: high"),
     ]
     assert history.facts[-1].attributes.priority == Priority.HIGH
+    # What changed, apart, for the ticket page to word in the reader's language.
+    assert (history.facts[-1].field, history.facts[-1].value) == ("priority", Priority.HIGH)
 
 
 def test_a_ticket_the_desk_opened_has_nobody_waiting_for_a_first_response(alice, agent):
@@ -116,6 +120,10 @@ def test_a_routing_rule_that_changes_priority_and_tags_at_open_is_read(alice, ad
     assert [f.at for f in changes] == [T0, T0]
     assert changes[-1].attributes.priority == Priority.URGENT
     assert changes[-1].attributes.tags == ("prod", "outage", "sev1")
+    assert {(f.field, f.value) for f in changes} == {
+        ("priority", Priority.URGENT),
+        ("tags", ("prod", "outage", "sev1")),
+    }
     assert history.facts[0].kind == OPENED
 
 
@@ -267,3 +275,80 @@ def test_histories_of_many_tickets_take_three_queries(
         found = histories(loaded)
 
     assert len(found) == 7
+
+
+# --- a first response given by a call on a waiting ticket ---------------------------------------
+
+
+def test_a_callback_answered_on_a_waiting_ticket_is_its_answer(alice, pbx, agent):
+    with at(T0):
+        ticket = ticket_open(actor=alice, subject="Question", body="How?", channel="email")
+    report(
+        pbx,
+        "cb-1",
+        minutes(21),
+        caller_number="+15550102030",
+        direction="outbound",
+        offered_at=minutes(19),
+        answered_at=minutes(20),
+        ticket=ticket.pk,
+        agent=agent,
+    )
+    with at(minutes(30)):
+        ticket_reply(actor=agent, ticket=ticket, body="As discussed on the phone")
+
+    history = history_of(ticket)
+
+    assert history.first_response_from == T0
+    assert kinds(history) == [
+        (T0, OPENED, ""),
+        (minutes(20), ANSWERED, ""),
+        (minutes(30), REPLY, ""),
+        (minutes(30), STATUS, Status.OPEN),
+    ]
+
+
+def test_a_recorded_first_response_keeps_the_facts_in_time_order(alice, agent):
+    with at(T0):
+        ticket = ticket_open(actor=alice, subject="Question", body="How?")
+    with at(minutes(10)):
+        ticket_update(actor=agent, ticket=ticket, changes={"priority": Priority.HIGH})
+    # Written as the phone service writes it, naming an answer before the priority change and
+    # one after the event itself: each is held between the fact before and the event.
+    for value, answered in [(minutes(5), minutes(10)), (minutes(40), minutes(20))]:
+        TicketEvent.objects.filter(ticket=ticket, field="first_responded_at").delete()
+        TicketEvent.objects.create(
+            ticket=ticket,
+            actor=agent,
+            kind=EventKind.CHANGED,
+            field="first_responded_at",
+            from_value="",
+            to_value=str(value),
+            created_at=minutes(20),
+        )
+
+        assert kinds(history_of(ticket))[-1] == (answered, ANSWERED, "")
+
+
+def test_a_call_answered_on_a_ticket_a_call_opened_and_answered_is_one_answer(pbx, caller):
+    call = report(
+        pbx,
+        "c-6",
+        minutes(1),
+        caller_number="+15550102030",
+        offered_at=T0,
+        answered_at=minutes(0.2),
+    )
+    report(
+        pbx,
+        "c-7",
+        minutes(30),
+        caller_number="+15550102030",
+        offered_at=minutes(28),
+        answered_at=minutes(29),
+        ticket=call.ticket.pk,
+    )
+
+    history = history_of(call.ticket)
+
+    assert [f.kind for f in history.facts].count(ANSWERED) == 1

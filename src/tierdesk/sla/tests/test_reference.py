@@ -1,7 +1,7 @@
 """The clock replay checked against an independent, deliberately naive computation: a few hundred
 seeded random ticket histories are walked minute by minute, each minute's local wall-clock time
 checked against the opening hours and holidays directly, and every clock's due time, state,
-outcome and elapsed time compared. A smaller sample is played through the real services to check
+outcome, elapsed time, warning time and the priority it is counted under compared. A smaller sample is played through the real services to check
 that the history read from the events is the one the tickets lived."""
 
 from __future__ import annotations
@@ -263,6 +263,7 @@ class _Clock:
     policy: PolicyDefinition | None
     stop: int | None = None
     running: list[int] = field(default_factory=list)
+    stopped_with: Attributes | None = None
 
 
 @dataclass(frozen=True)
@@ -279,6 +280,8 @@ class Expected:
     decided_at: datetime | None
     elapsed_seconds: float
     remaining_seconds: float
+    priority: str
+    channel: str
 
 
 def reference(history: TicketHistory, now: datetime) -> list[Expected]:
@@ -306,6 +309,7 @@ def reference(history: TicketHistory, now: datetime) -> list[Expected]:
         clock = active.pop(metric, None)
         if clock is not None:
             clock.stop = minute
+            clock.stopped_with = attributes
             if metric == FIRST:
                 first_over = True
 
@@ -368,13 +372,32 @@ def reference(history: TicketHistory, now: datetime) -> list[Expected]:
         cycles[clock.metric] = cycles.get(clock.metric, 0) + 1
         if clock.policy is None or clock.metric not in clock.policy.minutes:
             continue
-        results.append(
-            _judge(clock, cycles[clock.metric], clock in active.values() and not paused(clock), end)
-        )
+        running = clock in active.values() and not paused(clock)
+        decided_with = clock.stopped_with or attributes
+        results.append(_judge(clock, cycles[clock.metric], running, end, decided_with))
     return results
 
 
-def _judge(clock: _Clock, cycle: int, running: bool, now: int) -> Expected:
+def _reach(clock: _Clock, counted: list[int], budget: int, now: int) -> int | None:
+    """The minute by whose end `budget` open minutes have run: among those counted, or running
+    on from the stop or from now; None for a paused clock short of it."""
+    if budget <= 0:
+        return clock.start
+    if len(counted) >= budget:
+        return counted[budget - 1] + 1
+    assert clock.policy is not None
+    minute, left = (clock.stop if clock.stop is not None else now), budget - len(counted)
+    while True:
+        if is_open(clock.policy.calendar, minute):
+            left -= 1
+            if left == 0:
+                return minute + 1
+        minute += 1
+
+
+def _judge(
+    clock: _Clock, cycle: int, running: bool, now: int, decided_with: Attributes
+) -> Expected:
     assert clock.policy is not None
     calendar = clock.policy.calendar
     target = clock.policy.minutes[clock.metric]
@@ -384,14 +407,7 @@ def _judge(clock: _Clock, cycle: int, running: bool, now: int) -> Expected:
     due = reached
     if due is None and (clock.stop is not None or running):
         # When it would be due, running on from the stop or from now.
-        minute, left = (clock.stop if clock.stop is not None else now), target - elapsed
-        while True:
-            if is_open(calendar, minute):
-                left -= 1
-                if left == 0:
-                    due = minute + 1
-                    break
-            minute += 1
+        due = _reach(clock, counted, target, now)
     if clock.stop is not None:
         state = "stopped"
         met = reached is None or clock.stop <= reached
@@ -404,7 +420,11 @@ def _judge(clock: _Clock, cycle: int, running: bool, now: int) -> Expected:
         decided = reached if breached else None
         if state == "paused" and not breached:
             due = None
-    warn = clock.policy.warn_before
+    # Warned when the business time left is the lead time: the target less the lead has run.
+    lead = clock.policy.warn_before // 60
+    warn = None
+    if state == "running" and due is not None and lead:
+        warn = _reach(clock, counted, target - lead, now)
     return Expected(
         metric=clock.metric,
         cycle=cycle,
@@ -412,16 +432,14 @@ def _judge(clock: _Clock, cycle: int, running: bool, now: int) -> Expected:
         started_at=instant(clock.start),
         stopped_at=None if clock.stop is None else instant(clock.stop),
         due_at=None if due is None else instant(due),
-        warn_at=(
-            instant(due) - timedelta(seconds=warn)
-            if state == "running" and due is not None and warn
-            else None
-        ),
+        warn_at=None if warn is None else instant(warn),
         state=state,
         outcome=outcome,
         decided_at=None if decided is None else instant(decided),
         elapsed_seconds=elapsed * 60,
         remaining_seconds=max(0, target - elapsed) * 60,
+        priority=decided_with.priority,
+        channel=decided_with.channel,
     )
 
 
@@ -439,6 +457,8 @@ def as_expected(result: ClockResult) -> Expected:
         decided_at=result.decided_at,
         elapsed_seconds=result.elapsed_seconds,
         remaining_seconds=result.remaining_seconds,
+        priority=result.priority,
+        channel=result.channel,
     )
 
 
@@ -563,15 +583,30 @@ def facts_of(plan: Scenario, attributes: Attributes) -> list[Fact]:
             move(action.at, action.value)
         elif action.kind == "priority":
             attributes = Attributes(**{**attributes.__dict__, "priority": action.value})
+            label = f"priority: {action.value}"
             facts.append(
                 Fact(
-                    action.at, ATTRIBUTES, attributes=attributes, label=f"priority: {action.value}"
+                    action.at,
+                    ATTRIBUTES,
+                    attributes=attributes,
+                    label=label,
+                    field="priority",
+                    value=action.value,
                 )
             )
         elif action.kind == "tags":
             attributes = Attributes(**{**attributes.__dict__, "tags": action.value})
             label = "tags: " + ", ".join(action.value)
-            facts.append(Fact(action.at, ATTRIBUTES, attributes=attributes, label=label))
+            facts.append(
+                Fact(
+                    action.at,
+                    ATTRIBUTES,
+                    attributes=attributes,
+                    label=label,
+                    field="tags",
+                    value=tuple(action.value),
+                )
+            )
     return facts
 
 
