@@ -179,7 +179,8 @@ class TargetOut(Schema):
 
 class PolicyIn(Schema):
     """An SLA policy. Conditions left empty match every ticket; all given must match (tags: any
-    of). The first policy in the order that matches a ticket sets its targets."""
+    of). Each of a ticket's targets comes from the first policy in the order that matches it
+    and sets that target."""
 
     model_config = INPUT_CONFIG
 
