@@ -9,8 +9,10 @@ class SlaConfig(AppConfig):
     def ready(self) -> None:
         # Clocks follow every change to a ticket's history; the tickets app calls its history
         # listeners without knowing this app.
-        from tierdesk.sla import pending
+        from tierdesk.sla import pending, signals
         from tierdesk.tickets.events import HISTORY_LISTENERS
 
         if pending.history_changed not in HISTORY_LISTENERS:
             HISTORY_LISTENERS.append(pending.history_changed)
+        # They also follow the plan and region policies match on, kept on the customer's records.
+        signals.connect()

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Collection
 
 from django.db import transaction
+from django.db.models import Q
 
 from tierdesk.sla.models import SlaStale
 from tierdesk.tickets.choices import EventKind
@@ -27,6 +28,10 @@ RELEVANT_FIELDS = frozenset(
         "chat_taken",
     }
 )
+# Up to this many tickets marked at once are computed right after the commit, in the writer's
+# process; more (a setup change, a large customer's new plan) go to the worker in batches.
+COMPUTE_AFTER_COMMIT_MAX = 100
+INSERT_BATCH = 5000
 
 
 def is_relevant(kind: str, field: str) -> bool:
@@ -42,43 +47,91 @@ def history_changed(ticket_ids: Collection[int], changes: Collection[tuple[str, 
     mark_stale(ticket_ids)
 
 
+class _Flush:
+    """The computation after commit of every ticket one transaction marked: a change of four
+    fields records four events, and each would otherwise compute the ticket once more."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+    def __call__(self) -> None:
+        # The change itself has committed: a failure here must not fail it. The marks stay,
+        # and the next read of the ticket or the sweep computes the clocks.
+        from tierdesk.sla.services import clocks_refresh_stale
+
+        ids = sorted(self.ids)
+        try:
+            clocks_refresh_stale(ids)
+        except Exception:
+            logger.exception("SLA clocks of tickets %s not computed; the sweep will retry", ids)
+
+
+def _flush() -> _Flush | None:
+    """This transaction's flush, registered once: one registered at this savepoint level or an
+    enclosing one takes the ids (should an inner savepoint roll back, its tickets are computed
+    for nothing, their marks gone with it); one of a savepoint already released does not, as a
+    later rollback of that savepoint drops it. None outside a transaction."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return None
+    current = set(connection.savepoint_ids)
+    for savepoints, func, _robust in reversed(connection.run_on_commit):
+        if isinstance(func, _Flush) and savepoints <= current:
+            return func
+    flush = _Flush()
+    transaction.on_commit(flush)
+    return flush
+
+
 def mark_stale(ticket_ids: Collection[int]) -> None:
-    ids = sorted(set(ticket_ids))
+    ids = set(ticket_ids)
     if not ids:
         return
-    SlaStale.objects.bulk_create([SlaStale(ticket_id=i) for i in ids], ignore_conflicts=True)
+    SlaStale.objects.bulk_create(
+        [SlaStale(ticket_id=i) for i in sorted(ids)], ignore_conflicts=True
+    )
     # Outside a transaction the ticket row may not hold the change yet; the mark stays for the
     # next read or sweep.
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _refresh_after_commit(ids))
+    flush = _flush()
+    if flush is not None:
+        flush.ids.update(ids)
 
 
-def _refresh_after_commit(ids: list[int]) -> None:
-    # The change itself has committed: a failure here must not fail it. The marks stay, and
-    # the next read of the ticket or the sweep computes the clocks.
-    from tierdesk.sla.services import clocks_refresh_stale
+def mark_unsolved_stale(condition: Q | None = None, *, compute: bool = True) -> int:
+    """Marks every unsolved ticket (or those matching `condition`) stale, after a change of what
+    their policies match on. A few are computed right after the commit; more are left to a task
+    the commit queues, which computes them in batches, each its own transaction (the sweep's
+    share of stale tickets catches up with anything it misses). With `compute` False the marks
+    are left to the caller. Returns how many tickets were marked.
 
-    try:
-        clocks_refresh_stale(ids)
-    except Exception:
-        logger.exception("SLA clocks of tickets %s not computed; the sweep will retry", ids)
-
-
-def mark_unsolved_stale() -> int:
-    """Marks every unsolved ticket stale without computing it now: after a change of policies
-    or calendars the sweep brings their clocks up to date in batches. Returns how many."""
-    from django.db.models import Exists, OuterRef
-
+    Marks already there are inserted again rather than skipped: one a computation is deleting
+    right now (with the policies read before this change) is then marked anew once it commits."""
     from tierdesk.tickets.choices import UNSOLVED_STATUSES
     from tierdesk.tickets.models import Ticket
 
-    numbers = list(
-        Ticket.objects.filter(status__in=UNSOLVED_STATUSES)
-        .exclude(Exists(SlaStale.objects.filter(ticket_id=OuterRef("pk"))))
-        .values_list("pk", flat=True)
-    )
-    for start in range(0, len(numbers), 5000):
+    tickets = Ticket.objects.filter(status__in=UNSOLVED_STATUSES)
+    if condition is not None:
+        tickets = tickets.filter(condition)
+    numbers = list(tickets.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(numbers), INSERT_BATCH):
         SlaStale.objects.bulk_create(
-            [SlaStale(ticket_id=n) for n in numbers[start : start + 5000]], ignore_conflicts=True
+            [SlaStale(ticket_id=n) for n in numbers[start : start + INSERT_BATCH]],
+            ignore_conflicts=True,
         )
+    if not numbers or not compute:
+        return len(numbers)
+    if len(numbers) <= COMPUTE_AFTER_COMMIT_MAX:
+        flush = _flush()
+        if flush is not None:
+            flush.ids.update(numbers)
+            return len(numbers)
+    transaction.on_commit(queue_refresh)
     return len(numbers)
+
+
+def queue_refresh() -> None:
+    """Queues the worker's computation of every stale ticket."""
+    # Imported here: the tasks load the sweep, which ticket writes have no use for.
+    from tierdesk.sla.tasks import sla_refresh_stale_task
+
+    sla_refresh_stale_task()

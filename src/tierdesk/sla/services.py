@@ -70,8 +70,10 @@ def _values(ticket: Ticket, result: ClockResult, now: datetime) -> dict[str, obj
         "decided_at": result.decided_at,
         "elapsed_seconds": result.elapsed_seconds,
         "remaining_seconds": result.remaining_seconds,
-        "channel": ticket.channel,
-        "priority": ticket.priority,
+        # Where the clock is counted: as things stood when it was decided (at its stop; now
+        # for a clock still running or paused).
+        "channel": result.channel or ticket.channel,
+        "priority": result.priority or ticket.priority,
         "group_id": ticket.group_id,
         "history": result.history,
         "computed_at": now,
@@ -206,20 +208,39 @@ def clocks_refresh_stale(
     limit: int | None = None,
 ) -> int:
     """Computes the clocks of tickets marked stale (of these tickets, or all of them; at most
-    about `limit`, a batch at a time) and clears their marks in the same transaction; returns
-    how many."""
+    about `limit`, a batch at a time, each batch its own transaction) and clears their marks;
+    returns how many.
+
+    Each batch locks its tickets before it touches their marks, in the order every ticket write
+    takes them: a writer locks the ticket, then inserts its mark, so a batch that deleted the
+    mark first and then waited for the ticket would wait on the writer while the writer waits on
+    it. Tickets another transaction holds are skipped where the database can, and keep their
+    marks: their writer computes them after it commits, or the next sweep does. One pass over
+    the marks, so two passes at once share the work rather than queue behind each other."""
     done = 0
     wanted = sorted(set(ticket_numbers)) if ticket_numbers is not None else None
+    if wanted is not None and not wanted:
+        return 0
+    skip = connections[router.db_for_write(Ticket)].features.has_select_for_update_skip_locked
+    after = 0
     while limit is None or done < limit:
         with transaction.atomic():
-            marked = SlaStale.objects.order_by("ticket_id")
+            marked = SlaStale.objects.filter(ticket_id__gt=after).order_by("ticket_id")
             if wanted is not None:
                 marked = marked.filter(ticket_id__in=wanted)
             numbers = list(marked.values_list("ticket_id", flat=True)[:BATCH])
             if not numbers:
                 break
-            SlaStale.objects.filter(ticket_id__in=numbers).delete()
-            done += clocks_refresh(numbers, now=now)
-        if wanted is not None and len(wanted) <= BATCH:
+            after = numbers[-1]
+            locked = list(
+                Ticket.objects.select_for_update(skip_locked=skip)
+                .filter(pk__in=numbers)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            if locked:
+                SlaStale.objects.filter(ticket_id__in=locked).delete()
+                done += clocks_refresh(locked, now=now)
+        if len(numbers) < BATCH:
             break
     return done

@@ -1,4 +1,5 @@
-"""Background work of service levels, run by the worker: the minute's sweep of SLA clocks."""
+"""Background work of service levels, run by the worker: the minute's sweep of SLA clocks, and
+the computation of every stale ticket after a change of what policies match on."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import logging
 from dataclasses import asdict
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
+from tierdesk.sla.services import clocks_refresh_stale
 from tierdesk.sla.sweep import sla_sweep
 
 logger = logging.getLogger(__name__)
@@ -31,3 +33,14 @@ def sla_sweep_task() -> dict[str, float]:
         report.seconds,
     )
     return asdict(report)
+
+
+@db_task()
+def sla_refresh_stale_task() -> int:
+    """Computes the clocks of every ticket marked stale, in batches of their own transactions:
+    queued after a setup change marked every unsolved ticket, which the minute's sweep would
+    take an hour to catch up with. Safe to run twice, and beside the sweep: each batch skips
+    the tickets another transaction holds, and whatever it leaves marked the sweep computes."""
+    done = clocks_refresh_stale()
+    logger.info("SLA clocks of %d stale tickets computed", done)
+    return done
