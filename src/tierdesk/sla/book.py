@@ -164,17 +164,25 @@ def current_book() -> PolicyBook:
     return book
 
 
-def _renew_token() -> str:
+def _renew_token(*, changed: bool = False) -> str:
+    """A new token; `changed` also notes when an administrator changed the setup (the first
+    token, which current_book writes, notes nothing): the sweep acts on no breach that a change
+    makes due before it."""
+    from django.utils import timezone
+
     token = uuid.uuid4().hex
-    if not SlaSetupVersion.objects.filter(pk=1).update(token=token):
-        SlaSetupVersion.objects.get_or_create(pk=1, defaults={"token": token})
+    values: dict[str, Any] = {"token": token}
+    if changed:
+        values["changed_at"] = timezone.now()
+    if not SlaSetupVersion.objects.filter(pk=1).update(**values):
+        SlaSetupVersion.objects.get_or_create(pk=1, defaults=values)
     return token
 
 
 def setup_changed() -> None:
     """Called by every write to policies, targets and calendars, inside its transaction."""
     global _compiled
-    _renew_token()
+    _renew_token(changed=True)
     # This process may have compiled the book inside the same transaction; forget it after the
     # commit too, so a rollback's book is never kept.
     _compiled = None

@@ -309,6 +309,9 @@ class SlaSetupVersion(models.Model):
     value a later change reuses)."""
 
     token = models.CharField(max_length=32, blank=True)
+    # When an administrator last changed the setup: a clock it made due before then breached
+    # without anyone being late, and the sweep records that breach without acting on it.
+    changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("SLA setup version")

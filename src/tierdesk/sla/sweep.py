@@ -23,7 +23,7 @@ from tierdesk.accounts.models import SkillGroup, User
 from tierdesk.macros.choices import NotificationKind
 from tierdesk.macros.models import Notification
 from tierdesk.sla.choices import ClockState, Outcome
-from tierdesk.sla.models import SlaClock, SlaStale, SlaTarget
+from tierdesk.sla.models import SlaClock, SlaSetupVersion, SlaStale, SlaTarget
 from tierdesk.sla.services import clocks_refresh, clocks_refresh_stale
 from tierdesk.tickets.choices import UNSOLVED_STATUSES, EventKind, Priority
 from tierdesk.tickets.events import display_value, history_written, stored_value
@@ -37,6 +37,9 @@ BATCH = 1000
 # on a pending ticket can breach a paused clock retroactively), a short range of
 # sla_clock_unrecorded_idx.
 SETTLED_LOOKBACK = timedelta(days=7)
+# A clock due this little before a setup change may be one the minute's sweep had yet to reach
+# when the change computed it again: its breach is acted on like any other.
+SETUP_CHANGE_GRACE = timedelta(minutes=2)
 PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 # Who is told: staff who work tickets; quality reviewers read but do not answer.
 NOTIFIED_ROLES = (Role.AGENT, Role.MANAGER, Role.ADMIN)
@@ -76,6 +79,7 @@ CLOCK_COLUMNS = (
     "target_id",
     "target_seconds",
     "business_hours",
+    "computed_at",
 )
 
 
@@ -106,6 +110,8 @@ class _Tally:
     targets: dict[int, tuple[bool, str, bool]] = field(default_factory=dict)
     # Tickets whose clocks this sweep computed, for a look at what the new clocks breached.
     recomputed: set[int] = field(default_factory=set)
+    # When an administrator last changed the policies or calendars, if ever.
+    setup_changed_at: datetime | None = None
 
 
 def warning_due(now: datetime) -> Q:
@@ -155,6 +161,9 @@ def sla_sweep(*, now: datetime | None = None, stale_limit: int = 2000) -> SweepR
     started = time.perf_counter()
     now = now or timezone.now()
     tally = _Tally()
+    tally.setup_changed_at = (
+        SlaSetupVersion.objects.filter(pk=1).values_list("changed_at", flat=True).first()
+    )
     tally.stale = clocks_refresh_stale(now=now, limit=stale_limit)
     _sweep(WARNING, [warning_due(now)], now, tally)
     _sweep(BREACHED, breaches_due(now), now, tally)
@@ -198,7 +207,8 @@ def _record(
 ) -> None:
     skip = connection.features.has_select_for_update_skip_locked
     # Tickets first, as clocks_refresh locks them: a recomputation of one of them waits for this
-    # batch (or this batch skips it) rather than writing back what it read before the sweep.
+    # batch (or this batch skips it) rather than writing back what it read before the sweep. And
+    # only then their marks: a ticket write holds the ticket when it inserts the mark.
     tickets = {
         row[0]: row
         for row in Ticket.objects.select_for_update(skip_locked=skip)
@@ -231,10 +241,13 @@ def _record(
     raises: dict[int, str] = {}
     for clock in clocks:
         number = clock["ticket_id"]
-        events.append(_event_row(clock, kind, now))
-        if clock["state"] == ClockState.STOPPED:
-            # The moment has passed (answered or solved, late): the history says so, nobody
-            # needs to be told and the priority no longer helps.
+        retroactive = breach and _retroactive(clock, tally.setup_changed_at)
+        events.append(_event_row(clock, kind, now, retroactive=retroactive))
+        if clock["state"] == ClockState.STOPPED or retroactive:
+            # The moment has passed (answered or solved, late), or it passed before a setup
+            # change made it due (a target added or tightened breaches thousands of clocks at
+            # once, none of them anyone's lateness): the history and the attainment say so,
+            # nobody is told and no priority is raised.
             continue
         notify, breach_priority, tell_managers = targets.get(clock["target_id"], (True, "", False))
         if notify:
@@ -291,15 +304,35 @@ def _record(
             tally.recomputed.update(raised)
 
 
-def _event_row(clock: dict[str, Any], kind: str, now: datetime) -> tuple[Any, ...]:
+def _retroactive(clock: dict[str, Any], setup_changed_at: datetime | None) -> bool:
+    """Whether a breach comes of a setup change alone: the clock, computed since the change,
+    fell due before it, longer before than the sweep takes to see a breach. (A clock recorded
+    already never comes back here, and one no computation rewrote since keeps the time it was
+    computed before.) A worker stopped for longer than that, with a setup change meanwhile,
+    has its breaches from before the change recorded without telling anyone."""
+    due, computed = clock["due_at"], clock["computed_at"]
+    return (
+        setup_changed_at is not None
+        and due is not None
+        and due < setup_changed_at - SETUP_CHANGE_GRACE
+        and computed is not None
+        and computed >= setup_changed_at
+    )
+
+
+def _event_row(
+    clock: dict[str, Any], kind: str, now: datetime, *, retroactive: bool = False
+) -> tuple[Any, ...]:
     due = clock["due_at"]
-    data = {
+    data: dict[str, Any] = {
         "cycle": clock["cycle"],
         "due_at": due.isoformat() if due else None,
         "policy": clock["policy_name"],
         "target_seconds": clock["target_seconds"],
         "business_hours": clock["business_hours"],
     }
+    if retroactive:
+        data["after_setup_change"] = True
     return (clock["ticket_id"], None, EventKind.SLA, clock["metric"], "", kind, None, data, now)
 
 

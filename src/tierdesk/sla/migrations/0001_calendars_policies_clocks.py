@@ -20,6 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('token', models.CharField(blank=True, max_length=32)),
+                ('changed_at', models.DateTimeField(blank=True, null=True)),
             ],
             options={
                 'verbose_name': 'SLA setup version',

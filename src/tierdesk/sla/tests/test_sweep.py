@@ -15,8 +15,8 @@ from conftest import make_person
 from tierdesk.accounts.choices import Plan, Region, Role, Tier
 from tierdesk.accounts.models import Organization
 from tierdesk.macros.models import Notification
-from tierdesk.sla import sweep
-from tierdesk.sla.models import SlaClock, SlaStale
+from tierdesk.sla import setup, sweep
+from tierdesk.sla.models import BusinessCalendar, SlaClock, SlaPolicy, SlaSetupVersion, SlaStale
 from tierdesk.sla.services import clocks_refresh_stale
 from tierdesk.sla.sweep import sla_sweep
 from tierdesk.tickets.models import Ticket, TicketEvent
@@ -252,6 +252,75 @@ def test_a_stricter_policy_after_a_raise_records_what_it_breached_long_ago(alice
     resolution = clock(ticket, "resolution")
     assert (resolution.state, resolution.decided_at) == ("paused", T0 + 8 * HOUR)
     assert sla_sweep(now=T0 + 25 * HOUR).breached == 0
+
+
+def tighten_first_response(admin, moment: datetime, seconds: int) -> None:
+    """An administrator shortens the enterprise first response at `moment`."""
+    policy = SlaPolicy.objects.get(name="Premium and enterprise")
+    targets = [
+        {name: getattr(target, name) for name in setup.TARGET_FIELDS}
+        for target in policy.targets.order_by("pk")
+    ]
+    for target in targets:
+        if target["metric"] == "first_response":
+            target["seconds"], target["warn_before_seconds"] = seconds, 0
+    with at(moment):
+        setup.policy_update(actor=admin, policy=policy, changes={"targets": targets})
+
+
+def test_a_target_tightened_afterwards_breaches_without_telling_anyone(
+    alice, manager, agent, admin_user
+):
+    # Given an enterprise ticket held by an agent, its first response due at hour 1
+    ticket = open_ticket(alice)
+    change(ticket, manager, assignee=agent)
+
+    # When at 40 minutes an administrator cuts the first response to 30 minutes
+    tighten_first_response(admin_user, T0 + 40 * MINUTE, 30 * 60)
+    assert SlaSetupVersion.objects.get(pk=1).changed_at == T0 + 40 * MINUTE
+    later = open_ticket(alice, T0 + 45 * MINUTE)
+    change(later, manager, T0 + 45 * MINUTE, assignee=agent)
+    report = sla_sweep(now=T0 + 41 * MINUTE)
+
+    # Then the breach the change made is recorded, for the timeline and the attainment, but
+    # nobody is told and the priority stays
+    assert (report.breached, report.notified, report.priority_raised) == (1, 0, 0)
+    [event] = sla_events(ticket, "breached")
+    assert event.data["after_setup_change"] is True
+    assert event.data["due_at"] == (T0 + 30 * MINUTE).isoformat()
+    first = clock(ticket, "first_response")
+    assert (first.outcome, first.breach_recorded_at) == ("breached", T0 + 41 * MINUTE)
+    ticket.refresh_from_db()
+    assert ticket.priority == "normal"
+    assert not Notification.objects.exists()
+    # A clock that falls due after the change breaches as any other
+    report = sla_sweep(now=T0 + 76 * MINUTE)
+    assert (report.breached, report.notified, report.priority_raised) == (1, 1, 1)
+    [event] = sla_events(later, "breached")
+    assert "after_setup_change" not in event.data
+    assert Notification.objects.get(kind="sla_breach").ticket_id == later.pk
+
+
+def test_a_breach_the_sweep_had_yet_to_reach_when_the_setup_changed_is_acted_on(
+    alice, manager, agent, admin_user
+):
+    # Given a ticket whose first response fell due at hour 1
+    ticket = open_ticket(alice)
+    change(ticket, manager, assignee=agent)
+
+    # When a change elsewhere in the setup comes half a minute later, before the sweep
+    with at(T0 + HOUR + timedelta(seconds=30)):
+        setup.calendar_date_set(
+            actor=admin_user,
+            calendar=BusinessCalendar.objects.get(name="Tokyo"),
+            date="2024-12-31",
+            name="New Year's Eve",
+            hours=[],
+        )
+    report = sla_sweep(now=T0 + 61 * MINUTE)
+
+    # Then the clock, computed again but not moved, breaches as it would have
+    assert (report.breached, report.notified, report.priority_raised) == (1, 1, 1)
 
 
 def test_a_breach_tells_the_groups_managers_when_the_target_asks(
