@@ -390,7 +390,7 @@ def cmd_sla_recompute(args: argparse.Namespace) -> int:
         with transaction.atomic():
             done = clocks_refresh(args.tickets)
     else:
-        marked = mark_unsolved_stale()
+        marked = mark_unsolved_stale(compute=False)
         print(f"Computing the clocks of {marked:,} unsolved tickets ...", flush=True)
         done = clocks_refresh_stale()
     print(f"Computed the clocks of {done:,} tickets.")
