@@ -22,6 +22,7 @@ from tierdesk.accounts.choices import Role
 from tierdesk.accounts.models import SkillGroup, User
 from tierdesk.macros.choices import NotificationKind
 from tierdesk.macros.models import Notification
+from tierdesk.routing.effects import EVENT_COLUMNS
 from tierdesk.sla.choices import ClockState, Outcome
 from tierdesk.sla.models import SlaClock, SlaSetupVersion, SlaStale, SlaTarget
 from tierdesk.sla.services import clocks_refresh, clocks_refresh_stale
@@ -47,17 +48,6 @@ NOTIFIED_ROLES = (Role.AGENT, Role.MANAGER, Role.ADMIN)
 WARNING = "warning"
 BREACHED = "breached"
 
-EVENT_COLUMNS = (
-    "ticket_id",
-    "actor_id",
-    "kind",
-    "field",
-    "from_value",
-    "to_value",
-    "message_id",
-    "data",
-    "created_at",
-)
 NOTIFICATION_COLUMNS = (
     "person_id",
     "ticket_id",
