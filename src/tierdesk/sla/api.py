@@ -8,7 +8,12 @@ from django.http import HttpRequest
 from ninja import Query, Router
 
 from tierdesk.core.api import ErrorOut
-from tierdesk.sla.attainment import attainment_of, attainment_query, ensure_staff
+from tierdesk.sla.attainment import (
+    attainment_of,
+    attainment_query,
+    ensure_staff,
+    time_zone_for,
+)
 from tierdesk.sla.schemas import AttainmentOut, AttainmentQueryIn
 
 router = Router(tags=["sla"])
@@ -29,11 +34,14 @@ def attainment_read(request: HttpRequest, query: Query[AttainmentQueryIn]) -> An
     50th, 90th and 95th percentiles of the measured time of the clocks that stopped.
 
     A met clock is decided when it stopped; a breached one at its due time, so a ticket still
-    waiting past its due time already counts as breached. Periods are UTC days, weeks from
-    Monday, and months. `from` and `to` take dates (`to` included whole) or date-times with a
-    time zone (`to` excluded); by default the last 28 days, today included; at most two years.
-    Staff only (403 for customers); 422 names each refused parameter and why: `to` not after
-    `from` or too far from it, an unknown `group_by` value, an unknown filter value."""
+    waiting past its due time already counts as breached. Periods are in the time zone `tz`
+    (an IANA name; by default the caller's own time zone, UTC when they have none): a day runs
+    from midnight to midnight there, weeks start on Monday, and the answer's `tz` says which
+    zone was used. `from` and `to` take dates (midnight in that zone; `to` included whole) or
+    date-times with a time zone (`to` excluded); by default the last 28 days, today in that
+    zone included; at most two years. Staff only (403 for customers); 422 names each refused
+    parameter and why: an unknown `tz`, `to` not after `from` or too far from it, an unknown
+    `group_by` value, an unknown filter value."""
     ensure_staff(request.auth)
     question = attainment_query(
         start=query.from_,
@@ -44,10 +52,14 @@ def attainment_read(request: HttpRequest, query: Query[AttainmentQueryIn]) -> An
         group=query.group,
         policy=query.policy,
         metric=query.metric,
+        tz=query.tz,
+        default_tz=time_zone_for(request.auth),
     )
     return {
-        "from": question.start,
-        "to": question.end,
+        # In the zone's own offset, so a date-only bound reads as the midnight it is.
+        "from": question.start.astimezone(question.zone),
+        "to": question.end.astimezone(question.zone),
+        "tz": question.time_zone,
         "group_by": list(question.group_by),
         "rows": attainment_of(question),
     }

@@ -1,16 +1,21 @@
 """SLA attainment: how many clocks met or breached their target in a period, per target and per
-channel, priority, group, policy and day, week or month, with percentiles of the measured times."""
+channel, priority, group, policy and day, week or month of a time zone, with percentiles of the
+measured times."""
 
 from __future__ import annotations
 
+import functools
+import math
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, DateField, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +44,9 @@ DEFAULT_DAYS = 28
 # Two years of days, leap day included: the longest period one request may ask for.
 MAX_DAYS = 731
 POLICY_NAME_MAX = 120
+# As User.time_zone.
+TIME_ZONE_MAX = 64
+DEFAULT_TIME_ZONE = "UTC"
 
 
 def ensure_staff(user: User) -> None:
@@ -47,17 +55,37 @@ def ensure_staff(user: User) -> None:
         raise PermissionDenied(_("Service levels are for the support team."))
 
 
+@functools.cache
+def _known_time_zones() -> frozenset[str]:
+    # The same list User.time_zone is checked against; walking the tz database takes ~25 ms,
+    # so once per process.
+    return frozenset(zoneinfo.available_timezones())
+
+
+def known_time_zone(name: str | None) -> bool:
+    """Whether `name` is an IANA time zone name of the system's tz database."""
+    return name is not None and 0 < len(name) <= TIME_ZONE_MAX and name in _known_time_zones()
+
+
+def time_zone_for(user: User | AnonymousUser | None) -> str:
+    """The person's time zone (User.time_zone), UTC when they have none the system knows."""
+    name = getattr(user, "time_zone", "") or ""
+    return name if known_time_zone(name) else DEFAULT_TIME_ZONE
+
+
 # --- the question ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class AttainmentQuery:
-    """A validated question: the clocks decided in [start, end), keyed by `group_by` (metric
-    first, at most one period), narrowed by the filters that are not None."""
+    """A validated question: the clocks decided in [start, end) (UTC datetimes), keyed by
+    `group_by` (metric first, at most one period, bucketed in `time_zone`), narrowed by the
+    filters that are not None."""
 
     start: datetime
     end: datetime
     group_by: tuple[str, ...] = ("metric",)
+    time_zone: str = DEFAULT_TIME_ZONE
     channel: str | None = None
     priority: str | None = None
     group: int | None = None
@@ -67,6 +95,26 @@ class AttainmentQuery:
     @property
     def period(self) -> str | None:
         return next((key for key in self.group_by if key in PERIODS), None)
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def first_day(self) -> date:
+        """The local date the period starts on."""
+        return self.start.astimezone(self.zone).date()
+
+    @property
+    def last_day(self) -> date:
+        """The last local date the period touches (`end` is excluded)."""
+        return (self.end - timedelta(microseconds=1)).astimezone(self.zone).date()
+
+    @property
+    def days(self) -> float:
+        """The period's length in days of the wall clock of its zone: a week across a daylight
+        saving change is 7, not 7 and an hour."""
+        return _wall_days(self.start, self.end, self.zone)
 
     def filters(self) -> dict[str, Any]:
         return {
@@ -78,13 +126,20 @@ class AttainmentQuery:
         }
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
+def _midnight(day: date, zone: tzinfo) -> datetime:
+    """The first moment of `day` in `zone`, in UTC. Where a daylight saving change skips
+    midnight (America/Santiago) that is the first time the day has."""
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
-def _moment(value: str | date | datetime | None, *, is_end: bool) -> datetime | None:
-    """A bound as a UTC datetime: a date is its midnight (UTC), an end date the midnight after
-    it, so `to=2024-05-31` includes all of 31 May. ValueError for anything else."""
+def _wall_days(start: datetime, end: datetime, zone: tzinfo) -> float:
+    wall = end.astimezone(zone).replace(tzinfo=None) - start.astimezone(zone).replace(tzinfo=None)
+    return wall / timedelta(days=1)
+
+
+def _moment(value: str | date | datetime | None, *, is_end: bool, zone: tzinfo) -> datetime | None:
+    """A bound as a UTC datetime: a date is its midnight in `zone`, an end date the midnight
+    after it, so `to=2024-05-31` includes all of 31 May there. ValueError for anything else."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
@@ -94,7 +149,7 @@ def _moment(value: str | date | datetime | None, *, is_end: bool) -> datetime | 
         if timezone.is_naive(value):
             raise ValueError("naive")
         return value.astimezone(UTC)
-    return _midnight(value + timedelta(days=1) if is_end else value)
+    return _midnight(value + timedelta(days=1) if is_end else value, zone)
 
 
 def _split(values: Iterable[str] | str | None) -> list[str]:
@@ -116,33 +171,49 @@ def attainment_query(
     group: str | int | None = None,
     policy: str | None = None,
     metric: str | None = None,
+    tz: str | None = None,
+    default_tz: str = DEFAULT_TIME_ZONE,
     now: datetime | None = None,
 ) -> AttainmentQuery:
-    """The question of the API and of the page, checked once for both. `start`/`end` are ISO
-    dates (whole UTC days, `end` included) or datetimes with a time zone (`end` excluded); by
-    default the last 28 days, today included. ValidationFailed names each refused field ("from",
-    "to", "group_by" and the filters) with its reason."""
+    """The question of the API and of the page, checked once for both. `tz` is the time zone
+    (an IANA name) of the periods, `default_tz` (the asker's, see time_zone_for) when not
+    given. `start`/`end` are ISO dates (whole days in that zone, `end` included) or datetimes
+    with a time zone (`end` excluded); by default the last 28 days, today (in that zone)
+    included. ValidationFailed names each refused field ("tz", "from", "to", "group_by" and the
+    filters) with its reason."""
     errors: dict[str, str] = {}
+    zone_name = (tz or "").strip()
+    if not zone_name:
+        zone_name = default_tz if known_time_zone(default_tz) else DEFAULT_TIME_ZONE
+    elif not known_time_zone(zone_name):
+        errors["tz"] = _("Give a time zone by its IANA name, such as Asia/Tokyo or UTC.")
+        zone_name = DEFAULT_TIME_ZONE
+    zone = zoneinfo.ZoneInfo(zone_name)
     time_format = _(
         "Give a date (2024-05-01) or a date and time with a time zone (2024-05-01T09:00:00Z)."
     )
     bounds: dict[str, datetime | None] = {}
     for name, value, is_end in (("from", start, False), ("to", end, True)):
         try:
-            bounds[name] = _moment(value, is_end=is_end)
+            bounds[name] = _moment(value, is_end=is_end, zone=zone)
         except (ValueError, OverflowError):
             errors[name] = time_format
             bounds[name] = None
     if not errors:
-        today = timezone.now().astimezone(UTC).date() if now is None else now.astimezone(UTC).date()
-        until = bounds["to"] or _midnight(today + timedelta(days=1))
+        today = (now or timezone.now()).astimezone(zone).date()
+        until = bounds["to"] or _midnight(today + timedelta(days=1), zone)
         try:
-            since = bounds["from"] or until - timedelta(days=DEFAULT_DAYS)
+            # 28 days of the zone's calendar: across a daylight saving change the start is
+            # still a midnight there.
+            since = bounds["from"] or (until.astimezone(zone) - timedelta(days=DEFAULT_DAYS))
+            since = since.astimezone(UTC)
+            days = _wall_days(since, until, zone)
         except OverflowError:
-            since = datetime.min.replace(tzinfo=UTC)
+            # At the ends of the calendar: too long a period whatever it was.
+            since, days = datetime.min.replace(tzinfo=UTC), math.inf
         if until <= since:
             errors["to"] = _("Give an end after the start.")
-        elif until - since > timedelta(days=MAX_DAYS):
+        elif days > MAX_DAYS:
             errors["to"] = _("Give a period of at most %(days)d days.") % {"days": MAX_DAYS}
 
     keys = _split(group_by)
@@ -189,6 +260,7 @@ def attainment_query(
         start=since,
         end=until,
         group_by=ordered,
+        time_zone=zone_name,
         channel=channel,
         priority=priority,
         group=group_id,
@@ -197,11 +269,11 @@ def attainment_query(
     )
 
 
-def period_starts(start: datetime, end: datetime, period: str) -> list[date]:
+def period_starts(start: datetime, end: datetime, period: str, zone: tzinfo = UTC) -> list[date]:
     """The first day of each day, week (Monday) or month bucket that [start, end) touches, in
-    UTC: the buckets a chart shows even when no clock was decided in them."""
-    first = start.astimezone(UTC).date()
-    last = (end - timedelta(microseconds=1)).astimezone(UTC).date()
+    `zone`: the buckets a chart shows even when no clock was decided in them."""
+    first = start.astimezone(zone).date()
+    last = (end - timedelta(microseconds=1)).astimezone(zone).date()
     if period == "week":
         first -= timedelta(days=first.weekday())
     elif period == "month":
@@ -297,14 +369,6 @@ def _filtered(clocks: QuerySet[SlaClock], filters: dict[str, Any]) -> QuerySet[S
     return clocks
 
 
-def _period_of(value: date | datetime | None) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).date()
-    return value
-
-
 def attainment(
     *,
     start: datetime,
@@ -315,19 +379,24 @@ def attainment(
     group: int | None = None,
     policy: str | None = None,
     metric: str | None = None,
+    time_zone: str | tzinfo = UTC,
     now: datetime | None = None,
 ) -> list[AttainmentRow]:
     """Clocks whose outcome was decided in [start, end): a met clock at its stop, a breached one
     at its due time. A clock still running whose due time passed before `now` but whose stored
     outcome was not written yet (neither the sweep nor a recompute reached it) counts as breached
-    at its due time too. Rows are keyed by metric and the other `group_by` keys (at most one of day, week, month:
-    UTC buckets of the decision time, weeks from Monday); only rows with clocks come back,
-    ordered by metric, channel, priority, group name, policy, period.
+    at its due time too. Rows are keyed by metric and the other `group_by` keys (at most one of
+    day, week, month: the local date of the decision in `time_zone` (a name or a tzinfo), its
+    week from Monday or its month); only rows with clocks come back, ordered by metric,
+    channel, priority, group name, policy, period.
 
     At most four queries whatever the size: counts per goal (SQL), overdue running clocks
     (SQL), the measured times of stopped clocks (only the key columns and the time), group
-    names. The caller checks who asks (ensure_staff) and the period (attainment_query)."""
+    names. The buckets are SQL's too: the database truncates in the zone (PostgreSQL with AT
+    TIME ZONE, SQLite with Django's zoneinfo function). The caller checks who asks
+    (ensure_staff) and the period (attainment_query)."""
     now = now or timezone.now()
+    zone = zoneinfo.ZoneInfo(time_zone) if isinstance(time_zone, str) else time_zone
     period = next((key for key in group_by if key in PERIODS), None)
     columns = [KEYS[key] for key in KEYS if key == "metric" or key in group_by]
     keyed = [*columns, "period"] if period else columns
@@ -348,7 +417,7 @@ def attainment(
         filters,
     )
     if period:
-        decided = decided.annotate(period=PERIODS[period]("decided_at", tzinfo=UTC))
+        decided = decided.annotate(period=_bucket(period, "decided_at", zone))
     counts = (
         decided.values(*keyed, "goal_percent")
         .annotate(
@@ -361,9 +430,7 @@ def attainment(
     rows: dict[tuple, AttainmentRow] = {}
 
     def row_of(values: dict[str, Any]) -> AttainmentRow:
-        key = tuple(
-            _period_of(values[name]) if name == "period" else values[name] for name in keyed
-        )
+        key = tuple(values[name] for name in keyed)
         row = rows.get(key)
         if row is None:
             row = rows[key] = AttainmentRow(
@@ -372,7 +439,7 @@ def attainment(
                 priority=values.get("priority"),
                 group_id=values.get("group_id"),
                 policy=values.get("policy_name"),
-                period=_period_of(values.get("period")),
+                period=values.get("period"),
             )
         return row
 
@@ -398,7 +465,7 @@ def attainment(
             filters,
         )
         if period:
-            overdue = overdue.annotate(period=PERIODS[period]("due_at", tzinfo=UTC))
+            overdue = overdue.annotate(period=_bucket(period, "due_at", zone))
         for values in (
             overdue.values(*keyed, "goal_percent").annotate(breached=Count("pk")).order_by()
         ):
@@ -411,8 +478,6 @@ def attainment(
     for *key, elapsed in (
         decided.filter(state=ClockState.STOPPED).values_list(*keyed, "elapsed_seconds").order_by()
     ):
-        if period:
-            key[-1] = _period_of(key[-1])
         times[tuple(key)].append(elapsed)
     for key, measured in times.items():
         timed = rows.get(key)
@@ -432,6 +497,11 @@ def attainment(
             row.group_name = names.get(row.group_id) if row.group_id is not None else None
 
     return sorted(rows.values(), key=_sort_key)
+
+
+def _bucket(period: str, column: str, zone: tzinfo) -> Any:
+    """The local date that starts the day, week (Monday) or month of `column` in `zone`."""
+    return PERIODS[period](column, output_field=DateField(), tzinfo=zone)
 
 
 def _rounded(value: float | None) -> float | None:
@@ -456,5 +526,10 @@ def _sort_key(row: AttainmentRow) -> tuple:
 def attainment_of(query: AttainmentQuery, *, now: datetime | None = None) -> list[AttainmentRow]:
     """`attainment` for a validated question."""
     return attainment(
-        start=query.start, end=query.end, group_by=query.group_by, now=now, **query.filters()
+        start=query.start,
+        end=query.end,
+        group_by=query.group_by,
+        time_zone=query.zone,
+        now=now,
+        **query.filters(),
     )

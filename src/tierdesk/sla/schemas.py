@@ -13,16 +13,23 @@ class AttainmentQueryIn(Schema):
     """Query parameters of the attainment report; attainment_query checks them (422 naming
     each refused one), the same check the page uses."""
 
+    tz: str | None = Field(
+        None,
+        description="The time zone of the periods, an IANA name (Asia/Tokyo, Europe/Moscow, "
+        "UTC): date-only `from`/`to`, today, and the day, week and month buckets. "
+        "Default: the caller's own time zone, UTC when they have none.",
+    )
     from_: str | None = Field(
         None,
         alias="from",
-        description="A date (UTC midnight) or a date and time with a time zone. "
+        description="A date (its midnight in `tz`) or a date and time with a time zone. "
         "Default: 28 days before `to`.",
     )
     to: str | None = Field(
         None,
-        description="A date, included whole (UTC), or a date and time with a time zone, "
-        f"excluded. Default: the end of today (UTC). At most {MAX_DAYS} days after `from`.",
+        description="A date, included whole (until the next midnight in `tz`), or a date and "
+        "time with a time zone, excluded. Default: the end of today in `tz`. "
+        f"At most {MAX_DAYS} days after `from`.",
     )
     group_by: list[str] = Field(
         [],
@@ -52,7 +59,7 @@ class AttainmentRowOut(Schema):
     policy: str | None = Field(..., description="The policy's name; null unless grouped by it.")
     period: date | None = Field(
         ...,
-        description="The first day (UTC) of the day, week (Monday) or month; null unless "
+        description="The first day of the day, week (Monday) or month, in `tz`; null unless "
         "grouped by one of them.",
     )
     met: int
@@ -79,7 +86,8 @@ class AttainmentRowOut(Schema):
 
 
 class AttainmentOut(Schema):
-    from_: datetime = Field(..., alias="from")
-    to: datetime
+    from_: datetime = Field(..., alias="from", description="The start, in the offset of `tz`.")
+    to: datetime = Field(..., description="The end (excluded), in the offset of `tz`.")
+    tz: str = Field(..., description="The time zone of the periods and of date-only bounds.")
     group_by: list[str]
     rows: list[AttainmentRowOut]

@@ -1,11 +1,12 @@
-"""Pages of service levels: attainment per target over a period, as a table, a chart per target
-against its goal, and the same rows as CSV."""
+"""Pages of service levels: attainment per target over a period of a time zone, as a table, a
+chart per target against its goal, and the same rows as CSV."""
 
 from __future__ import annotations
 
 import csv
+import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -25,10 +26,12 @@ from tierdesk.sla.attainment import (
     attainment,
     attainment_of,
     attainment_query,
+    known_time_zone,
     period_starts,
+    time_zone_for,
 )
 from tierdesk.sla.choices import Metric
-from tierdesk.sla.models import SlaPolicy
+from tierdesk.sla.models import BusinessCalendar, SlaPolicy
 from tierdesk.tickets.choices import Channel, Priority
 from tierdesk.web.decorators import staff_required
 
@@ -48,8 +51,11 @@ X_LABELS_MAX = 12
 
 
 def _question(request: HttpRequest) -> AttainmentQuery:
-    """The page's query checked as the API checks it (ValidationFailed naming each field)."""
+    """The page's query checked as the API checks it (ValidationFailed naming each field), in
+    the signed-in person's time zone unless `tz` names another."""
     return attainment_query(
+        tz=request.GET.get("tz"),
+        default_tz=time_zone_for(request.user),
         start=request.GET.get("from"),
         end=request.GET.get("to"),
         group_by=request.GET.getlist("group_by"),
@@ -63,7 +69,7 @@ def _question(request: HttpRequest) -> AttainmentQuery:
 
 def chart_period(question: AttainmentQuery) -> str:
     """Bars per day up to a month, per week up to half a year, per month beyond."""
-    days = (question.end - question.start) / timedelta(days=1)
+    days = question.days
     if days <= 31:
         return "day"
     if days <= 190:
@@ -185,9 +191,13 @@ def _charts(question: AttainmentQuery, rows: list[AttainmentRow]) -> list[Chart]
         else attainment(start=question.start, end=question.end, **filters)
     )
     series = attainment(
-        start=question.start, end=question.end, group_by=("metric", period), **filters
+        start=question.start,
+        end=question.end,
+        group_by=("metric", period),
+        time_zone=question.zone,
+        **filters,
     )
-    starts = period_starts(question.start, question.end, period)
+    starts = period_starts(question.start, question.end, period, question.zone)
     return [
         _chart(
             total.metric,
@@ -211,17 +221,14 @@ def _labels(row: AttainmentRow) -> dict[str, Any]:
     }
 
 
-def _last_day(question: AttainmentQuery) -> date:
-    return (question.end - timedelta(microseconds=1)).astimezone(UTC).date()
-
-
 def _query_string(params: dict[str, Any]) -> str:
     return urlencode({k: v for k, v in params.items() if v not in (None, "", [])}, doseq=True)
 
 
 def _presets(request: HttpRequest, today: date) -> list[dict[str, Any]]:
-    """Links to the last 7, 28 and 90 days, today included, keeping the rest of the query."""
-    kept = {k: request.GET.getlist(k) for k in ("group_by", *FILTERS)}
+    """Links to the last 7, 28 and 90 days, today (in the page's time zone) included, keeping
+    the rest of the query."""
+    kept = {k: request.GET.getlist(k) for k in ("group_by", *FILTERS, "tz")}
     presets = []
     for days in PRESETS:
         start = today - timedelta(days=days - 1)
@@ -236,15 +243,25 @@ def _presets(request: HttpRequest, today: date) -> list[dict[str, Any]]:
     return presets
 
 
+def _time_zones(current: str) -> list[str]:
+    """Zones to offer in the form: the business calendars', UTC and the one shown."""
+    zones = set(BusinessCalendar.objects.values_list("time_zone", flat=True).distinct())
+    return sorted({*zones, "UTC", current})
+
+
 @staff_required
 @require_GET
 def attainment_page(request: HttpRequest) -> HttpResponse:
     """Attainment per target over the chosen period: the rows of the chosen keys, a chart per
     target of its attainment per day, week or month against its goal, with met and breached
     counts and the median and 90th percentile of the measured time."""
-    today = timezone.now().astimezone(UTC).date()
+    asked_tz = request.GET.get("tz", "").strip()
+    zone_name = asked_tz if known_time_zone(asked_tz) else time_zone_for(request.user)
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone_name)).date()
     context: dict[str, Any] = {
         "presets": _presets(request, today),
+        "time_zone": zone_name,
+        "time_zones": _time_zones(zone_name),
         "metrics": Metric.choices,
         "channels": Channel.choices,
         "priorities": Priority.choices,
@@ -265,7 +282,9 @@ def attainment_page(request: HttpRequest) -> HttpResponse:
         question = _question(request)
     except ValidationFailed as error:
         context["errors"] = error.as_list()
-        context["form"] = {name: request.GET.get(name, "") for name in ("from", "to", *FILTERS)}
+        context["form"] = {
+            name: request.GET.get(name, "") for name in ("from", "to", "tz", *FILTERS)
+        }
         context["form"]["group_by"] = request.GET.getlist("group_by")
         return render(request, "sla/attainment.html", context, status=422)
     rows = attainment_of(question)
@@ -274,12 +293,12 @@ def attainment_page(request: HttpRequest) -> HttpResponse:
         rows=[_labels(row) for row in rows],
         charts=_charts(question, rows),
         form={
-            "from": question.start.astimezone(UTC).date().isoformat(),
-            "to": _last_day(question).isoformat(),
+            "from": question.first_day.isoformat(),
+            "to": question.last_day.isoformat(),
+            "tz": question.time_zone,
             "group_by": list(question.group_by),
             **{name: request.GET.get(name, "") for name in FILTERS},
         },
-        last_day=_last_day(question),
         csv_query=request.GET.urlencode(),
     )
     return render(request, "sla/attainment.html", context)
@@ -315,8 +334,8 @@ def _cell(value: Any) -> Any:
 @staff_required
 @require_GET
 def attainment_csv(request: HttpRequest) -> HttpResponse:
-    """The rows of the page as CSV, for the same query; 422 with the reasons as text when the
-    query is refused."""
+    """The rows of the page as CSV, for the same query; the last column, `tz`, names the time
+    zone of the periods. 422 with the reasons as text when the query is refused."""
     try:
         question = _question(request)
     except ValidationFailed as error:
@@ -331,11 +350,11 @@ def attainment_csv(request: HttpRequest) -> HttpResponse:
             columns.append("period")
         else:
             columns.append(key)
-    filename = f"sla-attainment-{question.start:%Y-%m-%d}-{_last_day(question):%Y-%m-%d}.csv"
+    filename = f"sla-attainment-{question.first_day:%Y-%m-%d}-{question.last_day:%Y-%m-%d}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
-    writer.writerow([*columns, *NUMBERS])
+    writer.writerow([*columns, *NUMBERS, "tz"])
     for row in rows:
         values = {
             "metric": row.metric,
@@ -349,6 +368,7 @@ def attainment_csv(request: HttpRequest) -> HttpResponse:
         writer.writerow(
             [_cell(values[name]) for name in columns]
             + [_cell(getattr(row, name)) for name in NUMBERS]
+            + [question.time_zone]
         )
     return response
 

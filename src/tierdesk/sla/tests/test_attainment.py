@@ -1,9 +1,10 @@
 """Attainment from hand-built clocks: counts, percentage, goals, percentiles, each grouping key,
-period buckets, range boundaries, filters, and the question's validation."""
+period buckets in a time zone, range boundaries, filters, and the question's validation."""
 
 from __future__ import annotations
 
 import itertools
+import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -23,6 +24,8 @@ from tierdesk.sla.models import SlaClock
 from tierdesk.tickets.choices import Channel, Priority
 from tierdesk.tickets.models import Ticket
 
+TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 # A Monday.
 T0 = datetime(2024, 5, 6, tzinfo=UTC)
 START = T0
@@ -317,6 +320,85 @@ def test_daily_buckets_are_utc_days(tkt):
     ]
 
 
+def test_daily_buckets_split_at_midnight_in_the_time_zone(tkt):
+    # Given clocks at 14:59 and 15:00 UTC on 6 May (23:59 and 00:00 in Tokyo), and one at 23:30
+    # UTC on 7 May (08:30 on 8 May in Tokyo)
+    make_clock(tkt, decided_at=T0 + timedelta(hours=14, minutes=59))
+    make_clock(tkt, decided_at=T0 + timedelta(hours=15), outcome=Outcome.BREACHED)
+    make_clock(tkt, decided_at=T0 + timedelta(days=1, hours=23, minutes=30), elapsed=30)
+
+    # When read per day in Tokyo
+    rows = rows_of(group_by=["day"], time_zone="Asia/Tokyo")
+
+    # Then each counts on its Tokyo date, the 23:30 UTC one on the next day
+    assert [(r.period, r.met, r.breached) for r in rows] == [
+        (date(2024, 5, 6), 1, 0),
+        (date(2024, 5, 7), 0, 1),
+        (date(2024, 5, 8), 1, 0),
+    ]
+    # And its measured time follows it there
+    assert rows[2].p50_seconds == 30
+    # While in UTC the first two share 6 May
+    assert [(r.period, r.total) for r in rows_of(group_by=["day"])] == [
+        (date(2024, 5, 6), 2),
+        (date(2024, 5, 7), 1),
+    ]
+
+
+def test_an_overdue_running_clock_falls_in_the_local_day_of_its_due_time(tkt):
+    # Due at 23:30 UTC on 8 May: 08:30 on 9 May in Tokyo
+    make_clock(
+        tkt,
+        decided_at=None,
+        outcome=Outcome.PENDING,
+        state=ClockState.RUNNING,
+        due_at=datetime(2024, 5, 8, 23, 30, tzinfo=UTC),
+    )
+
+    (row,) = rows_of(group_by=["day"], time_zone=TOKYO)
+
+    assert (row.period, row.breached) == (date(2024, 5, 9), 1)
+
+
+def test_weeks_start_on_monday_in_the_time_zone_across_a_daylight_saving_change(tkt):
+    # New York leaves daylight saving time on Sunday 3 November 2024: Monday 28 October starts
+    # at 04:00 UTC (EDT), Monday 4 November at 05:00 UTC (EST)
+    make_clock(tkt, decided_at=datetime(2024, 10, 28, 3, 59, tzinfo=UTC))  # Sun 27 Oct 23:59
+    make_clock(tkt, decided_at=datetime(2024, 10, 28, 4, 0, tzinfo=UTC))  # Mon 28 Oct 00:00
+    make_clock(tkt, decided_at=datetime(2024, 11, 4, 4, 30, tzinfo=UTC))  # Sun 3 Nov 23:30
+    make_clock(
+        tkt, decided_at=datetime(2024, 11, 4, 5, 0, tzinfo=UTC), outcome=Outcome.BREACHED
+    )  # Mon 4 Nov 00:00
+
+    start = datetime(2024, 10, 1, tzinfo=UTC)
+    end = datetime(2024, 12, 1, tzinfo=UTC)
+    rows = rows_of(group_by=["week"], start=start, end=end, time_zone=NEW_YORK)
+
+    # Then the week of 28 October holds its Sunday evening after the change, and no more
+    assert [(r.period, r.met, r.breached) for r in rows] == [
+        (date(2024, 10, 21), 1, 0),
+        (date(2024, 10, 28), 2, 0),
+        (date(2024, 11, 4), 0, 1),
+    ]
+    # And the chart's buckets are the same Mondays
+    weeks = period_starts(
+        datetime(2024, 10, 28, 4, tzinfo=UTC),
+        datetime(2024, 11, 11, 5, tzinfo=UTC),
+        "week",
+        NEW_YORK,
+    )
+    assert weeks == [date(2024, 10, 28), date(2024, 11, 4)]
+
+
+def test_months_are_calendar_months_of_the_time_zone(tkt):
+    # 31 May 15:30 UTC is 1 June 00:30 in Tokyo
+    make_clock(tkt, decided_at=datetime(2024, 5, 31, 15, 30, tzinfo=UTC))
+
+    (row,) = rows_of(group_by=["month"], end=datetime(2024, 7, 1, tzinfo=UTC), time_zone=TOKYO)
+
+    assert row.period == date(2024, 6, 1)
+
+
 def test_weeks_start_on_monday(tkt):
     # Sunday 12 May closes the week of Monday 6 May; Monday 13 May opens the next
     make_clock(tkt, decided_at=datetime(2024, 5, 12, 23, 0, tzinfo=UTC))
@@ -377,6 +459,13 @@ def test_the_queries_do_not_grow_with_the_rows(tkt, django_assert_max_num_querie
 
     assert len(rows) == 25
 
+    # Bucketing in a time zone stays in SQL: the same four queries
+    with django_assert_max_num_queries(4):
+        rows = rows_of(group_by=["group", "week"], time_zone=NEW_YORK)
+
+    # Monday 00:00 UTC is still Sunday in New York: two weeks per group
+    assert len(rows) == 10
+
 
 # --- the question ------------------------------------------------------------------------------
 
@@ -397,6 +486,65 @@ def test_a_date_to_includes_that_whole_day_and_a_datetime_to_excludes_itself():
     by_times = attainment_query(start="2024-05-01T09:00:00+09:00", end="2024-05-02T00:00:00Z")
     assert by_times.start == datetime(2024, 5, 1, 0, 0, tzinfo=UTC)
     assert by_times.end == datetime(2024, 5, 2, tzinfo=UTC)
+
+
+def test_dates_are_whole_days_of_the_time_zone():
+    # A date means midnight to midnight there: in Tokyo, 15:00 UTC the day before
+    tokyo = attainment_query(start="2024-05-01", end="2024-05-31", tz="Asia/Tokyo")
+    assert tokyo.start == datetime(2024, 4, 30, 15, tzinfo=UTC)
+    assert tokyo.end == datetime(2024, 5, 31, 15, tzinfo=UTC)
+    assert (tokyo.time_zone, tokyo.first_day, tokyo.last_day) == (
+        "Asia/Tokyo",
+        date(2024, 5, 1),
+        date(2024, 5, 31),
+    )
+
+    # In Moscow, 21:00 UTC the day before
+    moscow = attainment_query(start=date(2024, 5, 1), end=date(2024, 5, 1), tz="Europe/Moscow")
+    assert (moscow.start, moscow.end) == (
+        datetime(2024, 4, 30, 21, tzinfo=UTC),
+        datetime(2024, 5, 1, 21, tzinfo=UTC),
+    )
+
+    # A date and time keeps the offset it was given in
+    exact = attainment_query(start="2024-05-01T09:00:00Z", end="2024-05-02", tz="Asia/Tokyo")
+    assert (exact.start, exact.end) == (
+        datetime(2024, 5, 1, 9, tzinfo=UTC),
+        datetime(2024, 5, 2, 15, tzinfo=UTC),
+    )
+
+
+def test_today_is_the_time_zones_and_the_asker_s_zone_is_the_default():
+    # 20:00 UTC on 2 June is already 3 June in Tokyo
+    now = datetime(2024, 6, 2, 20, 0, tzinfo=UTC)
+
+    question = attainment_query(default_tz="Asia/Tokyo", now=now)
+
+    assert question.time_zone == "Asia/Tokyo"
+    assert (question.first_day, question.last_day) == (date(2024, 5, 7), date(2024, 6, 3))
+    assert question.end == datetime(2024, 6, 3, 15, tzinfo=UTC)
+    # An explicit tz wins over the default, and a default the system does not know is UTC
+    assert attainment_query(tz="UTC", default_tz="Asia/Tokyo", now=now).time_zone == "UTC"
+    assert attainment_query(default_tz="Mars/Olympus", now=now).time_zone == "UTC"
+
+
+def test_the_default_28_days_are_local_days_across_a_daylight_saving_change():
+    # On 20 November in New York the last 28 days start at midnight on 24 October, EDT
+    now = datetime(2024, 11, 20, 12, tzinfo=UTC)
+
+    question = attainment_query(tz="America/New_York", now=now)
+
+    assert question.start == datetime(2024, 10, 24, 4, tzinfo=UTC)
+    assert question.end == datetime(2024, 11, 21, 5, tzinfo=UTC)
+    assert question.days == 28
+
+
+def test_an_unknown_time_zone_is_refused_naming_tz():
+    reason = "Give a time zone by its IANA name, such as Asia/Tokyo or UTC."
+    for name in ("Mars/Olympus", "JST+9", "../../etc/passwd", "Asia/Tokyo\x00", "x" * 200):
+        assert refused(tz=name) == {"tz": [reason]}, name
+    # Other refusals still come with it
+    assert set(refused(tz="Nowhere", group_by="colour")) == {"tz", "group_by"}
 
 
 def test_group_by_takes_repeats_and_commas_and_always_keys_by_metric():
@@ -444,6 +592,16 @@ def test_unknown_filter_values_are_refused_naming_each(db):
 
 
 # --- buckets -----------------------------------------------------------------------------------
+
+
+def test_period_starts_cover_every_bucket_the_range_touches_in_the_time_zone():
+    # 15:00 UTC on 31 May is 1 June in Tokyo
+    start = datetime(2024, 5, 31, 15, tzinfo=UTC)
+    end = datetime(2024, 6, 2, 15, tzinfo=UTC)
+
+    assert period_starts(start, end, "day", TOKYO) == [date(2024, 6, 1), date(2024, 6, 2)]
+    assert period_starts(start, end, "month", TOKYO) == [date(2024, 6, 1)]
+    assert period_starts(start, end, "month") == [date(2024, 5, 1), date(2024, 6, 1)]
 
 
 def test_period_starts_cover_every_bucket_the_range_touches():

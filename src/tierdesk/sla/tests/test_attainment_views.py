@@ -1,5 +1,6 @@
 """The attainment page and its CSV: the numbers, a chart per target with its goal line, the
-query's refusals, and who may open them."""
+periods in the reader's time zone or the one asked for, the query's refusals, and who may open
+them."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from conftest import PASSWORD
+from conftest import PASSWORD, make_person
+from tierdesk.accounts.choices import Role
 from tierdesk.accounts.models import SkillGroup
 from tierdesk.sla.choices import Metric, Outcome
 from tierdesk.sla.tests.test_attainment import T0, make_clock, make_ticket
@@ -169,8 +171,10 @@ def test_the_csv_has_the_rows_of_the_same_query(clocks, manager):
         "p50_seconds",
         "p90_seconds",
         "p95_seconds",
+        "tz",
     ]
     assert table[1][:6] == ["first_response", "Email, portal and API", "9", "1", "10", "90.0"]
+    assert table[1][-1] == "UTC"
     assert table[1][9] == "true"
     # A name a spreadsheet would run as a formula is written as text
     assert table[2][:5] == ["resolution", "'=Urgent", "0", "1", "1"]
@@ -220,6 +224,91 @@ def test_the_page_reads_a_bounded_number_of_queries(clocks, manager, django_asse
     client = signed_in(manager)
 
     # Session and person, the table's rows, each target's totals and its bars, the choices of
-    # group and policy: the same however many clocks, groups or days.
-    with django_assert_max_num_queries(15):
+    # group, policy and time zone (the calendars'): the same however many clocks, groups or
+    # days.
+    with django_assert_max_num_queries(16):
         html_of(client, PAGE, {**MAY, "group_by": ["group", "day"]})
+
+
+# --- time zones --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tokyo_manager(db):
+    return make_person("kenta", role=Role.MANAGER, time_zone="Asia/Tokyo")
+
+
+def test_a_tokyo_manager_sees_days_split_at_tokyo_midnight(alice, tokyo_manager):
+    # Given first responses met at 14:30 UTC on 6 May (23:30 in Tokyo) and at 23:30 UTC on
+    # 6 May (08:30 on 7 May in Tokyo), and one breached at 15:00 UTC on 7 May (midnight)
+    ticket = make_ticket(alice)
+    make_clock(ticket, decided_at=datetime(2024, 5, 6, 14, 30, tzinfo=UTC))
+    make_clock(ticket, decided_at=datetime(2024, 5, 6, 23, 30, tzinfo=UTC))
+    make_clock(ticket, decided_at=datetime(2024, 5, 7, 15, 0, tzinfo=UTC), outcome=Outcome.BREACHED)
+
+    # When the Tokyo manager reads 6 to 8 May per day
+    html = html_of(
+        signed_in(tokyo_manager),
+        PAGE,
+        {"from": "2024-05-06", "to": "2024-05-08", "group_by": "day"},
+    )
+
+    # Then each clock is on its Tokyo day: 6 May met, 7 May met, 8 May breached
+    assert '<g class="bar goal-met" data-period="2024-05-06">' in html
+    assert '<g class="bar goal-met" data-period="2024-05-07">' in html
+    assert '<g class="bar goal-missed" data-period="2024-05-08">' in html
+    assert '<tr data-metric="first_response" data-period="2024-05-07">' in html
+    # And the page says which zone, and offers to change it
+    assert "From May 6, 2024 to May 8, 2024, included, in Asia/Tokyo." in html
+    assert "in the time zone chosen below, your own unless you choose another" in html
+    assert 'name="tz" value="Asia/Tokyo"' in html
+    assert '<option value="Europe/Moscow"></option>' in html
+
+
+def test_the_periods_follow_the_zone_asked_for(alice, manager):
+    ticket = make_ticket(alice)
+    make_clock(ticket, decided_at=datetime(2024, 5, 6, 23, 30, tzinfo=UTC))
+
+    # The manager's own zone is UTC; tz=Asia/Tokyo moves the clock to 7 May
+    client = signed_in(manager)
+    query = {"from": "2024-05-06", "to": "2024-05-08", "group_by": "day"}
+    assert '<tr data-metric="first_response" data-period="2024-05-06">' in html_of(
+        client, PAGE, query
+    )
+    html = html_of(client, PAGE, {**query, "tz": "Asia/Tokyo"})
+    assert '<tr data-metric="first_response" data-period="2024-05-07">' in html
+    assert "included, in Asia/Tokyo." in html
+
+    # And the CSV says which zone its periods are in
+    response = client.get(CSV, {**query, "tz": "Asia/Tokyo"})
+    table = list(csv.reader(io.StringIO(response.content.decode())))
+    assert table[0][:2] == ["metric", "period"]
+    assert table[0][-1] == "tz"
+    assert (table[1][1], table[1][-1]) == ("2024-05-07", "Asia/Tokyo")
+
+
+def test_the_period_links_end_today_in_the_readers_zone(tokyo_manager):
+    # 20:00 UTC on 20 May is 21 May in Tokyo
+    with time_machine.travel(datetime(2024, 5, 20, 20, tzinfo=UTC), tick=False):
+        html = html_of(signed_in(tokyo_manager), PAGE)
+        moscow = html_of(signed_in(tokyo_manager), PAGE, {"tz": "Europe/Moscow"})
+
+    assert 'href="?from=2024-05-15&amp;to=2024-05-21"' in html
+    assert 'data-days="28" class="active"' in html
+    assert 'name="from" value="2024-04-24"' in html
+    assert 'name="to" value="2024-05-21"' in html
+    # 23:00 in Moscow: still 20 May there, and the links keep the zone
+    assert 'href="?from=2024-05-14&amp;to=2024-05-20&amp;tz=Europe%2FMoscow"' in moscow
+    assert 'name="to" value="2024-05-20"' in moscow
+
+
+def test_an_unknown_zone_is_refused_naming_tz(manager):
+    client = signed_in(manager)
+
+    html = html_of(client, PAGE, {"tz": "Mars/Olympus"}, status=422)
+    assert '<li class="error" data-field="tz"><strong>tz</strong>: Give a time zone' in html
+    assert 'name="tz" value="Mars/Olympus"' in html
+
+    response = client.get(CSV, {"tz": "Mars/Olympus"})
+    assert response.status_code == 422
+    assert response.content.decode().startswith("tz: Give a time zone by its IANA name")
