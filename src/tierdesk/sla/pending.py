@@ -67,16 +67,17 @@ class _Flush:
 
 
 def _flush() -> _Flush | None:
-    """This transaction's flush, registered once: one registered at this savepoint level or an
-    enclosing one takes the ids (should an inner savepoint roll back, its tickets are computed
-    for nothing, their marks gone with it); one of a savepoint already released does not, as a
-    later rollback of that savepoint drops it. None outside a transaction."""
+    """This transaction's flush, registered once. Any flush still registered may take more
+    ids: its savepoints are either enclosing this one (rolling one back drops the flush, and
+    the marks and events written here with it) or already released, which nothing can roll
+    back any more (a rollback drops the callbacks of the savepoint rolled back only). So a
+    batch that writes each message in a savepoint of its own computes its tickets once,
+    together. None outside a transaction."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         return None
-    current = set(connection.savepoint_ids)
-    for savepoints, func, _robust in reversed(connection.run_on_commit):
-        if isinstance(func, _Flush) and savepoints <= current:
+    for _savepoints, func, _robust in reversed(connection.run_on_commit):
+        if isinstance(func, _Flush):
             return func
     flush = _Flush()
     transaction.on_commit(flush)
