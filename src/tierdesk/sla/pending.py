@@ -9,7 +9,7 @@ from collections.abc import Collection
 from django.db import transaction
 from django.db.models import Q
 
-from tierdesk.sla.models import SlaStale
+from tierdesk.sla.models import SlaSetupVersion, SlaStale
 from tierdesk.tickets.choices import EventKind
 
 logger = logging.getLogger(__name__)
@@ -98,6 +98,26 @@ def mark_stale(ticket_ids: Collection[int]) -> None:
         flush.ids.update(ids)
 
 
+def hold_setup_shared() -> None:
+    """Takes the setup row in share mode for this transaction (PostgreSQL): a computation of
+    clocks holds it, so a change of the setup, or of what policies match on, which takes it
+    exclusively before it writes anything (lock_setup), waits for running computations and
+    they wait for it. Without that, a computation could delete a mark the change just wrote
+    and compute with what it read before, or wait on clocks the change holds while the change
+    waits on its marks."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {SlaSetupVersion._meta.db_table} WHERE id = 1 FOR SHARE")
+
+
+def lock_setup() -> None:
+    """Takes the setup row exclusively for this transaction (see hold_setup_shared)."""
+    if SlaSetupVersion.objects.select_for_update().filter(pk=1).first() is None:
+        SlaSetupVersion.objects.get_or_create(pk=1, defaults={"token": ""})
+
+
 def mark_unsolved_stale(condition: Q | None = None, *, compute: bool = True) -> int:
     """Marks every unsolved ticket (or those matching `condition`) stale, after a change of what
     their policies match on. A few are computed right after the commit; more are left to a task
@@ -105,11 +125,12 @@ def mark_unsolved_stale(condition: Q | None = None, *, compute: bool = True) -> 
     share of stale tickets catches up with anything it misses). With `compute` False the marks
     are left to the caller. Returns how many tickets were marked.
 
-    Marks already there are inserted again rather than skipped: one a computation is deleting
-    right now (with the policies read before this change) is then marked anew once it commits."""
+    Takes the setup lock first, so no computation is deleting marks or writing clocks while
+    these are written (see hold_setup_shared)."""
     from tierdesk.tickets.choices import UNSOLVED_STATUSES
     from tierdesk.tickets.models import Ticket
 
+    lock_setup()
     tickets = Ticket.objects.filter(status__in=UNSOLVED_STATUSES)
     if condition is not None:
         tickets = tickets.filter(condition)

@@ -65,7 +65,9 @@ def clock_view(
         # never -0.0, and let `breached` tell that the clock is overdue.
         remaining = -late if late > 0 else 0.0
         elapsed = clock.target_seconds + late
-    return ClockView(clock, remaining, max(0.0, elapsed), clock.due_at < now)
+    # A recorded breach stays one even if a later change moved the target out again.
+    breached = clock.due_at < now or clock.outcome == Outcome.BREACHED
+    return ClockView(clock, remaining, max(0.0, elapsed), breached)
 
 
 def _hours_of(clock: SlaClock, calendars: dict[int, BusinessHours] | None) -> BusinessHours:

@@ -16,6 +16,7 @@ from tierdesk.sla.choices import ClockState, Outcome
 from tierdesk.sla.clocks import ClockResult, replay
 from tierdesk.sla.history import histories
 from tierdesk.sla.models import SlaClock, SlaStale
+from tierdesk.sla.pending import hold_setup_shared
 from tierdesk.tickets.models import Ticket
 
 BATCH = 500
@@ -135,6 +136,9 @@ def _keep_recorded_breach(clock: SlaClock, values: dict[str, object]) -> None:
     another priority, channel or group in the attainment."""
     values["outcome"] = Outcome.BREACHED
     values["decided_at"] = clock.decided_at or clock.due_at
+    # Overdue since the time it was due when breached, however the target moved since.
+    values["due_at"] = clock.due_at or values["due_at"]
+    values["warn_at"] = None
     for name in ("channel", "priority", "group_id"):
         values[name] = getattr(clock, name)
 
@@ -225,6 +229,7 @@ def clocks_refresh_stale(
     after = 0
     while limit is None or done < limit:
         with transaction.atomic():
+            hold_setup_shared()
             marked = SlaStale.objects.filter(ticket_id__gt=after).order_by("ticket_id")
             if wanted is not None:
                 marked = marked.filter(ticket_id__in=wanted)

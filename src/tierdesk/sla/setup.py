@@ -27,7 +27,6 @@ from tierdesk.sla.models import (
     BusinessCalendar,
     CalendarDate,
     SlaPolicy,
-    SlaSetupVersion,
     SlaTarget,
 )
 from tierdesk.tickets.choices import Channel, Priority
@@ -141,9 +140,9 @@ def _setup_changed(actor: User, what: str) -> None:
 
 def _lock_setup() -> None:
     """Serialises setup writes, so that checks across rows (one default calendar, a region on one
-    calendar, the order of policies) still hold when the writer commits."""
-    if SlaSetupVersion.objects.select_for_update().filter(pk=1).first() is None:
-        SlaSetupVersion.objects.get_or_create(pk=1, defaults={"token": ""})
+    calendar, the order of policies) still hold when the writer commits; computations of clocks
+    wait meanwhile (sla.pending.hold_setup_shared)."""
+    pending.lock_setup()
 
 
 def _locked_calendar(calendar: BusinessCalendar) -> BusinessCalendar:

@@ -25,6 +25,7 @@ from tierdesk.macros.models import Notification
 from tierdesk.routing.effects import EVENT_COLUMNS
 from tierdesk.sla.choices import ClockState, Outcome
 from tierdesk.sla.models import SlaClock, SlaSetupVersion, SlaStale, SlaTarget
+from tierdesk.sla.pending import hold_setup_shared
 from tierdesk.sla.services import clocks_refresh, clocks_refresh_stale
 from tierdesk.tickets.choices import UNSOLVED_STATUSES, EventKind, Priority
 from tierdesk.tickets.events import display_value, history_written, stored_value
@@ -189,6 +190,7 @@ def _sweep(kind: str, questions: list[Q], now: datetime, tally: _Tally) -> None:
     found = sorted(candidates.items())
     for start in range(0, len(found), BATCH):
         with transaction.atomic():
+            hold_setup_shared()
             _record(kind, condition, found[start : start + BATCH], now, tally)
 
 
@@ -229,9 +231,12 @@ def _record(
     told: set[int] = set()
     managers_wanted: set[int] = set()
     raises: dict[int, str] = {}
+    touched = _changed_since(clocks, tally.setup_changed_at) if breach else set()
     for clock in clocks:
         number = clock["ticket_id"]
-        retroactive = breach and _retroactive(clock, tally.setup_changed_at)
+        retroactive = (
+            breach and number not in touched and _retroactive(clock, tally.setup_changed_at)
+        )
         events.append(_event_row(clock, kind, now, retroactive=retroactive))
         if clock["state"] == ClockState.STOPPED or retroactive:
             # The moment has passed (answered or solved, late), or it passed before a setup
@@ -292,6 +297,26 @@ def _record(
             tally.stale += clocks_refresh(raised, now=now)
             tally.raised += len(raised)
             tally.recomputed.update(raised)
+
+
+def _changed_since(clocks: list[dict[str, Any]], setup_changed_at: datetime | None) -> set[int]:
+    """Tickets among these whose history moved since the last setup change: a breach of theirs
+    may be anyone's doing (a priority raised, a tag added), so it is not put down to the setup."""
+    if setup_changed_at is None:
+        return set()
+    return set(
+        TicketEvent.objects.filter(
+            ticket_id__in={c["ticket_id"] for c in clocks},
+            created_at__gte=setup_changed_at,
+            kind__in=[
+                EventKind.CREATED,
+                EventKind.MESSAGE,
+                EventKind.CHANGED,
+                EventKind.ROUTED,
+                EventKind.MERGED,
+            ],
+        ).values_list("ticket_id", flat=True)
+    )
 
 
 def _retroactive(clock: dict[str, Any], setup_changed_at: datetime | None) -> bool:

@@ -111,3 +111,57 @@ def test_a_clock_warns_once_even_after_a_pause_moves_its_due_time(alice, agent):
     sweep(70 * 60 + 2)
     sweep(72 * 60)
     assert warnings.count() == 1
+
+
+def test_a_recorded_breach_reads_overdue_after_the_target_moved_out(alice, agent):
+    from tierdesk.sla.selectors import ticket_clocks
+
+    # Given an urgent enterprise ticket whose first response (30 min) breach was recorded
+    with at(0):
+        ticket = ticket_open(actor=alice, subject="Down", body="All dashboards fail")
+    with at(1):
+        ticket_update(actor=agent, ticket=ticket, changes={"priority": "urgent"})
+    refresh(1)
+    sweep(45)
+
+    # When the priority goes back to normal (1 h) before that hour is up
+    with at(46):
+        ticket_update(actor=agent, ticket=ticket, changes={"priority": "normal"})
+        views = {v.clock.metric: v for v in ticket_clocks(ticket)}
+
+    # Then the card and the API still read it overdue since its urgent due time
+    first = views[Metric.FIRST_RESPONSE]
+    assert first.breached
+    assert first.clock.due_at == WEDNESDAY + timedelta(minutes=30)
+    assert first.remaining_seconds == -16 * 60
+
+
+def test_a_breach_after_a_setup_change_is_told_when_someone_changed_the_ticket(
+    alice, agent, admin_user
+):
+    from tierdesk.macros.models import Notification
+    from tierdesk.sla.models import BusinessCalendar
+    from tierdesk.sla.setup import calendar_date_set
+
+    # Given an enterprise ticket an agent holds
+    with at(0):
+        ticket = ticket_open(actor=alice, subject="Slow", body="Queries take minutes")
+        ticket_update(actor=agent, ticket=ticket, changes={"assignee": agent})
+    refresh(0)
+    # and an unrelated change of the setup at 40 min
+    with at(40):
+        calendar_date_set(
+            actor=admin_user,
+            calendar=BusinessCalendar.objects.get(name="Tokyo"),
+            date="2026-12-31",
+            name="Company holiday",
+        )
+    # When the agent raises it to urgent at 45 min, so its first response was due at 30 min,
+    # before the setup change
+    with at(45):
+        ticket_update(actor=agent, ticket=ticket, changes={"priority": "urgent"})
+    refresh(45)
+    sweep(46)
+
+    # Then the breach is the agent's to hear of, not put down to the setup change
+    assert Notification.objects.filter(person=agent, ticket=ticket, kind="sla_breach").exists()
