@@ -28,8 +28,9 @@ RELEVANT_FIELDS = frozenset(
         "chat_taken",
     }
 )
-# Up to this many tickets marked at once are computed right after the commit, in the writer's
-# process; more (a setup change, a large customer's new plan) go to the worker in batches.
+# Up to this many tickets one transaction marks are computed right after its commit, in the
+# writer's process (a batch of mail is 50); more (routing a thousand tickets at once, a setup
+# change, a large customer's new plan) go to the worker in batches.
 COMPUTE_AFTER_COMMIT_MAX = 100
 INSERT_BATCH = 5000
 
@@ -60,6 +61,11 @@ class _Flush:
         from tierdesk.sla.services import clocks_refresh_stale
 
         ids = sorted(self.ids)
+        if len(ids) > COMPUTE_AFTER_COMMIT_MAX:
+            # A bulk change (routing a thousand tickets at once): the worker computes them, so
+            # the writer's request or batch is not held up by it.
+            queue_refresh()
+            return
         try:
             clocks_refresh_stale(ids)
         except Exception:

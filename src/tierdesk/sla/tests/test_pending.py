@@ -252,6 +252,24 @@ def test_many_tickets_are_left_to_the_worker(
     assert {first_response(t).policy_name for t in tickets} == {"Premium and enterprise"}
 
 
+def test_a_transaction_marking_many_tickets_leaves_them_to_the_worker(
+    alice, monkeypatch, immediate_queue, django_capture_on_commit_callbacks
+):
+    # Given a transaction that marks more tickets than the writer computes itself
+    tickets = [open_ticket(alice) for _ in range(3)]
+    monkeypatch.setattr(pending, "COMPUTE_AFTER_COMMIT_MAX", 2)
+    queued = []
+    monkeypatch.setattr(pending, "queue_refresh", lambda: queued.append(True))
+
+    # When it commits
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        pending.mark_stale([t.pk for t in tickets])
+
+    # Then the worker's task is queued and the marks wait for it
+    assert queued == [True]
+    assert SlaStale.objects.filter(ticket__in=tickets).count() == 3
+
+
 def test_the_workers_task_can_run_twice(initech, peter):
     from tierdesk.sla.tasks import sla_refresh_stale_task
 
