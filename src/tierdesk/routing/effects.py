@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connections, router
 
 from tierdesk.accounts.models import Organization, User
+from tierdesk.core.bulk import append_rows
 from tierdesk.routing.rulebook import Prediction, RuleBook, State
 from tierdesk.tickets.choices import EventKind, MessageKind, Priority, ProductArea, TicketType
 from tierdesk.tickets.events import display_value, history_written
@@ -149,29 +150,10 @@ def assignment_event(
 
 
 def insert_events(rows: Sequence[EventRow]) -> None:
-    """Appends the events with one prepared INSERT per BATCH rows, values prepared by the
-    fields themselves (JSON for data, the backend's form of the time)."""
+    """Appends the events in bulk and tells the history listeners which tickets moved."""
     if not rows:
         return
-    connection = connections[router.db_for_write(TicketEvent)]
-    meta = TicketEvent._meta
-    data_field, time_field = meta.get_field("data"), meta.get_field("created_at")
-    times: dict[datetime, Any] = {}
-    prepared = []
-    for row in rows:
-        at = row[8]
-        if at not in times:
-            times[at] = time_field.get_db_prep_save(at, connection)
-        prepared.append((*row[:7], data_field.get_db_prep_save(row[7], connection), times[at]))
-    quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(meta.db_table),
-        ", ".join(quote(c) for c in EVENT_COLUMNS),
-        ", ".join(["%s"] * len(EVENT_COLUMNS)),
-    )
-    with connection.cursor() as cursor:
-        for start in range(0, len(prepared), BATCH):
-            cursor.executemany(sql, prepared[start : start + BATCH])
+    append_rows(TicketEvent, EVENT_COLUMNS, rows)
     history_written({row[0] for row in rows}, {(row[2], row[3]) for row in rows})
 
 

@@ -3,32 +3,32 @@ ticket event, tells whoever holds the ticket and applies the target's breach rul
 
 from __future__ import annotations
 
-import json
 import operator
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import reduce
 from typing import Any
 
-from django.db import connection, connections, models, router, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tierdesk.accounts.choices import Role
 from tierdesk.accounts.models import SkillGroup, User
+from tierdesk.core.bulk import append_rows
 from tierdesk.macros.choices import NotificationKind
 from tierdesk.macros.models import Notification
-from tierdesk.routing.effects import EVENT_COLUMNS
+from tierdesk.routing.effects import insert_events
 from tierdesk.sla.choices import ClockState, Outcome
 from tierdesk.sla.models import SlaClock, SlaSetupVersion, SlaStale, SlaTarget
 from tierdesk.sla.pending import hold_setup_shared
 from tierdesk.sla.services import clocks_refresh, clocks_refresh_stale
 from tierdesk.tickets.choices import UNSOLVED_STATUSES, EventKind, Priority
-from tierdesk.tickets.events import display_value, history_written, stored_value
+from tierdesk.tickets.events import display_value, stored_value
 from tierdesk.tickets.models import Ticket, TicketEvent
 
 # Clocks per transaction: one query per table for each batch, and ticket rows locked for well
@@ -268,11 +268,8 @@ def _record(
         for number, people in sorted(recipients.items())
         for person in sorted(people)
     ]
-    _insert(TicketEvent, EVENT_COLUMNS, events)
-    history_written(
-        {clock["ticket_id"] for clock in clocks}, {(EventKind.SLA, c["metric"]) for c in clocks}
-    )
-    _insert(Notification, NOTIFICATION_COLUMNS, notifications)
+    insert_events(events)
+    append_rows(Notification, NOTIFICATION_COLUMNS, notifications)
     ids = [clock["pk"] for clock in clocks]
     if breach:
         # Breached also settles the warning: a clock past due never warns afterwards, and
@@ -349,58 +346,6 @@ def _event_row(
     if retroactive:
         data["after_setup_change"] = True
     return (clock["ticket_id"], None, EventKind.SLA, clock["metric"], "", kind, None, data, now)
-
-
-def _insert(model: type[models.Model], columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Appends rows (values in `columns` order): COPY on PostgreSQL, one prepared INSERT per
-    BATCH elsewhere. At tens of thousands of rows bulk_create's work per object, and on
-    PostgreSQL a statement per row, cost more than the writing itself."""
-    if not rows:
-        return
-    connection = connections[router.db_for_write(model)]
-    fields = [model._meta.get_field(column) for column in columns]
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(field.column) for field in fields)
-    json_columns = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
-    if connection.vendor == "postgresql":
-        # COPY's text form: aware times and JSON text, as demo.bulk writes them.
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                if json_columns:
-                    row = tuple(
-                        json.dumps(v) if i in json_columns and v is not None else v
-                        for i, v in enumerate(row)
-                    )
-                copy.write_row(row)
-        return
-    # Ids, text and None go as they are; times and JSON as their fields prepare them, each
-    # time once (the rows share the sweep's now).
-    special = [
-        i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField | models.JSONField)
-    ]
-    times: dict[datetime, Any] = {}
-    values = []
-    for row in rows:
-        value = list(row)
-        for i in special:
-            item = value[i]
-            if item is None:
-                continue
-            if isinstance(item, datetime):
-                if item not in times:
-                    times[item] = fields[i].get_db_prep_save(item, connection)
-                value[i] = times[item]
-            else:
-                value[i] = fields[i].get_db_prep_save(item, connection)
-        values.append(value)
-    sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(values), BATCH):
-            cursor.executemany(sql, values[start : start + BATCH])
 
 
 def _targets(ids: set[int], tally: _Tally) -> dict[int, tuple[bool, str, bool]]:
@@ -504,7 +449,5 @@ def _raise_priorities(
         )
     for wanted, numbers in by_priority.items():
         Ticket.objects.filter(pk__in=numbers).update(priority=wanted, updated_at=now)
-    _insert(TicketEvent, EVENT_COLUMNS, rows)
-    raised = [row[0] for row in rows]
-    history_written(raised, {(EventKind.CHANGED, "priority")})
-    return raised
+    insert_events(rows)
+    return [row[0] for row in rows]
