@@ -138,13 +138,6 @@ def _setup_changed(actor: User, what: str) -> None:
     )
 
 
-def _lock_setup() -> None:
-    """Serialises setup writes, so that checks across rows (one default calendar, a region on one
-    calendar, the order of policies) still hold when the writer commits; computations of clocks
-    wait meanwhile (sla.pending.hold_setup_shared)."""
-    pending.lock_setup()
-
-
 def _locked_calendar(calendar: BusinessCalendar) -> BusinessCalendar:
     found = BusinessCalendar.objects.select_for_update().filter(pk=calendar.pk).first()
     if found is None:
@@ -308,7 +301,7 @@ def calendar_create(
     holiday_subdivision, regions, around_the_clock, is_default), PermissionDenied for anyone but
     an administrator."""
     ensure_setup_editor(actor)
-    _lock_setup()
+    pending.lock_setup()
     errors: dict[str, str] = {}
     values = {
         "name": name,
@@ -336,7 +329,7 @@ def calendar_update(
     refusals as calendar_create, and the default calendar cannot stop being the default (make
     another one the default instead)."""
     ensure_setup_editor(actor)
-    _lock_setup()
+    pending.lock_setup()
     calendar = _locked_calendar(calendar)
     errors = _unknown(changes, CALENDAR_FIELDS)
     values = {field: changes.get(field, getattr(calendar, field)) for field in CALENDAR_FIELDS}
@@ -354,7 +347,7 @@ def calendar_delete(*, actor: User, calendar: BusinessCalendar) -> None:
     those policies under "calendar", and for the default calendar under "is_default". Clocks
     already decided on it keep their outcome."""
     ensure_setup_editor(actor)
-    _lock_setup()
+    pending.lock_setup()
     calendar = _locked_calendar(calendar)
     errors: dict[str, str] = {}
     users = list(calendar.policies.order_by("position", "id").values_list("name", flat=True))
@@ -398,7 +391,7 @@ def calendar_date_set(
 
     Raises ValidationFailed naming "date", "name" or "hours"."""
     ensure_setup_editor(actor)
-    _lock_setup()
+    pending.lock_setup()
     calendar = _locked_calendar(calendar)
     errors: dict[str, str] = {}
     day = _clean_date(errors, date)
@@ -434,7 +427,7 @@ def calendar_date_set(
 def calendar_date_remove(*, actor: User, calendar: BusinessCalendar, date: dt.date | str) -> None:
     """Removes a date from the calendar: the weekday's hours and public holidays apply again."""
     ensure_setup_editor(actor)
-    _lock_setup()
+    pending.lock_setup()
     calendar = _locked_calendar(calendar)
     errors: dict[str, str] = {}
     day = _clean_date(errors, date)
@@ -683,7 +676,7 @@ def policy_create(
     Raises ValidationFailed naming each refused field ("plans", "targets.0.seconds", …),
     PermissionDenied for anyone but an administrator."""
     ensure_setup_editor(actor)
-    _lock_setup()
+    pending.lock_setup()
     errors: dict[str, str] = {}
     values = {
         "name": name,
@@ -719,7 +712,7 @@ def policy_update(*, actor: User, policy: SlaPolicy, changes: Mapping[str, Any])
     replaced whole (a target keeps its row when its metric stays). Same refusals as
     policy_create; the order changes with policy_move or policy_reorder."""
     ensure_setup_editor(actor)
-    _lock_setup()
+    pending.lock_setup()
     policy = _locked_policy(policy)
     errors = _unknown(changes, POLICY_FIELDS)
     current: dict[str, Any] = {
@@ -746,7 +739,7 @@ def policy_delete(*, actor: User, policy: SlaPolicy) -> None:
     """Deletes a policy and its targets. Its tickets fall to the next policy that matches them;
     clocks already decided keep their outcome and the policy's name."""
     ensure_setup_editor(actor)
-    _lock_setup()
+    pending.lock_setup()
     deleted, _rows = SlaPolicy.objects.filter(pk=policy.pk).delete()
     if not deleted:
         raise NotFound(_("No such SLA policy."))
@@ -759,7 +752,7 @@ def policy_reorder(*, actor: User, policy_ids: Sequence[int]) -> list[SlaPolicy]
     """Puts the policies in the order given (the first is tried first); every policy must be
     named exactly once, else ValidationFailed names "ids"."""
     ensure_setup_editor(actor)
-    _lock_setup()
+    pending.lock_setup()
     order = _order()
     ids = list(policy_ids)
     unknown = [str(i) for i in ids if i not in order]
@@ -780,7 +773,7 @@ def policy_move(
     to `position` (1 is tried first). Returns every policy in the new order. Refusals name
     "position" or "offset"."""
     ensure_setup_editor(actor)
-    _lock_setup()
+    pending.lock_setup()
     order = _order()
     if policy.pk not in order:
         raise NotFound(_("No such SLA policy."))
