@@ -8,10 +8,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.db import connections, router
-
 from tierdesk.accounts.models import Organization, User
-from tierdesk.core.bulk import append_rows
+from tierdesk.core.bulk import append_rows, update_rows
 from tierdesk.routing.rulebook import Prediction, RuleBook, State
 from tierdesk.tickets.choices import EventKind, MessageKind, Priority, ProductArea, TicketType
 from tierdesk.tickets.events import display_value, history_written
@@ -196,31 +194,12 @@ def save_changed(tickets: Sequence[Ticket], changed: dict[int, set[str]], now: d
     """Writes the changed fields and updated_at: one prepared UPDATE per set of changed fields,
     run for all its tickets with executemany. Tags make nearly every outcome distinct, so an
     UPDATE per outcome (or bulk_update's CASE over every row) would cost more than routing."""
-    connection = connections[router.db_for_write(Ticket)]
-    meta = Ticket._meta
-    quote = connection.ops.quote_name
-    when = meta.get_field("updated_at").get_db_prep_save(now, connection)
-    by_fields: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
+    by_fields: dict[tuple[str, ...], list[Ticket]] = defaultdict(list)
     for ticket in tickets:
         fields = changed.get(ticket.pk)
         if not fields:
             continue
         ticket.updated_at = now
-        names = tuple(sorted(fields))
-        values = [
-            meta.get_field(name).get_db_prep_save(
-                getattr(ticket, meta.get_field(name).attname), connection
-            )
-            for name in names
-        ]
-        by_fields[names].append((*values, when, ticket.pk))
-    with connection.cursor() as cursor:
-        for names, rows in by_fields.items():
-            columns = [meta.get_field(name).column for name in names] + ["updated_at"]
-            sql = "UPDATE {} SET {} WHERE {} = %s".format(
-                quote(meta.db_table),
-                ", ".join(f"{quote(column)} = %s" for column in columns),
-                quote(meta.pk.column),
-            )
-            for start in range(0, len(rows), BATCH):
-                cursor.executemany(sql, rows[start : start + BATCH])
+        by_fields[tuple(sorted(fields))].append(ticket)
+    for names, group in by_fields.items():
+        update_rows(group, [*names, "updated_at"])

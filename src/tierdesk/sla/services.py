@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import cast
 
 from django.db import connections, router, transaction
-from django.db.models import Field
 from django.utils import timezone
 
+from tierdesk.core.bulk import update_rows
 from tierdesk.sla.book import PolicyBook, current_book
 from tierdesk.sla.choices import ClockState, Outcome
 from tierdesk.sla.clocks import ClockResult, replay
@@ -143,26 +142,6 @@ def _keep_recorded_breach(clock: SlaClock, values: dict[str, object]) -> None:
         values[name] = getattr(clock, name)
 
 
-def _update_clocks(clocks: list[SlaClock]) -> None:
-    """Writes the computed fields with one prepared UPDATE a row, in one executemany:
-    bulk_update's CASE WHEN per field and row costs more than the database does."""
-    connection = connections[router.db_for_write(SlaClock)]
-    meta = SlaClock._meta
-    fields = [cast(Field, meta.get_field(name)) for name in COMPUTED_FIELDS]
-    quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(meta.db_table),
-        ", ".join(f"{quote(str(f.column))} = %s" for f in fields),
-        quote("id"),
-    )
-    rows = [
-        [f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields] + [c.pk]
-        for c in clocks
-    ]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
 def clocks_refresh(
     ticket_numbers: Iterable[int], *, now: datetime | None = None, book: PolicyBook | None = None
 ) -> int:
@@ -198,7 +177,7 @@ def clocks_refresh(
         if delete:
             SlaClock.objects.filter(pk__in=delete).delete()
         if update:
-            _update_clocks(update)
+            update_rows(update, COMPUTED_FIELDS)
         if create:
             SlaClock.objects.bulk_create(create, batch_size=500)
         done += len(tickets)
