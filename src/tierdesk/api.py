@@ -12,14 +12,17 @@ from tierdesk.core.api import (
 from tierdesk.core.api import router as core_router
 from tierdesk.engineering.api import router as engineering_router
 from tierdesk.escalations.api import router as escalations_router
+from tierdesk.knowledge.api import router as knowledge_router
 from tierdesk.macros.api import router as macros_router
 from tierdesk.mail.api import router as mail_router
 from tierdesk.mail.api_outbound import router as mail_outbound_router
 from tierdesk.phone.api import router as phone_router
 from tierdesk.queues.api import router as queues_router
 from tierdesk.routing.api import router as routing_router
+from tierdesk.search.api import router as search_router
 from tierdesk.sla.api import router as sla_router
 from tierdesk.sla.api_setup import router as sla_setup_router
+from tierdesk.suggestions.api import router as suggestions_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.triage.api import router as triage_router
 
@@ -51,4 +54,7 @@ api.add_router("", chat_router)
 api.add_router("", phone_router)
 api.add_router("", sla_router)
 api.add_router("", sla_setup_router)
+api.add_router("", knowledge_router)
+api.add_router("", search_router)
+api.add_router("", suggestions_router)
 api.add_router("", fallback_router)

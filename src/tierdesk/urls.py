@@ -22,6 +22,9 @@ urlpatterns = [
     path("", include("tierdesk.chat.urls")),
     path("", include("tierdesk.phone.urls")),
     path("", include("tierdesk.sla.urls")),
+    path("", include("tierdesk.knowledge.urls")),
+    path("", include("tierdesk.search.urls")),
+    path("", include("tierdesk.suggestions.urls")),
     path("", include("tierdesk.web.urls")),
 ]
 admin.site.site_header = "tierdesk"
