@@ -1,0 +1,153 @@
+"""What the index holds of articles and tickets: their search documents, built in batches with a
+few queries each, so a reindex streams a million tickets without loading them all."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterator
+
+from tierdesk.knowledge.choices import ArticleState, Visibility
+from tierdesk.knowledge.models import Article
+from tierdesk.search.backend import Document
+from tierdesk.search.models import DocKind, doc_id
+from tierdesk.tickets.choices import MessageKind, Status
+from tierdesk.tickets.models import Message, Ticket
+
+SOLVED = frozenset({Status.SOLVED, Status.CLOSED})
+_TICKET_FIELDS = (
+    "number",
+    "subject",
+    "organization_id",
+    "requester_id",
+    "language",
+    "status",
+    "product_area",
+    "updated_at",
+    "restricted",
+    "merged_into_id",
+)
+
+
+def article_text(article: Article) -> str:
+    """The article's body as searched and highlighted: the KCS fields in reading order."""
+    parts = [article.problem, article.environment, article.cause, article.resolution]
+    if article.tags:
+        parts.append(" ".join(article.tags))
+    return "\n\n".join(p for p in parts if p)
+
+
+def article_documents(ids: Collection[int]) -> tuple[list[Document], set[int]]:
+    """(documents of the articles that exist, ids that no longer do)."""
+    articles = list(Article.objects.filter(pk__in=ids))
+    missing = set(ids) - {a.pk for a in articles}
+    return [article_document(a) for a in articles], missing
+
+
+def article_document(article: Article) -> Document:
+    return Document(
+        doc=doc_id(DocKind.ARTICLE, article.pk),
+        kind=DocKind.ARTICLE,
+        object_id=article.pk,
+        organization_id=None,
+        requester_id=None,
+        language=article.language,
+        status=article.state,
+        visibility=article.visibility,
+        product_area=article.product_area,
+        updated_at=article.updated_at,
+        solved=False,
+        customers_see=(
+            article.visibility == Visibility.PUBLIC and article.state == ArticleState.VALIDATED
+        ),
+        title=article.title,
+        body=article_text(article),
+    )
+
+
+def all_articles(batch: int) -> Iterator[list[Document]]:
+    last = 0
+    while True:
+        articles = list(Article.objects.filter(pk__gt=last).order_by("pk")[:batch])
+        if not articles:
+            return
+        last = articles[-1].pk
+        yield [article_document(a) for a in articles]
+
+
+def _ticket_documents(
+    rows: list[tuple], messages: dict[int, list[tuple[str, str]]]
+) -> Iterator[Document]:
+    for (
+        number,
+        subject,
+        org,
+        requester,
+        language,
+        status,
+        area,
+        updated,
+        restricted,
+        merged,
+    ) in rows:
+        # Restricted tickets keep their text from everyone but the named staff: never indexed.
+        # A merged ticket's conversation moved to the ticket it was merged into, which is
+        # indexed with it; the closed husk would only be a duplicate hit.
+        if restricted or merged is not None:
+            continue
+        public: list[str] = []
+        notes: list[str] = []
+        for kind, body in messages.get(number, ()):
+            (notes if kind == MessageKind.INTERNAL else public).append(body)
+        yield Document(
+            doc=doc_id(DocKind.TICKET, number),
+            kind=DocKind.TICKET,
+            object_id=number,
+            organization_id=org,
+            requester_id=requester,
+            language=language,
+            status=status,
+            visibility="",
+            product_area=area,
+            updated_at=updated,
+            solved=status in SOLVED,
+            customers_see=False,
+            title=subject,
+            body="\n\n".join(public),
+            notes="\n\n".join(notes),
+        )
+
+
+def ticket_documents(numbers: Collection[int]) -> tuple[list[Document], set[int]]:
+    """(documents of the tickets that may be indexed, numbers that must leave the index:
+    gone, restricted or merged)."""
+    rows = list(Ticket.objects.filter(pk__in=numbers).values_list(*_TICKET_FIELDS))
+    messages: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for ticket_id, kind, body in (
+        Message.objects.filter(ticket_id__in=[r[0] for r in rows])
+        .order_by("ticket_id", "created_at", "id")
+        .values_list("ticket_id", "kind", "body_text")
+    ):
+        messages[ticket_id].append((kind, body))
+    documents = list(_ticket_documents(rows, messages))
+    return documents, set(numbers) - {d.object_id for d in documents}
+
+
+def all_tickets(batch: int) -> Iterator[list[Document]]:
+    """Every indexable ticket's document, `batch` tickets at a time in number order: one query
+    for the tickets and one for their messages (a range of the message index) per batch."""
+    last = 0
+    while True:
+        rows = list(
+            Ticket.objects.filter(pk__gt=last).order_by("pk").values_list(*_TICKET_FIELDS)[:batch]
+        )
+        if not rows:
+            return
+        first, last = rows[0][0], rows[-1][0]
+        messages: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for ticket_id, kind, body in (
+            Message.objects.filter(ticket_id__gte=first, ticket_id__lte=last)
+            .order_by("ticket_id", "created_at", "id")
+            .values_list("ticket_id", "kind", "body_text")
+        ):
+            messages[ticket_id].append((kind, body))
+        yield list(_ticket_documents(rows, messages))

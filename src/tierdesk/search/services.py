@@ -1,0 +1,91 @@
+"""Writing the search index: documents marked stale, and the whole index again after the first
+deploy or a change of the analyzer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+
+from django.db import transaction
+
+from tierdesk.search import backend, documents
+from tierdesk.search.models import DocKind, SearchStale, doc_parts
+
+logger = logging.getLogger(__name__)
+
+# Documents indexed per transaction: big enough that executemany and the FTS5 segment writes
+# amortise, small enough that a writer waiting on SQLite's lock waits well under a second.
+STALE_BATCH = 500
+REINDEX_BATCH = 2_000
+
+
+def index_docs(docs: Sequence[int]) -> int:
+    """Indexes these documents as they are now (articles and tickets that are gone, restricted
+    or merged leave the index). The caller holds a transaction. Returns how many were written."""
+    articles = [oid for kind, oid in map(doc_parts, docs) if kind == DocKind.ARTICLE]
+    tickets = [oid for kind, oid in map(doc_parts, docs) if kind == DocKind.TICKET]
+    written: list[backend.Document] = []
+    gone: list[int] = []
+    if articles:
+        found, missing = documents.article_documents(articles)
+        written += found
+        gone += [d * 2 + 1 for d in missing]
+    if tickets:
+        found, missing = documents.ticket_documents(tickets)
+        written += found
+        gone += [n * 2 for n in missing]
+    backend.delete(gone)
+    backend.write(written)
+    return len(written)
+
+
+def index_stale(docs: Sequence[int] | None = None, *, limit: int | None = None) -> int:
+    """Indexes the stale documents (those of `docs` still marked, or every mark), in batches of
+    their own transactions, each taking its marks first. Safe to run twice and side by side:
+    a document marked again while it is indexed keeps its new mark and is indexed once more.
+    Returns how many documents were taken."""
+    done = 0
+    pending = sorted(set(docs)) if docs is not None else None
+    while limit is None or done < limit:
+        size = STALE_BATCH if limit is None else min(STALE_BATCH, limit - done)
+        with transaction.atomic():
+            marks = SearchStale.objects.order_by("doc")
+            if pending is not None:
+                if not pending:
+                    break
+                batch, pending = pending[:size], pending[size:]
+                marks = marks.filter(doc__in=batch)
+            taken = list(marks.values_list("doc", flat=True)[:size])
+            if not taken:
+                if pending:
+                    continue
+                break
+            SearchStale.objects.filter(doc__in=taken).delete()
+            index_docs(taken)
+        done += len(taken)
+    return done
+
+
+def reindex_all(*, progress: Callable[[int], None] | None = None) -> int:
+    """Empties the index and indexes every article and ticket again, a batch per transaction;
+    leaves no marks behind. For the first deploy and after a change of the analyzer. Returns
+    how many documents were indexed."""
+    started = time.monotonic()
+    with transaction.atomic():
+        backend.reset()
+        SearchStale.objects.all().delete()
+    count = 0
+    for batch in documents.all_articles(REINDEX_BATCH):
+        with transaction.atomic():
+            backend.write(batch)
+        count += len(batch)
+    for batch in documents.all_tickets(REINDEX_BATCH):
+        # Not `fresh`: a ticket written since the reset may be in the index already.
+        with transaction.atomic():
+            backend.write(batch)
+        count += len(batch)
+        if progress is not None:
+            progress(count)
+    logger.info("Search index rebuilt: %d documents in %.1f s", count, time.monotonic() - started)
+    return count
