@@ -527,16 +527,15 @@ def article_feedback(
     """Records whether the article helped `actor`, with an optional comment, and keeps the
     article's counters. One verdict per person: a second one replaces the first. A customer gives
     feedback only on an article they may read (public and validated), NotFound otherwise."""
-    if actor.is_customer and not article.customers_see:
-        raise NotFound(_("No such article."))
-    comment = _text({}, "comment", comment, required=False, limit=COMMENT_MAX)
-    if len(comment) > COMMENT_MAX:
-        raise ValidationFailed(
-            comment=_("Write at most %(max)d characters.") % {"max": COMMENT_MAX}
-        )
+    errors: dict[str, str] = {}
+    comment = _text(errors, "comment", comment, required=False, limit=COMMENT_MAX)
+    if errors:
+        raise ValidationFailed(errors)
     now = timezone.now()
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=article.pk)
+        if actor.is_customer and not article.customers_see:
+            raise NotFound(_("No such article."))
         earlier = ArticleFeedback.objects.filter(article=article, person=actor).first()
         counters: dict[str, Any] = {}
         if earlier is not None:

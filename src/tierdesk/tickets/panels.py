@@ -34,6 +34,7 @@ PANEL_PROVIDERS = (
     "tierdesk.phone.panels.ticket_panel",
     "tierdesk.mail.panels.ticket_panel",
     "tierdesk.chat.panels.ticket_panel",
+    "tierdesk.knowledge.panels.ticket_panel",
 )
 
 _providers: list[Callable[[HttpRequest, Ticket], Panel | None]] | None = None

@@ -26,7 +26,9 @@ BEFORE = dt.datetime(2025, 4, 20, 12, tzinfo=dt.UTC)
 
 def _solved(alice, assignee, group, at):
     ticket = ticket_open(actor=alice, subject="Help", body="It fails", route=False)
-    ticket_update(actor=assignee, ticket=ticket, changes={"assignee": assignee.pk, "group": group.pk})
+    ticket_update(
+        actor=assignee, ticket=ticket, changes={"assignee": assignee.pk, "group": group.pk}
+    )
     with time_machine.travel(at, tick=False):
         ticket_update(actor=assignee, ticket=ticket, changes={"status": "solved"})
     return ticket
@@ -71,11 +73,17 @@ def test_measures_per_engineer_and_group(alice, manager, settings):
     assert (bob_row.solved, bob_row.solved_with_article, bob_row.link_rate) == (2, 0, 0.0)
     assert (bob_row.reuse, bob_row.created, bob_row.flagged) == (1, 1, 1)
 
-    groups = {r.name: r for r in kcs_measures(dt.date(2025, 5, 1), dt.date(2025, 5, 31), group_by="group")}
+    groups = {
+        r.name: r for r in kcs_measures(dt.date(2025, 5, 1), dt.date(2025, 5, 31), group_by="group")
+    }
     # The query group's tickets carry all 3 reuses made in the period, whoever made them.
     assert (groups["Query engine"].solved, groups["Query engine"].link_rate) == (4, 0.75)
     assert (groups["Query engine"].reuse, groups["Query engine"].created) == (3, 2)
-    assert (groups["Billing"].solved, groups["Billing"].reuse, groups["Billing"].flagged) == (2, 0, 1)
+    assert (groups["Billing"].solved, groups["Billing"].reuse, groups["Billing"].flagged) == (
+        2,
+        0,
+        1,
+    )
 
     # A period with nothing in it counts nothing; a period ending before it starts is refused.
     assert kcs_measures(dt.date(2024, 1, 1), dt.date(2024, 1, 31)) == []

@@ -37,9 +37,16 @@ def test_create_refuses_each_bad_field_by_name(agent):
             tags=["ok", "not a <tag>"],
         )
     assert set(refused.value.errors) == {
-        "title", "problem", "resolution", "language", "visibility", "state", "kind",
-        "product_area", "tags",
-    }  # fmt: skip
+        "title",
+        "problem",
+        "resolution",
+        "language",
+        "visibility",
+        "state",
+        "kind",
+        "product_area",
+        "tags",
+    }
     assert Article.objects.count() == 0
 
 
@@ -49,8 +56,11 @@ def test_create_makes_version_one_owned_by_the_author(agent, written):
     assert article.tags == ["timeout", "query_engine"]
     version = article.versions.get()
     assert (version.number, version.title, version.changed_by, version.note) == (
-        1, article.title, agent, "first",
-    )  # fmt: skip
+        1,
+        article.title,
+        agent,
+        "first",
+    )
     assert written == [[article.pk]]
 
 
@@ -61,7 +71,11 @@ def test_each_update_is_a_new_version_with_who_and_note(article, backline, writt
     assert article.version == 3
     versions = list(ArticleVersion.objects.filter(article=article).order_by("number"))
     assert [v.number for v in versions] == [1, 2, 3]
-    assert (versions[1].cause, versions[1].note, versions[1].changed_by) == ("A slow join.", "cause", backline)
+    assert (versions[1].cause, versions[1].note, versions[1].changed_by) == (
+        "A slow join.",
+        "cause",
+        backline,
+    )
     assert versions[2].title == "Dashboards time out" and versions[1].title != versions[2].title
     assert written[-2:] == [[article.pk], [article.pk]]
 

@@ -52,7 +52,9 @@ def test_unlink_takes_the_reuse_back(article, ticket, agent):
         article_unlink(actor=agent, article=article, ticket=ticket)
 
 
-def test_link_refuses_a_bad_source_an_archived_article_and_a_reviewer(article, ticket, agent, manager, reviewer):
+def test_link_refuses_a_bad_source_an_archived_article_and_a_reviewer(
+    article, ticket, agent, manager, reviewer
+):
     with pytest.raises(ValidationFailed) as refused:
         article_link_ticket(actor=agent, article=article, ticket=ticket, source="copied")
     assert "source" in refused.value.errors
@@ -64,7 +66,9 @@ def test_link_refuses_a_bad_source_an_archived_article_and_a_reviewer(article, t
     assert "article" in refused.value.errors
 
 
-def test_prefill_takes_subject_first_customer_message_and_last_public_staff_reply(ticket, agent, alice):
+def test_prefill_takes_subject_first_customer_message_and_last_public_staff_reply(
+    ticket, agent, alice
+):
     ticket_reply(actor=agent, ticket=ticket, body="Try clearing the cache.")
     ticket_reply(actor=alice, ticket=ticket, body="Still failing.")
     ticket_add_note(actor=agent, ticket=ticket, body="Internal: the customer is on 4.2.1")
@@ -83,9 +87,11 @@ def test_create_from_ticket_links_it_as_created_not_as_reuse(ticket, agent):
     link = ArticleLink.objects.get()
     assert (link.article, link.ticket, link.source) == (article, ticket, "created")
     assert (article.cause, article.resolution, article.reuse_count) == (
-        "Slow join", "Raise query.timeout to 120 s.", 0,
-    )  # fmt: skip
-    assert "#%d" % ticket.number in article.versions.get().note
+        "Slow join",
+        "Raise query.timeout to 120 s.",
+        0,
+    )
+    assert f"#{ticket.number}" in article.versions.get().note
 
 
 def test_create_from_a_ticket_without_staff_reply_names_resolution(ticket, agent):
