@@ -88,6 +88,14 @@ class NewRequestForm(SubmittedOnce):
     attachments = AttachmentsField(
         label=_("Attachments"), help_text=_("Logs, screenshots; executables are refused.")
     )
+    # The draft the suggestions shown while typing were recorded against (suggestions app):
+    # submitting marks it submitted, so it is not counted as deflected.
+    draft = forms.CharField(required=False, max_length=36, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and not self.initial.get("draft"):
+            self.initial["draft"] = str(uuid.uuid4())
 
 
 class PortalReplyForm(SubmittedOnce):

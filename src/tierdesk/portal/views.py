@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tierdesk.core.errors import NotFound, ValidationFailed
 from tierdesk.portal.forms import NewRequestForm, PortalReplyForm
 from tierdesk.portal.submissions import fingerprint, run_once
+from tierdesk.suggestions.services import draft_submitted, parse_draft_id
 from tierdesk.tickets import downloads, selectors, services
 from tierdesk.tickets.choices import UNSOLVED_STATUSES, Channel, Status
 from tierdesk.tickets.models import Ticket
@@ -57,7 +58,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def ticket_new(request: HttpRequest) -> HttpResponse:
     """A new request. Posting the same form twice opens one ticket (portal.submissions); a form
     that comes back with errors keeps what was typed and names the files to choose again."""
-    form = NewRequestForm()
+    # Back from a suggested article, the form keeps recording against the same draft.
+    draft = parse_draft_id(request.GET.get("draft"))
+    form = NewRequestForm(initial={"draft": str(draft)} if draft else None)
     if request.method == "POST":
         form = NewRequestForm(request.POST, request.FILES)
         if form.is_valid():
@@ -73,6 +76,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                     channel=Channel.PORTAL,
                     attachments=new_attachments(data["attachments"]),
                 )
+                draft_submitted(person=request.user, draft_id=data.get("draft"), ticket=ticket)
                 return {"ticket": ticket.number}
 
             content = {k: data[k] for k in ("subject", "description", "product_area", "priority")}

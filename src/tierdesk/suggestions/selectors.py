@@ -176,3 +176,44 @@ def suggestion_rows(suggestions: list[ArticleSuggestion], url_of: Any) -> list[d
         }
         for s in suggestions
     ]
+
+
+@dataclass(frozen=True)
+class SuggestionsQuery:
+    text: str
+    limit: int
+    language: str | None
+
+
+def suggestions_query(
+    *, text: str | None, limit: str | int | None, language: str | None
+) -> SuggestionsQuery:
+    """The API's parameters checked: `text` required and at most TEXT_MAX characters, `limit`
+    1..LIMIT_MAX (default 5), `lang` a language articles are written in. Raises
+    ValidationFailed naming each refused parameter."""
+    from django.utils.translation import gettext as _
+
+    from tierdesk.accounts.choices import Language
+
+    errors: dict[str, str] = {}
+    text = (text or "").strip()
+    if not text:
+        errors["text"] = _("Give the text to find articles for.")
+    elif len(text) > TEXT_MAX:
+        errors["text"] = _("At most %(max)d characters.") % {"max": TEXT_MAX}
+    count = 5
+    if limit not in (None, ""):
+        try:
+            count = int(str(limit))
+        except ValueError:
+            count = 0
+        if not 1 <= count <= LIMIT_MAX:
+            errors["limit"] = _("A whole number from 1 to %(max)d.") % {"max": LIMIT_MAX}
+    language = (language or "").strip() or None
+    if language is not None and language not in Language.values:
+        errors["lang"] = _("One of: %(choices)s.") % {"choices": ", ".join(Language.values)}
+    if errors:
+        from tierdesk.core.errors import ValidationFailed
+
+        raise ValidationFailed(errors)
+    return SuggestionsQuery(text=text, limit=count, language=language)

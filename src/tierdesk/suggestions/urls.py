@@ -1,4 +1,6 @@
-from django.urls import path  # noqa: F401
+"""URLs of suggestions: the portal's suggestions as a customer types, and the deflection page."""
+
+from tierdesk.suggestions import views
 
 app_name = "suggestions"
-urlpatterns: list = []
+urlpatterns = [*views.urlpatterns]
