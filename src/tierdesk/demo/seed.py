@@ -55,6 +55,9 @@ def seed_working_tools() -> None:
     escalations, calls and chat widget site, a triage model trained on the seeded tickets, and
     every ticket's SLA clocks; each seeder leaves what exists alone."""
     from tierdesk.chat.demo import seed_chat_demo
+    from tierdesk.demo.knowledge import seed_knowledge_demo
+    from tierdesk.search.services import reindex_all
+    from tierdesk.suggestions.vectors import vectors_fill_missing
     from tierdesk.engineering.demo import seed_engineering_demo
     from tierdesk.escalations.demo import seed_escalations_demo
     from tierdesk.macros.demo import seed_macros_demo
@@ -72,8 +75,12 @@ def seed_working_tools() -> None:
     seed_phone_demo()
     seed_chat_demo()
     seed_triage_demo()
-    # Last: the clocks follow every event the seeders above wrote.
+    seed_knowledge_demo()
+    # Last: the clocks follow every event the seeders above wrote, and search reads every
+    # ticket the seeders wrote in bulk.
     seed_sla_demo()
+    reindex_all()
+    vectors_fill_missing()
 
 
 def seed_demo(
