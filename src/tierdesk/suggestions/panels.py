@@ -1,9 +1,11 @@
 """This capability's card on the ticket page: articles that may answer the ticket (with a button
-to link one) and solved tickets like it, for staff."""
+to link one) and solved tickets like it, for staff. The page draws an empty card that fetches
+its content (htmx, on load), so the ticket page pays no query or encoding for it."""
 
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -19,6 +21,9 @@ from tierdesk.tickets.models import Ticket
 from tierdesk.tickets.panels import Panel
 from tierdesk.tickets.selectors import tickets_visible_to
 
+if TYPE_CHECKING:
+    from tierdesk.accounts.models import User
+
 LIMIT = 5
 # The card's ids are kept this long per ticket: the ticket's question rarely changes, and a new
 # article appears on the card within minutes without encoding the question on every view.
@@ -33,12 +38,17 @@ def _cache_key(ticket: Ticket, viewer_id: int) -> str:
 
 
 def ticket_panel(request: HttpRequest, ticket: Ticket) -> Panel | None:
-    """Staff see up to five suggested articles and five similar solved tickets; customers never
-    see the card. Ids are cached per ticket and viewer for a few minutes; a view with them
-    cached reads the articles and tickets in two queries."""
+    """Staff see the card (filled by views.ticket_card); customers never do. No query."""
     user = request.user
     if not user.is_authenticated or not user.is_support_staff:
         return None
+    return Panel(template="suggestions/_ticket_panel_lazy.html", context={"ticket": ticket})
+
+
+def card_context(user: User, ticket: Ticket) -> dict[str, Any]:
+    """Up to five suggested articles and five similar solved tickets for a staff member. Ids
+    are cached per ticket and viewer for a few minutes; with them cached the card reads the
+    articles, the tickets and the ticket's links in three queries."""
     key = _cache_key(ticket, user.pk)
     cached = cache.get(key)
     if cached is None:
@@ -63,15 +73,11 @@ def ticket_panel(request: HttpRequest, ticket: Ticket) -> Panel | None:
         )
         article_rows = [(articles_by_id[pk], s) for pk, s in article_ids if pk in articles_by_id]
         ticket_rows = [(tickets_by_id[pk], s) for pk, s in ticket_ids if pk in tickets_by_id]
-    linked = set(ticket.article_links.values_list("article_id", flat=True))
-    return Panel(
-        template="suggestions/_ticket_panel.html",
-        context={
-            "ticket": ticket,
-            "articles": [
-                {"article": a, "score": s, "linked": a.pk in linked} for a, s in article_rows
-            ],
-            "tickets": [{"ticket": t, "score": s} for t, s in ticket_rows],
-        },
-        place="side",
+    linked = (
+        set(ticket.article_links.values_list("article_id", flat=True)) if article_rows else set()
     )
+    return {
+        "ticket": ticket,
+        "articles": [{"article": a, "score": s, "linked": a.pk in linked} for a, s in article_rows],
+        "tickets": [{"ticket": t, "score": s} for t, s in ticket_rows],
+    }

@@ -29,8 +29,9 @@ from tierdesk.suggestions.deflection import (
     deflection_weeks,
     top_deflecting_articles,
 )
+from tierdesk.suggestions.panels import card_context
 from tierdesk.suggestions.selectors import suggest_articles
-from tierdesk.web.decorators import customer_required, staff_required
+from tierdesk.web.decorators import customer_required, staff_required, ticket_or_404
 
 PORTAL_LIMIT = 5
 # Fewer characters than this say too little to suggest anything from.
@@ -99,6 +100,19 @@ def portal_answered(request: HttpRequest, draft: UUID, article: int) -> HttpResp
         raise Http404(_("No such request draft."))
     messages.success(request, _("Glad it helped. No request was opened."))
     return redirect("portal:home")
+
+
+@staff_required
+@require_GET
+def ticket_card(request: HttpRequest, number: int) -> HttpResponse:
+    """The ticket page's "Suggested" card: articles that may answer the ticket and similar
+    solved tickets (fetched by the card once the page has loaded)."""
+    ticket = ticket_or_404(request, number)
+    return render(
+        request,
+        "suggestions/_ticket_panel.html",
+        {"panel": card_context(request.user, ticket)},
+    )
 
 
 # --- the deflection page -------------------------------------------------------------------
@@ -249,6 +263,7 @@ urlpatterns = [
         portal_answered,
         name="answered",
     ),
+    path("tickets/<int:number>/suggested/", ticket_card, name="ticket_card"),
     path("knowledge/deflection/", deflection_page, name="deflection"),
     path("knowledge/deflection.csv", deflection_csv, name="deflection_csv"),
 ]

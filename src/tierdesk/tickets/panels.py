@@ -35,6 +35,7 @@ PANEL_PROVIDERS = (
     "tierdesk.mail.panels.ticket_panel",
     "tierdesk.chat.panels.ticket_panel",
     "tierdesk.knowledge.panels.ticket_panel",
+    "tierdesk.suggestions.panels.ticket_panel",
 )
 
 _providers: list[Callable[[HttpRequest, Ticket], Panel | None]] | None = None

@@ -1,10 +1,11 @@
 import pytest
 from django.core.cache import cache
 from django.test import RequestFactory
+from django.urls import reverse
 
 from tierdesk.knowledge.choices import Visibility
 from tierdesk.suggestions import panels
-from tierdesk.suggestions.panels import ticket_panel
+from tierdesk.suggestions.panels import card_context, ticket_panel
 from tierdesk.tickets import services as ticket_services
 from tierdesk.tickets.choices import Status
 
@@ -50,16 +51,48 @@ def test_staff_see_suggested_articles_and_similar_solved_tickets(
 
     monkeypatch.setattr("tierdesk.search.selectors.match_solved_tickets", match_solved)
 
-    panel = ticket_panel(_request(agent), ticket)
+    card = card_context(agent, ticket)
 
-    assert panel.place == "side"
-    assert [row["article"] for row in panel.context["articles"]] == [internal]
-    assert [row["ticket"] for row in panel.context["tickets"]] == [solved]
+    assert [row["article"] for row in card["articles"]] == [internal]
+    assert [row["ticket"] for row in card["tickets"]] == [solved]
     assert asked == [("Password reset\nI forgot my password and cannot sign in.", ticket.number)]
 
 
-def test_customers_never_see_the_card(alice, ticket):
+def test_the_ticket_page_draws_an_empty_card_without_a_query(
+    agent, alice, ticket, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        panel = ticket_panel(_request(agent), ticket)
+
+    assert panel.place == "side"
+    assert panel.context == {"ticket": ticket}
     assert ticket_panel(_request(alice), ticket) is None
+
+
+def test_the_card_links_an_article_and_lists_similar_tickets(
+    client, agent, ticket, solved, write_articles, words_only, monkeypatch
+):
+    article = write_articles("How do I reset my password?")
+    monkeypatch.setattr(
+        "tierdesk.search.selectors.match_solved_tickets",
+        lambda text, **kwargs: [(solved.number, 1.0)],
+    )
+    client.force_login(agent)
+
+    html = client.get(reverse("suggestions:ticket_card", args=[ticket.number])).content.decode()
+
+    assert f'data-article="{article.pk}"' in html
+    assert reverse("knowledge:ticket_link", args=[ticket.number]) in html
+    assert f'name="article" value="{article.pk}"' in html
+    assert f'data-ticket="{solved.number}"' in html
+
+
+def test_customers_cannot_fetch_the_card(client, alice, ticket):
+    client.force_login(alice)
+
+    response = client.get(reverse("suggestions:ticket_card", args=[ticket.number]))
+
+    assert response.status_code == 302
 
 
 def test_a_cached_card_reads_in_at_most_three_queries(
@@ -70,11 +103,11 @@ def test_a_cached_card_reads_in_at_most_three_queries(
         "tierdesk.search.selectors.match_solved_tickets",
         lambda text, **kwargs: [(solved.number, 1.0)],
     )
-    ticket_panel(_request(agent), ticket)
+    card_context(agent, ticket)
     monkeypatch.setattr(panels, "suggest_articles", lambda *a, **k: pytest.fail("recomputed"))
 
     with django_assert_max_num_queries(3):
-        panel = ticket_panel(_request(agent), ticket)
+        card = card_context(agent, ticket)
 
-    assert len(panel.context["articles"]) == 1
-    assert [row["ticket"] for row in panel.context["tickets"]] == [solved]
+    assert len(card["articles"]) == 1
+    assert [row["ticket"] for row in card["tickets"]] == [solved]
