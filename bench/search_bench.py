@@ -373,7 +373,15 @@ def reindex() -> dict:
     from tierdesk.search import services
 
     started = time.perf_counter()
-    report = services.reindex_all()
+    shown = [started]
+
+    def progress(done: int) -> None:
+        now = time.perf_counter()
+        if now - shown[0] >= 5:
+            print(f"  {done:,} documents indexed, {now - started:.0f} s", flush=True)
+            shown[0] = now
+
+    report = services.reindex_all(progress=progress)
     seconds = time.perf_counter() - started
     return {"seconds": round(seconds, 1), "report": str(report)}
 
