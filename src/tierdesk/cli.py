@@ -397,6 +397,16 @@ def cmd_sla_recompute(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search_reindex(args: argparse.Namespace) -> int:
+    setup_django()
+    from tierdesk.search.services import reindex_all
+
+    started = time.monotonic()
+    done = reindex_all(progress=lambda n: print(f"  {n:,} documents indexed", flush=True))
+    print(f"Indexed {done:,} articles and tickets ({time.monotonic() - started:.1f} s).")
+    return 0
+
+
 def cmd_mail_listen(args: argparse.Namespace) -> int:
     setup_django()
     from django.conf import settings
@@ -612,6 +622,12 @@ def build_parser() -> argparse.ArgumentParser:
         "tickets", nargs="*", type=int, help="Ticket numbers (default: all unsolved)."
     )
     recompute.set_defaults(handler=cmd_sla_recompute)
+
+    search = commands.add_parser("search", help="The search index.")
+    search_commands = search.add_subparsers(dest="search_command", required=True, metavar="action")
+    search_commands.add_parser(
+        "reindex", help="Index every article and ticket again (first deploy, analyzer change)."
+    ).set_defaults(handler=cmd_search_reindex)
 
     mail = commands.add_parser("mail", help="Inbound email: the SMTP listener, IMAP mailboxes.")
     mail_commands = mail.add_subparsers(dest="mail_command", required=True, metavar="action")

@@ -8,12 +8,13 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 
 import snowballstemmer
 
 # A chunk is a run of letters and digits, with single connectors inside it: one word, or one
 # identifier such as ERR_QUERY_TIMEOUT, java.lang.OutOfMemoryError, 0x80070005 or ORA-00942.
-_CONNECTORS = "_.\\-:/\\\\@'\u2019"
+_CONNECTORS = "_.\\-:/\\\\@'\u2019\uff3f\uff0e\uff0d\uff1a\uff0f\uff20"  # and full-width forms
 _CHUNK = re.compile(rf"[^\W_]+(?:[{_CONNECTORS}]+[^\W_]+)*")
 _SPLIT = re.compile(rf"[{_CONNECTORS}]+")
 # Script runs inside one chunk (full- and half-width forms included: NFKC folds them later).
@@ -67,6 +68,8 @@ def _clean(word: str) -> str:
 
 
 def _stem(word: str, script: str) -> str:
+    if len(word) < 3:
+        return word  # nothing to take off; and the parts of identifiers are often this short
     key = script[0] + word
     stem = _stems.get(key)
     if stem is None:
@@ -156,7 +159,7 @@ def _is_code(chunk: str, parts: list[_Part]) -> bool:
     ("real-time") are not."""
     if len(parts) > 1 and any(p.script == "num" for p in parts):
         return True
-    if any(c in chunk for c in "_.:/\\@"):
+    if any(c in chunk for c in "_.:/\\@\uff3f\uff0e\uff1a\uff0f\uff20"):
         return True
     return _LOWER_UPPER.search(chunk) is not None
 
@@ -200,9 +203,40 @@ def spans(text: str) -> Iterator[tuple[str, int, int]]:
             yield whole, match.start(), match.end()
 
 
+class _PieceTerms(dict):
+    """The terms of each whitespace-separated piece of text seen (a word with its punctuation,
+    or a Japanese sentence), so indexing a piece seen before costs a dictionary lookup in C
+    rather than splitting, folding and stemming it again: a reindex sees the same few thousand
+    words millions of times."""
+
+    def __missing__(self, piece: str) -> tuple[str, ...]:
+        terms: tuple[str, ...] = ()
+        for chunk in _CHUNK.findall(piece):
+            part_tokens, whole, _code = _chunk_tokens(chunk)
+            terms += tuple(t for t, _s, _e in part_tokens)
+            if whole is not None:
+                terms += (whole,)
+        if len(self) > _PIECES_MAX:
+            self.clear()
+        self[piece] = terms
+        return terms
+
+
+_PIECES_MAX = 300_000
+_piece_terms = _PieceTerms()
+
+
 def tokens(text: str) -> list[str]:
     """The index terms of `text` in order; a term's position is its index."""
-    return [token for token, _start, _end in spans(text)]
+    # Chunks never hold whitespace, so splitting on it first gives the same terms.
+    return list(chain.from_iterable(map(_piece_terms.__getitem__, text[:FIELD_CHARS_MAX].split())))
+
+
+def terms_text(text: str) -> str:
+    """The index terms of `text` joined by spaces: what the FTS5 table stores."""
+    return " ".join(
+        chain.from_iterable(map(_piece_terms.__getitem__, text[:FIELD_CHARS_MAX].split()))
+    )
 
 
 def analyze_document(fields: Mapping[str, str]) -> dict[str, list[tuple[str, int]]]:

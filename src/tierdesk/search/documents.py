@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterator
 
+from django.db import connection
+
 from tierdesk.knowledge.choices import ArticleState, Visibility
 from tierdesk.knowledge.models import Article
 from tierdesk.search.backend import Document
@@ -134,20 +136,28 @@ def ticket_documents(numbers: Collection[int]) -> tuple[list[Document], set[int]
 
 def all_tickets(batch: int) -> Iterator[list[Document]]:
     """Every indexable ticket's document, `batch` tickets at a time in number order: one query
-    for the tickets and one for their messages (a range of the message index) per batch."""
+    for the tickets and one for their messages (a range of the message index) per batch, read
+    with the driver's cursor: the ORM's row objects and date parsing would double the time a
+    reindex of a million tickets takes. (updated_at stays as the database gave it.)"""
+    ticket_table, message_table = Ticket._meta.db_table, Message._meta.db_table
+    columns = ", ".join("organization_id" if f == "organization_id" else f for f in _TICKET_FIELDS)
     last = 0
-    while True:
-        rows = list(
-            Ticket.objects.filter(pk__gt=last).order_by("pk").values_list(*_TICKET_FIELDS)[:batch]
-        )
-        if not rows:
-            return
-        first, last = rows[0][0], rows[-1][0]
-        messages: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for ticket_id, kind, body in (
-            Message.objects.filter(ticket_id__gte=first, ticket_id__lte=last)
-            .order_by("ticket_id", "created_at", "id")
-            .values_list("ticket_id", "kind", "body_text")
-        ):
-            messages[ticket_id].append((kind, body))
-        yield list(_ticket_documents(rows, messages))
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                f"SELECT {columns} FROM {ticket_table} WHERE number > %s ORDER BY number LIMIT %s",
+                [last, batch],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            first, last = rows[0][0], rows[-1][0]
+            cursor.execute(
+                f"SELECT ticket_id, kind, body_text FROM {message_table} "
+                "WHERE ticket_id >= %s AND ticket_id <= %s ORDER BY ticket_id, created_at, id",
+                [first, last],
+            )
+            messages: dict[int, list[tuple[str, str]]] = defaultdict(list)
+            for ticket_id, kind, body in cursor.fetchall():
+                messages[ticket_id].append((kind, body))
+            yield list(_ticket_documents(rows, messages))

@@ -1,0 +1,111 @@
+"""The analyzer: stems by script, bigrams for Japanese, identifiers whole and in parts."""
+# ruff: noqa: RUF001
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tierdesk.search.analysis import analyze_document, analyze_query, tokens
+
+TOKEN = re.compile(r"^[0-9a-z\u0080-\uffff]+$")
+
+
+def matches(query: str, text: str) -> bool:
+    """Whether every clause of the query is in the text's terms (phrases adjacent): what the
+    index does with the same terms."""
+    terms = tokens(text)
+    for clause in analyze_query(query).clauses:
+        n = len(clause.terms)
+        if not any(tuple(terms[i : i + n]) == clause.terms for i in range(len(terms) - n + 1)):
+            return False
+    return True
+
+
+def test_english_inflections_share_a_stem():
+    assert tokens("running") == tokens("runs") == ["run"]
+    assert matches("runs", "The export keeps running")
+
+
+def test_english_stop_words_are_dropped():
+    assert tokens("How do I reset the password") == ["reset", "password"]
+
+
+def test_russian_inflections_share_a_stem():
+    forms = ["пароль", "пароля", "паролем", "паролю"]
+    assert len({tuple(tokens(form)) for form in forms}) == 1
+    assert matches("пароля", "Не удаётся сбросить пароль администратора")
+
+
+def test_japanese_is_cut_into_bigrams_and_particles_dropped():
+    assert tokens("パスワードのリセット方法") == [
+        "パス", "スワ", "ワー", "ード", "リセ", "セッ", "ット", "方法",
+    ]  # fmt: skip
+    assert matches("パスワードをリセット", "パスワードのリセット方法")
+    assert not matches("パスワードをリセット", "パスポートのリセット")
+
+
+def test_a_single_kanji_is_its_own_term():
+    assert tokens("本") == ["本"]
+
+
+def test_identifiers_are_one_term_and_their_parts():
+    assert tokens("ERR_QUERY_TIMEOUT") == ["err", "queri", "timeout", "errquerytimeout"]
+    assert tokens("java.lang.OutOfMemoryError")[-1] == "javalangoutofmemoryerror"
+    assert "memori" in tokens("java.lang.OutOfMemoryError")
+    assert tokens("0x80070005") == ["0", "x", "80070005", "0x80070005"]
+
+
+def test_a_pasted_identifier_is_required_whole():
+    query = analyze_query("ERR_QUERY_TIMEOUT")
+    assert [c.terms for c in query.required] == [("errquerytimeout",)]
+    assert matches("ERR_QUERY_TIMEOUT", "The job failed with ERR_QUERY_TIMEOUT again")
+    assert not matches("ERR_QUERY_TIMEOUT", "err: the query hit a timeout")
+    assert not matches("ERR_QUERY_TIMEOUT", "ERR_QUERY_CANCELLED after a timeout")
+
+
+def test_java_exception_and_hex_codes_match_verbatim_only():
+    assert matches("java.lang.OutOfMemoryError", "Caused by java.lang.OutOfMemoryError: heap")
+    assert not matches("java.lang.OutOfMemoryError", "java.lang.StackOverflowError, out of memory")
+    assert matches("0x80070005", "Setup stopped with 0x80070005 (access denied)")
+    assert not matches("0x80070005", "Setup stopped with 0x80070006")
+
+
+def test_http_status_is_a_phrase():
+    query = analyze_query("HTTP 503")
+    assert query.clauses[0].terms == ("http", "503") and query.clauses[0].required
+    assert matches("HTTP 503", "The gateway answers HTTP 503 Service Unavailable")
+    assert not matches("HTTP 503", "HTTP 504 after 503 retries")
+
+
+def test_quoted_text_is_a_required_phrase():
+    query = analyze_query('"connection reset" proxy')
+    assert query.required[0].terms == ("connect", "reset")
+    assert matches('"connection reset"', "the connection reset by peer")
+    assert not matches('"connection reset"', "reset the connection")
+
+
+def test_a_document_has_positions_per_field():
+    analyzed = analyze_document({"title": "Reset passwords", "body": "Use the reset link"})
+    assert analyzed == {
+        "title": [("reset", 0), ("password", 1)],
+        "body": [("use", 0), ("reset", 1), ("link", 2)],
+    }
+
+
+def test_full_and_half_width_forms_fold():
+    assert tokens("ＥＲＲ＿ＱＵＥＲＹ") == tokens("ERR_QUERY")
+    assert tokens("ｴﾗｰ") == tokens("エラー")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text_gives_only_letter_and_digit_terms(text):
+    for term in tokens(text):
+        assert TOKEN.match(term), term
+    for clause in analyze_query(text).clauses:
+        assert clause.terms
+        for term in clause.terms:
+            assert TOKEN.match(term), term
