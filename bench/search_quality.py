@@ -12,7 +12,9 @@ paraphrased user questions is then sent through:
 - `search.selectors.search(customer, text, kinds=["article"], limit=10)`: the search page's path;
 - `search.selectors.match_articles(text, viewer=None, limit=10)`: the lexical candidates alone;
 - a plain Okapi BM25 computed here (k1 1.2, b 0.75, title and answers concatenated, lower-cased
-  \\w+ tokens, no stemming, no stop words): the baseline.
+  \\w+ tokens, no stemming, no stop words): the baseline;
+- `bm25_fields_offline`, a diagnostic: BM25 over the product analyzer's tokens with title and
+  body normalised separately (what FTS5's whole-row normalisation gives up).
 
 Each question has one correct article: MRR (0 past the list), P@1, recall@5, nDCG@10.
 
@@ -208,6 +210,46 @@ class PlainBM25:
         return [index for _score, index in scores[:limit]]
 
 
+class FieldBM25:
+    """Diagnostic, not a baseline: BM25 computed here over the product's own analyzer tokens
+    (search.analysis.tokens), title and body each length-normalised on its own and summed with
+    the title weighted 2, as in the search helper's offline measurement. Beside the `search` and
+    `match_articles` rows it shows what the ranking (rather than the analyzer) costs: FTS5's
+    bm25() normalises every column by the length of the whole row."""
+
+    def __init__(self, titles: Sequence[str], bodies: Sequence[str], title_weight: float = 2.0):
+        from tierdesk.search.analysis import tokens
+
+        self.tokens = tokens
+        self.fields = []
+        for texts, weight in ((titles, title_weight), (bodies, 1.0)):
+            terms = [Counter(tokens(t)) for t in texts]
+            lengths = [sum(t.values()) for t in terms]
+            self.fields.append((terms, lengths, sum(lengths) / len(lengths), weight))
+        n = len(titles)
+        frequency: Counter = Counter()
+        for i in range(n):
+            frequency.update(set().union(*(f[0][i] for f in self.fields)))
+        self.idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in frequency.items()}
+        self.n = n
+
+    def rank(self, query: str, limit: int = DEPTH, k1: float = 1.2, b: float = 0.75) -> list[int]:
+        query_terms = set(self.tokens(query))
+        scores = []
+        for i in range(self.n):
+            score = 0.0
+            for terms, lengths, average, weight in self.fields:
+                for w in query_terms:
+                    tf = terms[i].get(w)
+                    if tf:
+                        norm = k1 * (1 - b + b * lengths[i] / average)
+                        score += weight * self.idf[w] * tf * (k1 + 1) / (tf + norm)
+            if score > 0:
+                scores.append((score, i))
+        scores.sort(key=lambda item: (-item[0], item[1]))
+        return [i for _score, i in scores[:limit]]
+
+
 # --- metrics -------------------------------------------------------------------------------------
 
 
@@ -264,7 +306,6 @@ class Run:
 
 def product_rankers(customer, language: str | None = None) -> dict[str, Callable[[str], list[int]]]:
     from tierdesk.search.selectors import match_articles, search
-
     from tierdesk.suggestions.selectors import suggest_articles
 
     def suggestions(text: str) -> list[int]:
@@ -298,6 +339,12 @@ def stackfaq(folder: Path, manager, customer) -> dict:
     baseline = PlainBM25([f"{f['question']}\n{f['answers']}" for f in faqs])
     runs = {name: Run(name, ranker) for name, ranker in product_rankers(customer).items()}
     runs["bm25_plain"] = Run("bm25_plain", lambda q: [ids[i] for i in baseline.rank(q)])
+    fields = FieldBM25(
+        [r["title"] for r in rows], [f"{r['problem']}\n\n{r['resolution']}" for r in rows]
+    )
+    runs["bm25_fields_offline"] = Run(
+        "bm25_fields_offline", lambda q: [ids[i] for i in fields.rank(q)]
+    )
     print(f"StackFAQ: {len(queries)} questions through {', '.join(runs)}", flush=True)
     for row in queries:
         gold = article_of[row["faq_id"]]
