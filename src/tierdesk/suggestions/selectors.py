@@ -97,7 +97,8 @@ def suggest_articles(
         allowed = matrix.allowed(customers_only=customers_only, language=language)
         if allowed.any():
             query = semantic.encode([text[:ENCODE_CHARS]])[0]
-            cosine = matrix.vectors @ query
+            with semantic.one_blas_thread():
+                cosine = matrix.vectors @ query
             cosine[~allowed] = -np.inf
             count = min(SEMANTIC_CANDIDATES, int(allowed.sum()))
             nearest = np.argpartition(-cosine, count - 1)[:count]
