@@ -20,6 +20,10 @@ ENTRY_TABLE = "search_searchentry"
 # The column weights: a title word says more about the document than a word in a long thread
 # (measured on the FAQ set: title ~2x body lifted MRR). Scope tokens never count.
 TITLE_WEIGHT, BODY_WEIGHT, NOTES_WEIGHT = 2.0, 1.0, 1.0
+# Matches ranked per search (see _search_sqlite), and the most a search counts.
+CANDIDATES = 4_000
+ARTICLE_CANDIDATES = 20_000
+TOTAL_MAX = 10_000
 # PostgreSQL's weights in ts_rank order D, C (notes), B (body), A (title).
 PG_WEIGHTS = "{0.1, 0.4, 0.5, 1.0}"
 # PostgreSQL keeps positions up to 16,383 and 256 per lexeme; beyond, phrases stop matching.
@@ -274,15 +278,18 @@ def _fts_or(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
 
-def _scope_match(scope: Scope) -> str:
+def _scope_match(scope: Scope) -> tuple[str, str]:
+    """(the scope tokens every hit must have, "" or those it must not have)."""
     parts: list[str] = []
+    exclude = ""
     if scope.customer:
         parts.append(f"(cust OR org{scope.organization_id})" if scope.organization_id else "cust")
     if scope.state:
         parts.append("st" + token(scope.state))
     else:
-        # Archived articles only when asked for by state; tickets are always live.
-        parts.append("live")
+        # Archived articles only when asked for by state. Excluded rather than `live` required:
+        # a NOT over the few archived articles costs less than an AND over every document.
+        exclude = "scope : starchived"
     if len(scope.kinds) == 1:
         parts.append("art" if "article" in scope.kinds else "tik")
     if scope.language:
@@ -291,13 +298,18 @@ def _scope_match(scope: Scope) -> str:
         parts.append("pa" + token(scope.product_area))
     if scope.solved_only:
         parts.append("solved")
-    return "scope : (" + " AND ".join(parts) + ")"
+    return ("scope : (" + " AND ".join(parts) + ")" if parts else ""), exclude
 
 
 def _search_sqlite(query, scope: Scope, *, any_term, notes, limit, offset) -> Result:
     text = _combine(query, any_term, _fts_clause, _fts_and, _fts_or)
     columns = "{title body notes}" if notes else "{title body}"
-    match = f"{columns} : ({text}) AND {_scope_match(scope)}"
+    required, exclude = _scope_match(scope)
+    match = f"({columns} : ({text}))"
+    if required:
+        match += f" AND {required}"
+    if exclude:
+        match += f" NOT {exclude}"
     weights = f"{TITLE_WEIGHT}, {BODY_WEIGHT}, {NOTES_WEIGHT if notes else 0.0}, 0.0"
     params: list = [match]
     join = where = ""
@@ -310,20 +322,28 @@ def _search_sqlite(query, scope: Scope, *, any_term, notes, limit, offset) -> Re
         if scope.until:
             where += " AND e.updated_at < %s"
             params.append(dates(_day_start(scope.until + timedelta(days=1))))
-    # bm25() cannot sit beside a window function: rank in the inner query, count outside.
+    candidates = ARTICLE_CANDIDATES if scope.kinds == {"article"} else CANDIDATES
+    # Ranks the first CANDIDATES matches in descending document order (articles, then the newest
+    # tickets) rather than every match: bm25() costs microseconds a row, and a common word
+    # matches a hundred thousand tickets. bm25() cannot sit beside a window function, so it is
+    # computed inside and the candidates are counted outside.
     sql = (
         f"SELECT doc, score, count(*) OVER () FROM (SELECT {FTS_TABLE}.rowid AS doc, "
         f"bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE}{join} "
-        f"WHERE {FTS_TABLE} MATCH %s{where}) ORDER BY score, doc DESC LIMIT %s OFFSET %s"
+        f"WHERE {FTS_TABLE} MATCH %s{where} ORDER BY {FTS_TABLE}.rowid DESC LIMIT %s) "
+        "ORDER BY score, doc DESC LIMIT %s OFFSET %s"
+    )
+    count_sql = (
+        f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE}{join} "
+        f"WHERE {FTS_TABLE} MATCH %s{where} LIMIT %s)"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, limit, offset])
+        cursor.execute(sql, [*params, candidates, limit, offset])
         rows = cursor.fetchall()
         result = Result([(row[0], -row[1]) for row in rows], rows[0][2] if rows else 0)
-        if not rows and offset:
-            cursor.execute(
-                f"SELECT count(*) FROM {FTS_TABLE}{join} WHERE {FTS_TABLE} MATCH %s{where}", params
-            )
+        if result.total >= candidates or (not rows and offset):
+            # More matches than were ranked (or a page past the end): count them, up to a cap.
+            cursor.execute(count_sql, [*params, TOTAL_MAX])
             result.total = cursor.fetchone()[0]
     return result
 

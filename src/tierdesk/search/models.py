@@ -13,14 +13,22 @@ class DocKind(models.TextChoices):
     TICKET = "ticket", _("Ticket")
 
 
+# Articles' documents sit above every ticket number: a search takes its candidates in descending
+# document order, so articles come first, then the newest tickets.
+ARTICLE_DOC_BASE = 1 << 52
+
+
 def doc_id(kind: str, object_id: int) -> int:
-    """The document's key in every index table: tickets even, articles odd, so one integer names
-    both the kind and the object and a search needs no join to know what it found."""
-    return object_id * 2 + (1 if kind == DocKind.ARTICLE else 0)
+    """The document's key in every index table: a ticket's number, or an article's id above
+    ARTICLE_DOC_BASE, so one integer names both the kind and the object and a search needs no
+    join to know what it found."""
+    return object_id + ARTICLE_DOC_BASE if kind == DocKind.ARTICLE else object_id
 
 
 def doc_parts(doc: int) -> tuple[str, int]:
-    return (DocKind.ARTICLE if doc % 2 else DocKind.TICKET), doc // 2
+    if doc >= ARTICLE_DOC_BASE:
+        return DocKind.ARTICLE, doc - ARTICLE_DOC_BASE
+    return DocKind.TICKET, doc
 
 
 class SearchEntry(models.Model):

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from django.db import transaction
 
 from tierdesk.search import backend, documents
-from tierdesk.search.models import DocKind, SearchStale, doc_parts
+from tierdesk.search.models import DocKind, SearchStale, doc_id, doc_parts
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +30,11 @@ def index_docs(docs: Sequence[int]) -> int:
     if articles:
         found, missing = documents.article_documents(articles)
         written += found
-        gone += [d * 2 + 1 for d in missing]
+        gone += [doc_id(DocKind.ARTICLE, i) for i in missing]
     if tickets:
         found, missing = documents.ticket_documents(tickets)
         written += found
-        gone += [n * 2 for n in missing]
+        gone += [doc_id(DocKind.TICKET, n) for n in missing]
     backend.delete(gone)
     backend.write(written)
     return len(written)
