@@ -67,9 +67,11 @@ def test_the_lexical_score_lifts_an_exact_word_match(library, words_only, alice,
     [
         ("ja", "パスワードをリセットする方法", "パスワードのリセット"),
         ("ru", "Как сбросить пароль", "сбросить пароль"),
+        # Mostly Japanese with a word in Latin letters: still words alone.
+        ("ja", "Webhookの再送", "失敗したWebhookを再送する方法"),
     ],
 )
-def test_text_without_latin_letters_is_matched_on_words_alone(
+def test_text_mostly_without_latin_letters_is_matched_on_words_alone(
     write_articles, words_only, alice, monkeypatch, language, title, query
 ):
     article = write_articles(title, language=language)
