@@ -188,7 +188,25 @@ def _chunk_tokens(chunk: str) -> tuple[list[tuple[str, int, int]], str | None, b
     parts = _parts(chunk)
     tokens = [t for p in parts for t in _part_tokens(p)]
     whole = _whole(parts)
+    tokens += _segment_wholes(chunk, whole)
     return tokens, whole, whole is not None and _is_code(chunk, parts)
+
+
+def _segment_wholes(chunk: str, whole: str | None) -> list[tuple[str, int, int]]:
+    """The whole of each camelCase segment of a dotted or underscored identifier, so the class
+    name alone (OutOfMemoryError) finds java.lang.OutOfMemoryError as pasted."""
+    segments = _SPLIT.split(chunk)
+    if len(segments) < 2:
+        return []
+    found: list[tuple[str, int, int]] = []
+    offset = 0
+    for segment in segments:
+        start = chunk.index(segment, offset)
+        offset = start + len(segment)
+        segment_whole = _whole(_parts(segment))
+        if segment_whole is not None and segment_whole != whole:
+            found.append((segment_whole, start, offset))
+    return found
 
 
 def spans(text: str) -> Iterator[tuple[str, int, int]]:

@@ -109,3 +109,15 @@ def test_any_text_gives_only_letter_and_digit_terms(text):
         assert clause.terms
         for term in clause.terms:
             assert TOKEN.match(term), term
+
+
+def test_a_class_name_alone_finds_the_qualified_name_as_pasted():
+    from tierdesk.search.analysis import analyze_query, tokens
+
+    document = set(tokens("Coordinator crashes with java.lang.OutOfMemoryError: Java heap space"))
+    for query in ("OutOfMemoryError", "java.lang.OutOfMemoryError"):
+        for clause in analyze_query(query).clauses:
+            assert set(clause.terms) <= document, query
+    assert "hashaggregator" in tokens(
+        "at com.lumora.exec.HashAggregator.grow(HashAggregator.java:212)"
+    )
