@@ -125,8 +125,12 @@ def suggest_articles(
     if not scores:
         return []
     ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: limit * 2]
-    articles = Article.objects.exclude(state=ArticleState.ARCHIVED).filter(
-        pk__in=[pk for pk, _ in ranked]
+    # The long bodies stay behind: a suggestion shows the title (an article read in full is
+    # read on its own page).
+    articles = (
+        Article.objects.exclude(state=ArticleState.ARCHIVED)
+        .filter(pk__in=[pk for pk, _ in ranked])
+        .defer("environment", "cause", "resolution")
     )
     if customers_only:
         articles = articles.filter(visibility=Visibility.PUBLIC, state=ArticleState.VALIDATED)
