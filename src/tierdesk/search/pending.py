@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from tierdesk.search.models import DocKind, SearchStale, doc_id
 from tierdesk.tickets.choices import EventKind
@@ -30,6 +30,8 @@ RELEVANT_FIELDS = frozenset(
 # Up to this many documents one transaction marks are indexed right after its commit, in the
 # writer's process; more (a bulk import, routing thousands at once) go to the worker.
 INDEX_AFTER_COMMIT_MAX = 500
+# Marks written per statement (SQLite allows 32,766 parameters).
+_MARK_ROWS = 5_000
 
 
 def is_relevant(kind: str, field: str) -> bool:
@@ -90,9 +92,7 @@ def mark_stale(docs: Collection[int]) -> None:
     docs = set(docs)
     if not docs:
         return
-    SearchStale.objects.bulk_create(
-        [SearchStale(doc=d) for d in sorted(docs)], ignore_conflicts=True
-    )
+    _mark(sorted(docs))
     flush = _flush()
     if flush is not None:
         flush.docs.update(docs)
@@ -101,6 +101,24 @@ def mark_stale(docs: Collection[int]) -> None:
         flush = _Flush()
         flush.docs.update(docs)
         flush()
+
+
+def _mark(docs: list[int]) -> None:
+    """Writes the marks and holds them until this transaction ends. A mark that is there already
+    is updated rather than passed over (ON CONFLICT DO NOTHING takes no lock): an indexing that
+    would take it now waits for this change to commit or skips it, and this change's own
+    indexing after commit finds it. Otherwise an indexing of an earlier change could take the
+    mark, index the text before this change, and leave nothing for this change to heal."""
+    table = SearchStale._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(docs), _MARK_ROWS):
+            chunk = docs[start : start + _MARK_ROWS]
+            values = ", ".join(["(%s)"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} (doc) VALUES {values} "
+                "ON CONFLICT (doc) DO UPDATE SET doc = excluded.doc",
+                chunk,
+            )
 
 
 def queue_index() -> None:

@@ -50,7 +50,9 @@ def index_stale(docs: Sequence[int] | None = None, *, limit: int | None = None) 
     while limit is None or done < limit:
         size = STALE_BATCH if limit is None else min(STALE_BATCH, limit - done)
         with transaction.atomic():
-            marks = SearchStale.objects.order_by("doc")
+            # Marks a writer holds (its change not yet committed) are passed over: its own
+            # indexing after commit takes them (see pending._mark).
+            marks = SearchStale.objects.select_for_update(skip_locked=True).order_by("doc")
             if pending is not None:
                 if not pending:
                     break
