@@ -48,8 +48,10 @@ ENGLISH_STOP = frozenset(_ENGLISH_STOP_WORDS.split())
 RUSSIAN_STOP = frozenset(_RUSSIAN_STOP_WORDS.split())
 # Longest token kept: a pasted blob of base64 is not something people search for by its parts.
 TOKEN_MAX = 64
-# Text analyzed per field: beyond this, a log dump adds nothing but index size.
+# Text analyzed per field: beyond this, a log dump adds nothing but index size. A longer field
+# keeps its start and its end (see clip): a long thread's resolution is in its last messages.
 FIELD_CHARS_MAX = 60_000
+_CLIP_HALF = FIELD_CHARS_MAX // 2
 
 _english = snowballstemmer.stemmer("english")
 _russian = snowballstemmer.stemmer("russian")
@@ -209,16 +211,29 @@ def _segment_wholes(chunk: str, whole: str | None) -> list[tuple[str, int, int]]
     return found
 
 
+def clip(text: str) -> str:
+    """The text analyzed of a field: all of it up to FIELD_CHARS_MAX, else its first and last
+    halves of that (the problem as described and how it ended)."""
+    if len(text) <= FIELD_CHARS_MAX:
+        return text
+    return text[:_CLIP_HALF] + " " + text[-_CLIP_HALF:]
+
+
 def spans(text: str) -> Iterator[tuple[str, int, int]]:
     """Every index term of `text` with the span of the original text it came from, in order:
-    an identifier's parts, then the whole identifier."""
-    for match in _CHUNK.finditer(text[:FIELD_CHARS_MAX]):
-        base = match.start()
-        tokens, whole, _code = _chunk_tokens(match.group())
-        for token, start, end in tokens:
-            yield token, base + start, base + end
-        if whole is not None:
-            yield whole, match.start(), match.end()
+    an identifier's parts, then the whole identifier. Only the clipped text (see clip)."""
+    if len(text) <= FIELD_CHARS_MAX:
+        parts = [(0, text)]
+    else:
+        parts = [(0, text[:_CLIP_HALF]), (len(text) - _CLIP_HALF, text[-_CLIP_HALF:])]
+    for offset, part in parts:
+        for match in _CHUNK.finditer(part):
+            base = offset + match.start()
+            tokens, whole, _code = _chunk_tokens(match.group())
+            for token, start, end in tokens:
+                yield token, base + start, base + end
+            if whole is not None:
+                yield whole, base, offset + match.end()
 
 
 class _PieceTerms(dict):
@@ -247,14 +262,12 @@ _piece_terms = _PieceTerms()
 def tokens(text: str) -> list[str]:
     """The index terms of `text` in order; a term's position is its index."""
     # Chunks never hold whitespace, so splitting on it first gives the same terms.
-    return list(chain.from_iterable(map(_piece_terms.__getitem__, text[:FIELD_CHARS_MAX].split())))
+    return list(chain.from_iterable(map(_piece_terms.__getitem__, clip(text).split())))
 
 
 def terms_text(text: str) -> str:
     """The index terms of `text` joined by spaces: what the FTS5 table stores."""
-    return " ".join(
-        chain.from_iterable(map(_piece_terms.__getitem__, text[:FIELD_CHARS_MAX].split()))
-    )
+    return " ".join(chain.from_iterable(map(_piece_terms.__getitem__, clip(text).split())))
 
 
 def analyze_document(fields: Mapping[str, str]) -> dict[str, list[tuple[str, int]]]:

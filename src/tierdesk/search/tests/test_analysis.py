@@ -8,6 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tierdesk.search import analysis
 from tierdesk.search.analysis import analyze_document, analyze_query, tokens
 
 TOKEN = re.compile(r"^[0-9a-z\u0080-\uffff]+$")
@@ -121,3 +122,16 @@ def test_a_class_name_alone_finds_the_qualified_name_as_pasted():
     assert "hashaggregator" in tokens(
         "at com.lumora.exec.HashAggregator.grow(HashAggregator.java:212)"
     )
+
+
+def test_a_long_field_keeps_its_start_and_its_end():
+    # A long thread: the problem first, pages of logs, the resolution last
+    text = "Exports stall " + "logline " * 20_000 + "fixed by reinstalling"
+    assert len(text) > analysis.FIELD_CHARS_MAX
+    terms = analysis.tokens(text)
+    assert terms[:2] == ["export", "stall"]
+    assert terms[-2:] == ["fix", "reinstal"]
+    assert "reinstal" in analysis.terms_text(text).split()
+    spans = list(analysis.spans(text))
+    token, start, end = spans[-1]
+    assert (token, text[start:end]) == ("reinstal", "reinstalling")

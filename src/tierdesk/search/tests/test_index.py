@@ -141,3 +141,13 @@ def test_highlights_mark_the_original_words(alice, agent, committed):
     hit = search(agent, "failing err_query_timeout").hits[0]
     assert "&lt;<mark>fails</mark>&gt;" in hit.snippet
     assert "<mark>ERR_QUERY_TIMEOUT</mark>" in hit.snippet
+
+
+def test_a_long_thread_is_found_by_its_last_reply(alice, agent, committed):
+    with committed():
+        ticket = ticket_open(
+            actor=alice, subject="Exports stall", body="Logs:\n" + "traceback line\n" * 5_000
+        )
+        ticket_reply(actor=agent, ticket=ticket, body="Fixed by reinstalling the connector")
+    assert found(agent, "reinstalling connector") == [("ticket", ticket.number)]
+    assert found(agent, "exports stall") == [("ticket", ticket.number)]
