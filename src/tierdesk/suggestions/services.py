@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from tierdesk.knowledge.models import Article
@@ -78,10 +78,14 @@ def draft_touch(*, person: User, draft_id: object) -> PortalDraft | None:
 
 def _record(draft: PortalDraft, article_ids: Collection[int], kind: str) -> int:
     """Records `kind` for each article not yet recorded with this draft; returns how many were
-    new."""
+    new. Call inside a transaction: the draft row is locked first, so two overlapping requests
+    (keystrokes, a double click) record and count each article once between them."""
     ids = set(article_ids)
     if not ids:
         return 0
+    # The lock orders overlapping requests: the second reads the events the first committed
+    # rather than counting the same articles as new again.
+    PortalDraft.objects.select_for_update().filter(pk=draft.pk).values_list("pk").first()
     known = set(
         SuggestionEvent.objects.filter(draft=draft, kind=kind, article_id__in=ids).values_list(
             "article_id", flat=True
@@ -97,13 +101,26 @@ def _record(draft: PortalDraft, article_ids: Collection[int], kind: str) -> int:
     return len(new)
 
 
+def _recount(draft: PortalDraft) -> None:
+    """Sets the draft's counters from its events (under the lock _record took), so they always
+    equal what is recorded."""
+    counts = SuggestionEvent.objects.filter(draft=draft).aggregate(
+        shown=Count("pk", filter=Q(kind=EventKind.IMPRESSION)),
+        clicked=Count("pk", filter=Q(kind=EventKind.CLICK)),
+    )
+    PortalDraft.objects.filter(pk=draft.pk).update(
+        shown_count=counts["shown"], clicked_count=counts["clicked"]
+    )
+    draft.shown_count, draft.clicked_count = counts["shown"], counts["clicked"]
+
+
 def suggestions_shown(*, draft: PortalDraft, article_ids: Collection[int]) -> int:
     """Records one impression per article shown with this draft, however often it is shown
     again; returns how many were new."""
     with transaction.atomic():
         new = _record(draft, article_ids, EventKind.IMPRESSION)
         if new:
-            PortalDraft.objects.filter(pk=draft.pk).update(shown_count=F("shown_count") + new)
+            _recount(draft)
     return new
 
 
@@ -115,7 +132,7 @@ def suggestion_opened(*, person: User, draft_id: object, article: Article) -> Po
         if draft is None:
             return None
         if _record(draft, [article.pk], EventKind.CLICK):
-            PortalDraft.objects.filter(pk=draft.pk).update(clicked_count=F("clicked_count") + 1)
+            _recount(draft)
     return draft
 
 
