@@ -1,5 +1,5 @@
 """Background work of suggestions, run by the worker: encoding articles a large change left to
-it, the hourly catch-up of missing vectors, and ending portal drafts gone quiet."""
+it, the hourly catch-up of missing or stale vectors, and ending portal drafts gone quiet."""
 
 from __future__ import annotations
 
@@ -23,11 +23,11 @@ def vectors_refresh_task(article_ids: list[int]) -> int:
 
 @db_periodic_task(crontab(minute="17"))
 def vectors_fill_missing_task() -> int:
-    """Hourly: encodes articles with no vector (an encoding that failed after commit, the
-    first run after installing the model)."""
+    """Hourly: encodes articles with no vector or one of text since changed (an encoding that
+    failed after commit, the first run after installing the model)."""
     done = vectors_fill_missing()
     if done:
-        logger.info("Encoded %d articles missing a vector", done)
+        logger.info("Encoded %d articles missing a vector or with a stale one", done)
     return done
 
 

@@ -150,16 +150,23 @@ def _refresh_batch(ids: list[int]) -> int:
 
 
 def vectors_fill_missing(limit: int = 5_000) -> int:
-    """Encodes articles with no vector, or one from another model (the periodic catch-up, and
-    the first run after installing the model); returns how many."""
+    """Encodes articles with no vector, one from another model, or one of text since changed
+    (an encoding after commit that failed, the first run after installing the model); returns
+    how many. The stale ones are found by hashing each article's embedded text here (about
+    10k hashes of short texts, once an hour), not by a column the database could compare."""
     if not semantic.available():
         return 0
-    missing = list(
-        Article.objects.exclude(vector__model=semantic.MODEL_NAME)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+    rows = (
+        Article.objects.order_by("pk")
+        .values_list("pk", "title", "problem", "vector__text_hash", "vector__model")
+        .iterator(chunk_size=2_000)
     )
-    return vectors_refresh(missing)
+    stale = [
+        pk
+        for pk, title, problem, digest, model in rows
+        if model != semantic.MODEL_NAME or digest != text_hash(embedded_text(title, problem))
+    ]
+    return vectors_refresh(stale[:limit])
 
 
 # --- the per-process matrix --------------------------------------------------------------------

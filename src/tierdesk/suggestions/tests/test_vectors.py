@@ -99,3 +99,17 @@ def test_the_periodic_task_fills_missing_vectors():
     assert vectors.vectors_fill_missing() == 1
     assert ArticleVector.objects.filter(article=article).exists()
     assert vectors.vectors_fill_missing() == 0
+
+
+def test_the_periodic_task_heals_a_vector_whose_text_changed(write_articles):
+    article = write_articles("Export fails")
+    # The title changes and its encoding after commit fails: the old vector stays.
+    type(article).objects.filter(pk=article.pk).update(title="Scheduled export stalls")
+
+    assert vectors.vectors_fill_missing() == 1
+
+    stored = ArticleVector.objects.get(article=article)
+    assert stored.text_hash == vectors.text_hash("Scheduled export stalls. Export fails")
+    expected = semantic.encode(["Scheduled export stalls. Export fails"])[0]
+    assert np.allclose(np.frombuffer(bytes(stored.vector), dtype="<f4"), expected, atol=1e-6)
+    assert vectors.vectors_fill_missing() == 0
