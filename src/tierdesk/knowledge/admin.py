@@ -13,10 +13,18 @@ from tierdesk.knowledge.models import (
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Looking only: adding, changing or deleting here would bypass the versions, the counters
+    (reuse, feedback, open flags) and the search index the services keep in step."""
+
+    actions = None  # no "delete selected"
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -29,6 +37,9 @@ class VersionInline(admin.TabularInline):
     show_change_link = True
 
     def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 

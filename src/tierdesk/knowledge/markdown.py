@@ -36,7 +36,10 @@ def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
         if scheme.startswith("data:"):
             return None
         # Images only from our own pages or https: no mixed content, no tracking over http.
-        if tag == "img" and not scheme.startswith(("https:", "/")):
+        # "//host/x.png" (and "/\\host", which browsers read the same) is another site's.
+        if tag == "img" and (
+            not scheme.startswith(("https:", "/")) or scheme.startswith(("//", "/\\"))
+        ):
             return None
     return value
 

@@ -42,3 +42,13 @@ def test_field_diff_marks_changed_words_and_escapes_text():
     )
     assert "-Set <b>timeout</b> to 60" in diff.unified and "+new line" in diff.unified
     assert not field_diff("tags", ["a"], ["a"]).changed
+
+
+def test_images_from_another_site_without_a_scheme_are_dropped():
+    html = render_markdown(
+        "![a](//evil.example/a.png) <img src='/\\evil.example/b.png'> "
+        "<img src=' //evil.example/c.png'> <img src='&#47;&#47;evil.example/d.png'> "
+        "![ok](/static/ok.png) ![ok2](https://cdn.example/ok.png)"
+    )
+    assert "evil.example" not in html
+    assert 'src="/static/ok.png"' in html and 'src="https://cdn.example/ok.png"' in html
