@@ -125,14 +125,27 @@ def suggestions_shown(*, draft: PortalDraft, article_ids: Collection[int]) -> in
 
 
 def suggestion_opened(*, person: User, draft_id: object, article: Article) -> PortalDraft | None:
-    """Records that the person opened `article` from their draft (once per article); None when
-    the draft is not theirs."""
+    """Records that the person opened `article` from their draft, once per article; returns the
+    draft, or None (recording nothing) unless the draft already exists, is theirs and was shown
+    the article. The click link is a GET that another site can embed, so it never creates a
+    draft nor counts an article the customer was not shown."""
     with transaction.atomic():
-        draft = draft_touch(person=person, draft_id=draft_id)
+        draft = draft_for(person, draft_id)
         if draft is None:
+            return None
+        shown = SuggestionEvent.objects.filter(
+            draft=draft, article=article, kind=EventKind.IMPRESSION
+        ).exists()
+        if not shown:
             return None
         if _record(draft, [article.pk], EventKind.CLICK):
             _recount(draft)
+        changes: dict[str, object] = {"last_activity_at": timezone.now()}
+        if draft.outcome == DraftOutcome.ABANDONED:
+            changes.update(outcome=DraftOutcome.OPEN, ended_at=None)
+        PortalDraft.objects.filter(pk=draft.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(draft, name, value)
     return draft
 
 

@@ -85,7 +85,8 @@ def portal_suggestions(request: HttpRequest) -> HttpResponse:
 @require_GET
 def portal_open(request: HttpRequest, draft: UUID, article: int) -> HttpResponse:
     """Records that the customer opened a suggested article, then shows it (with the draft, so
-    the article page can ask whether it answered them)."""
+    the article page can ask whether it answered them). Only the customer's existing draft that
+    was shown the article records anything; otherwise this just opens the article."""
     found = _public_article_or_404(article)
     opened = services.suggestion_opened(person=request.user, draft_id=draft, article=found)
     return redirect(portal_article_url(found, opened.pk if opened is not None else None))

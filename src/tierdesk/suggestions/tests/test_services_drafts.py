@@ -83,6 +83,7 @@ def test_saying_it_answered_deflects_and_records_helpful(alice, article):
 def test_a_quiet_draft_with_a_click_is_deflected_after_an_hour(alice, article):
     with time_machine.travel(MONDAY, tick=False):
         clicked = draft_touch(person=alice, draft_id=uuid.uuid4())
+        suggestions_shown(draft=clicked, article_ids=[article.pk])
         suggestion_opened(person=alice, draft_id=clicked.pk, article=article)
         quiet = draft_touch(person=alice, draft_id=uuid.uuid4())
         suggestions_shown(draft=quiet, article_ids=[article.pk])

@@ -79,6 +79,32 @@ def test_the_click_redirect_records_the_click_and_opens_the_article(customer, ar
     assert PortalDraft.objects.get(pk=draft).clicked_count == 1
 
 
+def test_the_click_link_never_creates_a_draft_nor_counts_an_unshown_article(
+    customer, articles, words_only, alice, oscar, write_articles
+):
+    """The link is a GET another site could embed (an <img>): it records only against the
+    customer's existing draft and an article that draft was shown."""
+    article = articles["reset"]
+    unshown = write_articles("Scheduled export stops at 99%")
+    mine = uuid.uuid4()
+    _suggest(customer, mine)  # shows the password article only
+    theirs = draft_touch(person=oscar, draft_id=uuid.uuid4())
+    page = reverse("knowledge:portal_article", args=[article.pk])
+
+    unknown = customer.get(reverse("suggestions:open", args=[uuid.uuid4(), article.pk]))
+    not_shown = customer.get(reverse("suggestions:open", args=[mine, unshown.pk]))
+    others = customer.get(reverse("suggestions:open", args=[theirs.pk, article.pk]))
+
+    assert unknown.status_code == 302
+    assert unknown["Location"] == page
+    assert not_shown["Location"] == reverse("knowledge:portal_article", args=[unshown.pk])
+    assert others["Location"] == page
+    assert PortalDraft.objects.filter(person=alice).count() == 1
+    assert not SuggestionEvent.objects.filter(kind=EventKind.CLICK).exists()
+    assert PortalDraft.objects.get(pk=mine).clicked_count == 0
+    assert PortalDraft.objects.get(pk=theirs.pk).clicked_count == 0
+
+
 def test_the_click_redirect_never_opens_an_internal_article(customer, articles):
     response = customer.get(
         reverse("suggestions:open", args=[uuid.uuid4(), articles["internal"].pk])
