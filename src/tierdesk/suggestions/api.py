@@ -51,9 +51,10 @@ def deflection_read(request: HttpRequest, query: Query[DeflectionIn]) -> Any:
     """Per week (from Monday, in the caller's time zone) of portal drafts by the day they
     started: drafts, those shown at least one suggestion, deflected (the customer said an
     article answered them, or opened one and left without a request for an hour), submitted,
-    abandoned; impressions, clicks and articles said to help; deflection rate (deflected /
-    shown, percent) and click-through rate (clicks / impressions, percent). Default: the last
-    12 weeks; at most 366 days. Staff only."""
+    abandoned, still open (shown a suggestion, not decided yet); impressions, clicks and
+    articles said to help; deflection rate (deflected / shown drafts no longer open, percent)
+    and click-through rate (clicks / impressions, percent). Default: the last 12 weeks; at most
+    366 days. Staff only."""
     if not request.auth.is_support_staff:
         raise PermissionDenied(_("Only staff read the deflection figures."))
     question = deflection_query(

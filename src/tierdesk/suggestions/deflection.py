@@ -3,7 +3,9 @@ because an article answered them, impressions, clicks and the articles that defl
 
 The rule: a draft is deflected when the customer says an article answered them, or when they
 opened an article from it and left without submitting a request for an hour. Deflection rate
-= deflected drafts / drafts shown at least one suggestion, by the week the draft started."""
+= deflected drafts / drafts shown at least one suggestion and decided (no longer open), by the
+week the draft started. A draft still open cannot be deflected yet (the hour has not passed),
+so counting it would make the current week read too low; it is shown apart as "still open"."""
 
 from __future__ import annotations
 
@@ -107,14 +109,21 @@ class DeflectionWeek:
     deflected_explicitly: int = 0
     submitted: int = 0
     abandoned: int = 0
+    # Shown a suggestion but not decided yet: the customer may still deflect or submit.
+    still_open: int = 0
     impressions: int = 0
     clicks: int = 0
     helpful: int = 0
 
     @property
+    def decided(self) -> int:
+        """Drafts shown a suggestion whose outcome is known (not still open)."""
+        return self.shown - self.still_open
+
+    @property
     def deflection_rate(self) -> float | None:
-        """Percent of drafts shown a suggestion that were deflected; None with none shown."""
-        return round(100 * self.deflected / self.shown, 1) if self.shown else None
+        """Percent of decided drafts shown a suggestion that were deflected; None with none."""
+        return round(100 * self.deflected / self.decided, 1) if self.decided else None
 
     @property
     def click_through_rate(self) -> float | None:
@@ -130,6 +139,7 @@ class DeflectionWeek:
             "deflected_explicitly": self.deflected_explicitly,
             "submitted": self.submitted,
             "abandoned": self.abandoned,
+            "still_open": self.still_open,
             "impressions": self.impressions,
             "clicks": self.clicks,
             "helpful": self.helpful,
@@ -167,6 +177,7 @@ def deflection_weeks(question: DeflectionQuery) -> list[DeflectionWeek]:
             deflected_explicitly=Count("pk", filter=deflected & Q(deflected_explicitly=True)),
             submitted=Count("pk", filter=Q(outcome=DraftOutcome.SUBMITTED)),
             abandoned=Count("pk", filter=Q(outcome=DraftOutcome.ABANDONED)),
+            still_open=Count("pk", filter=Q(outcome=DraftOutcome.OPEN, shown_count__gt=0)),
         )
         .order_by()
     )
@@ -197,6 +208,7 @@ def deflection_totals(weeks: list[DeflectionWeek]) -> DeflectionWeek:
         "deflected_explicitly",
         "submitted",
         "abandoned",
+        "still_open",
         "impressions",
         "clicks",
         "helpful",

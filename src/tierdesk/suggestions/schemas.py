@@ -40,6 +40,9 @@ class DeflectionWeekOut(Schema):
     deflected_explicitly: int
     submitted: int
     abandoned: int
+    still_open: int = Field(
+        description="Drafts shown a suggestion still open (not decided, left out of the rate)."
+    )
     impressions: int
     clicks: int
     helpful: int

@@ -135,7 +135,7 @@ class Bar:
     height: float
     rate: float | None
     deflected: int
-    shown: int
+    decided: int
     label: bool
 
     @property
@@ -170,7 +170,7 @@ def _chart(weeks: list[DeflectionWeek]) -> dict[str, Any]:
                 height=round(_y(0) - y, 1),
                 rate=rate,
                 deflected=week.deflected,
-                shown=week.shown,
+                decided=week.decided,
                 label=i % every == 0,
             )
         )
@@ -227,6 +227,7 @@ CSV_COLUMNS = [
     "deflected_explicitly",
     "submitted",
     "abandoned",
+    "still_open",
     "impressions",
     "clicks",
     "helpful",

@@ -83,6 +83,45 @@ def test_weekly_figures_on_a_hand_built_set(figures):
     assert totals.deflection_rate == 50.0
 
 
+def test_drafts_still_open_are_left_out_of_the_current_weeks_rate(alice):
+    """This week: four drafts shown suggestions: one said an article answered it, one became a
+    request, and two are still open (one opened an article minutes ago, the hour has not
+    passed): they may still be deflected, so the rate is 1 of the 2 decided, not 1 of 4."""
+    reset = make_article("How do I reset my password?")
+    now = WEEK2 + timedelta(days=2)
+
+    with time_machine.travel(now, tick=False):
+        answered, submitted, waiting, reading = (
+            draft_touch(person=alice, draft_id=uuid.uuid4()) for _ in range(4)
+        )
+        for d in (answered, submitted, waiting, reading):
+            suggestions_shown(draft=d, article_ids=[reset.pk])
+        draft_touch(person=alice, draft_id=uuid.uuid4())  # never shown anything, still open
+        draft_deflected(person=alice, draft_id=answered.pk, article=reset)
+        ticket = ticket_services.ticket_open(actor=alice, subject="x", body="y")
+        draft_submitted(person=alice, draft_id=submitted.pk, ticket=ticket)
+        suggestion_opened(person=alice, draft_id=reading.pk, article=reset)
+        drafts_close_quiet()  # nothing is an hour quiet yet
+
+        (week,) = deflection_weeks(deflection_query(start=WEEK2.date(), end=now.date()))
+
+    assert (week.drafts, week.shown, week.deflected, week.submitted) == (5, 4, 1, 1)
+    assert week.still_open == 2
+    assert week.deflection_rate == 50.0
+    assert deflection_totals([week]).deflection_rate == 50.0
+    assert week.as_dict()["still_open"] == 2
+
+
+def test_a_week_whose_drafts_are_all_still_open_has_no_rate_yet(alice):
+    reset = make_article("How do I reset my password?")
+    with time_machine.travel(WEEK1, tick=False):
+        d = draft_touch(person=alice, draft_id=uuid.uuid4())
+        suggestions_shown(draft=d, article_ids=[reset.pk])
+        (week,) = deflection_weeks(deflection_query(start=WEEK1.date(), end=WEEK1.date()))
+
+    assert (week.shown, week.still_open, week.deflection_rate) == (1, 1, None)
+
+
 def test_top_articles_count_deflected_drafts_that_opened_them(figures):
     reset, export = figures
     question = deflection_query(start="2025-03-03", end="2025-03-16")
@@ -129,10 +168,11 @@ def test_the_page_and_csv_show_the_figures(figures, client):
     html = page.content.decode()
     assert 'data-week="2025-03-03"' in html
     assert '<dd data-figure="deflection_rate">50.0%</dd>' in html
+    assert '<dd data-figure="still_open">0</dd>' in html
     assert "How do I reset my password?" in html
     lines = csv.content.decode().splitlines()
     assert lines[0].startswith("week,drafts,shown,deflected")
-    assert lines[1] == "2025-03-03,5,4,2,1,2,1,5,3,1,50.0,60.0"
+    assert lines[1] == "2025-03-03,5,4,2,1,2,1,0,5,3,1,50.0,60.0"
 
 
 def test_customers_are_sent_away_from_the_page(alice, client):
