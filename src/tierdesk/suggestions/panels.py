@@ -1,5 +1,6 @@
 """This capability's card on the ticket page: articles that may answer the ticket (with a button
-to link one) and solved tickets like it, for staff. The page draws an empty card that fetches
+to link one, and to insert one customers may read in the reply) and solved tickets like it, for
+staff. The page draws an empty card that fetches
 its content (htmx, on load), so the ticket page pays no query or encoding for it."""
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ def card_context(user: User, ticket: Ticket) -> dict[str, Any]:
     )
     return {
         "ticket": ticket,
+        # "Insert in reply" (knowledge.js) puts an article's public text in the reply: only for
+        # staff who answer customers, and only articles customers may read (the template checks).
+        "can_reply": user.can_reply_publicly,
         "articles": [{"article": a, "score": s, "linked": a.pk in linked} for a, s in article_rows],
         "tickets": [{"ticket": t, "score": s} for t, s in ticket_rows],
     }

@@ -3,7 +3,7 @@ from django.core.cache import cache
 from django.test import RequestFactory
 from django.urls import reverse
 
-from tierdesk.knowledge.choices import Visibility
+from tierdesk.knowledge.choices import ArticleState, Visibility
 from tierdesk.suggestions import panels
 from tierdesk.suggestions.panels import card_context, ticket_panel
 from tierdesk.tickets import services as ticket_services
@@ -85,6 +85,31 @@ def test_the_card_links_an_article_and_lists_similar_tickets(
     assert reverse("knowledge:ticket_link", args=[ticket.number]) in html
     assert f'name="article" value="{article.pk}"' in html
     assert f'data-ticket="{solved.number}"' in html
+
+
+def test_insert_in_reply_is_offered_only_for_articles_customers_may_read(
+    client, agent, reviewer, ticket, write_articles, words_only, monkeypatch
+):
+    public = write_articles("How do I reset my password?")
+    internal = write_articles(
+        "Reset a password in the admin database", visibility=Visibility.INTERNAL
+    )
+    draft = write_articles("Password reset email never arrives", state=ArticleState.NOT_VALIDATED)
+    monkeypatch.setattr("tierdesk.search.selectors.match_solved_tickets", lambda text, **k: [])
+    url = reverse("suggestions:ticket_card", args=[ticket.number])
+    client.force_login(agent)
+
+    html = client.get(url).content.decode()
+
+    for article in (public, internal, draft):
+        assert f'data-article="{article.pk}"' in html
+    assert f'<button type="button" class="link small" data-insert-article="{public.pk}">' in html
+    assert f'data-insert-article="{internal.pk}"' not in html
+    assert f'data-insert-article="{draft.pk}"' not in html
+    # A quality reviewer does not answer customers: no button at all.
+    cache.clear()
+    client.force_login(reviewer)
+    assert "data-insert-article" not in client.get(url).content.decode()
 
 
 def test_customers_cannot_fetch_the_card(client, alice, ticket):
