@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from tierdesk.accounts.models import User
-from tierdesk.core.api import ErrorOut, RecordId, idempotent
+from tierdesk.core.api import ErrorOut, RecordId, error_response, idempotent
 from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tierdesk.knowledge import selectors, services
 from tierdesk.knowledge.schemas import (
@@ -77,11 +77,21 @@ def article_detail(request: HttpRequest, article_id: RecordId) -> Any:
 )
 def article_change(request: HttpRequest, article_id: RecordId, payload: ArticlePatchIn) -> Any:
     """Changes the fields present, as one new version (with `note`). 409 on an archived article
-    unless the change only restores its state."""
+    unless the change only restores its state; 409 naming `version` when `version` is given and
+    someone saved another version since."""
     actor = _staff(request)
     article = selectors.article_get_for_user(actor, article_id)
-    changes = payload.model_dump(exclude_unset=True, exclude={"note"})
-    services.article_update(actor=actor, article=article, changes=changes, note=payload.note)
+    changes = payload.model_dump(exclude_unset=True, exclude={"note", "version"})
+    try:
+        services.article_update(
+            actor=actor,
+            article=article,
+            changes=changes,
+            note=payload.note,
+            version=payload.version,
+        )
+    except services.VersionConflict as error:
+        return error_response(409, str(error), [{"field": error.field, "reason": str(error)}])
     return selectors.article_get_for_user(actor, article_id)
 
 
@@ -219,6 +229,7 @@ def link_remove(request: HttpRequest, number: int, article_id: RecordId) -> Any:
 def kcs_measures(request: HttpRequest, query: Query[MeasuresQuery]) -> Any:
     """Per engineer or per skill group over the days `from` to `to` (both included): solved
     tickets, those with a linked article and the link rate, reuse (links made through linked or
-    reply), articles created, and distinct articles they own that were flagged for fix."""
+    reply), articles created, distinct articles they own that were flagged for fix (`flagged`),
+    and the flags for fix they raised themselves (`flags_raised`)."""
     _staff(request)
     return selectors.kcs_measures(query.from_, query.to, group_by=query.group_by)

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 
 # Each listener is called as listener(article_ids) inside the writing transaction, after any
-# article was created, changed (text, state, visibility, language) or deleted.
+# article was created or its text, state, visibility, language, kind, tags or product area
+# changed. Counters (reuse, feedback, open flags) change without telling: neither the index nor
+# the suggestion vectors hold them, and each call makes every process reload its vectors.
 ARTICLE_LISTENERS: list[Callable[[Collection[int]], None]] = []
 
 

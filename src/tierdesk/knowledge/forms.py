@@ -41,6 +41,8 @@ class ArticleForm(forms.Form):
     language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
     state = forms.ChoiceField(label=_("KCS state"), choices=ArticleState.choices)
+    # The version the writer opened: saving over a newer one is refused (article_update).
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     note = forms.CharField(
         label=_("Note on this change"),
         required=False,
@@ -73,6 +75,7 @@ class ArticleForm(forms.Form):
 def initial_from(article: Any) -> dict[str, Any]:
     values = {field: getattr(article, field) for field in FIELDS}
     values["tags"] = ", ".join(article.tags)
+    values["version"] = article.version
     return values
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 
 from tierdesk.knowledge.selectors import ticket_article_links
 from tierdesk.knowledge.services import may_write
@@ -16,16 +15,8 @@ from tierdesk.tickets.panels import Panel
 
 def card_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     """What the card draws, in one query (the links with their articles)."""
+    # "Insert in reply" fetches its text from knowledge:reply_text when clicked (knowledge.js).
     links = ticket_article_links(request.user, ticket)  # type: ignore[arg-type]
-    for link in links:
-        article = link.article
-        # What "Insert in reply" puts in the reply box: the title, the resolution, and the
-        # address the customer opens (public validated articles only).
-        link.portal_url = (  # type: ignore[attr-defined]
-            request.build_absolute_uri(reverse("knowledge:portal_article", args=[article.pk]))
-            if article.customers_see
-            else ""
-        )
     return {
         "ticket": ticket,
         "links": links,

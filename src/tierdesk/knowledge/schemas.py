@@ -143,6 +143,12 @@ class ArticlePatchIn(Schema):
     state: ArticleState | None = None
     owner: int | str | None = None
     note: str = ""
+    version: int | None = Field(
+        None,
+        ge=1,
+        description="The version you read before changing it: 409 naming `version` when the "
+        "article has changed since, rather than silently undoing that change.",
+    )
 
     _tags = field_validator("tags", mode="before")(_split_tags)
 
@@ -270,7 +276,15 @@ class KcsRowOut(Schema):
     )
     reuse: int
     created: int
-    flagged: int
+    flagged: int = Field(
+        ...,
+        description="Distinct articles they own (a group: its members own) that someone flagged "
+        "for fix in the period.",
+    )
+    flags_raised: int = Field(
+        ...,
+        description="Flags for fix they raised in the period (a group: its members raised).",
+    )
 
 
 LinkOut.model_rebuild()

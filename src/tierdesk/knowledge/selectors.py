@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from tierdesk.knowledge.models import (
 )
 from tierdesk.knowledge.services import FIELDS, REUSE_SOURCES
 from tierdesk.tickets.models import Ticket
+from tierdesk.tickets.selectors import tickets_visible_to
 
 # --- articles ----------------------------------------------------------------------------------
 
@@ -73,10 +75,15 @@ class ArticleFilters:
     flagged: bool | None = None  # True: articles with an open flag for fix
 
 
+def _words(q: str | None) -> list[str]:
+    # A NUL cannot reach PostgreSQL in a query; it is no part of a title anyway.
+    return (q or "").replace("\x00", "").split()[:8]
+
+
 def _filtered(user: User, filters: ArticleFilters) -> QuerySet[Article]:
     articles = articles_visible_to(user)
     if filters.q:
-        for word in filters.q.split()[:8]:
+        for word in _words(filters.q):
             articles = articles.filter(title__icontains=word)
     for field in ("state", "visibility", "language", "product_area", "kind"):
         value = getattr(filters, field)
@@ -121,26 +128,42 @@ def article_list(
 def article_lookup(user: User, text: str, *, limit: int = 8) -> list[Article]:
     """Up to `limit` current articles whose title holds `text` (or whose id it is), for the
     ticket card's link box; archived articles are left out."""
-    text = (text or "").strip().lstrip("#")
+    text = (text or "").replace("\x00", "").strip().lstrip("#")
     if not text:
         return []
     articles = articles_visible_to(user).exclude(state=ArticleState.ARCHIVED)
     match = Q(title__icontains=text)
     if text.isdigit() and int(text) <= ID_MAX:
         match |= Q(pk=int(text))
-    return list(articles.filter(match).only("id", "title", "state", "language")[:limit])
-
-
-def portal_articles(user: User, *, language: str | None = None, q: str = "") -> list[Article]:
-    """The public validated articles for the portal's help list, those in `language` first."""
-    articles = articles_visible_to(user)
-    for word in (q or "").split()[:8]:
-        articles = articles.filter(title__icontains=word)
-    rows = list(
-        articles.only("id", "title", "language", "product_area", "kind", "updated_at")[:200]
+    return list(
+        articles.filter(match).only("id", "title", "state", "visibility", "language")[:limit]
     )
-    rows.sort(key=lambda a: (a.language != language, -a.updated_at.timestamp()))
-    return rows
+
+
+PORTAL_PAGE_SIZE = 30
+
+
+def portal_articles(
+    user: User, *, language: str | None = None, q: str = "", page: int | str | None = 1
+) -> Page:
+    """A page of PORTAL_PAGE_SIZE public validated articles for the portal's help list: those
+    in `language` first, then the most recently updated first (ordered in the database, so every
+    article is reachable). A page number past the end gives the last page."""
+    articles = articles_visible_to(user)
+    for word in _words(q):
+        articles = articles.filter(title__icontains=word)
+    ordered = articles.only("id", "title", "language", "product_area", "kind", "updated_at")
+    if language:
+        ordered = ordered.annotate(
+            other_language=Case(
+                When(language=language, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        ).order_by("other_language", "-updated_at", "-pk")
+    else:
+        ordered = ordered.order_by("-updated_at", "-pk")
+    return Paginator(ordered, PORTAL_PAGE_SIZE).get_page(page)
 
 
 def translation_group(article: Article) -> list[Article]:
@@ -163,8 +186,29 @@ def missing_languages(group: list[Article]) -> list[str]:
     return [code for code in Language.values if code not in present]
 
 
-def article_links(article: Article) -> QuerySet[ArticleLink]:
-    return article.links.select_related("ticket", "linked_by").order_by("-linked_at", "-pk")
+@dataclass(frozen=True)
+class ArticleTicketLinks:
+    """The tickets an article is linked to, as `viewer` may know them: `links` to the tickets
+    they may read (with their subject), and how many others are restricted ones they are not
+    named on: counted, never numbered or named."""
+
+    links: list[ArticleLink]
+    restricted: int
+
+
+def article_links(viewer: User, article: Article, *, limit: int = 50) -> ArticleTicketLinks:
+    """The article's links newest first, up to `limit` of the tickets `viewer` may read, and the
+    count of the others (restricted tickets not naming them)."""
+    readable = tickets_visible_to(viewer).values("number")
+    links = article.links.all()
+    return ArticleTicketLinks(
+        links=list(
+            links.filter(ticket_id__in=readable)
+            .select_related("ticket", "linked_by")
+            .order_by("-linked_at", "-pk")[:limit]
+        ),
+        restricted=links.exclude(ticket_id__in=readable).count(),
+    )
 
 
 def ticket_article_links(user: User, ticket: Ticket) -> list[ArticleLink]:
@@ -181,7 +225,6 @@ def ticket_article_links(user: User, ticket: Ticket) -> list[ArticleLink]:
             "article__title",
             "article__state",
             "article__visibility",
-            "article__resolution",
             "article__language",
         )
         .order_by("-linked_at", "-pk")
@@ -318,8 +361,10 @@ class KcsRow:
     - reuse: links through "linked" or "reply" made in the period (by the engineer; for a group,
       on the group's tickets);
     - created: articles created in the period (by the engineer; for a group, by its members);
-    - flagged: distinct articles owned by the engineer (for a group, by its members) that got a
-      flag for fix in the period: how often what they wrote needed fixing.
+    - flagged: distinct articles OWNED by the engineer (for a group, by its members) that got
+      a flag for fix in the period, whoever flagged them: how often what they own needed fixing;
+    - flags_raised: flags for fix the engineer RAISED in the period (for a group, its members;
+      a person in two groups counts in both): KCS credits "flag it or fix it".
     """
 
     key: int | None
@@ -330,6 +375,7 @@ class KcsRow:
     reuse: int
     created: int
     flagged: int
+    flags_raised: int
 
 
 def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
@@ -350,8 +396,9 @@ def _rows(
     reuse: dict[int, int],
     created: dict[int, int],
     flagged: dict[int, int],
+    raised: dict[int, int],
 ) -> list[KcsRow]:
-    keys = set(solved) | set(reuse) | set(created) | set(flagged)
+    keys = set(solved) | set(reuse) | set(created) | set(flagged) | set(raised)
     rows = []
     for key in keys:
         count = solved.get(key, 0)
@@ -366,6 +413,7 @@ def _rows(
                 reuse=reuse.get(key, 0),
                 created=created.get(key, 0),
                 flagged=flagged.get(key, 0),
+                flags_raised=raised.get(key, 0),
             )
         )
     rows.sort(key=lambda r: (r.name.lower(), r.key or 0))
@@ -406,9 +454,10 @@ def kcs_measures(first: date, last: date, *, group_by: str = "engineer") -> list
             flags.values("article__owner_id").annotate(n=Count("article_id", distinct=True)),
             "article__owner_id",
         )
-        ids = set(solved_by) | set(reuse_by) | set(created_by) | set(flagged_by)
+        raised_by = _counts(flags.values("flagged_by_id").annotate(n=Count("id")), "flagged_by_id")
+        ids = set(solved_by) | set(reuse_by) | set(created_by) | set(flagged_by) | set(raised_by)
         names = {u.pk: u.display_name for u in User.objects.filter(pk__in=ids)}
-        return _rows(names, solved_by, linked_by, reuse_by, created_by, flagged_by)
+        return _rows(names, solved_by, linked_by, reuse_by, created_by, flagged_by, raised_by)
     solved_in = _counts(solved.values("group_id").annotate(n=Count("number")), "group_id")
     linked_in = _counts(
         Ticket.objects.filter(number__in=with_article.values("number"))
@@ -417,22 +466,29 @@ def kcs_measures(first: date, last: date, *, group_by: str = "engineer") -> list
         "group_id",
     )
     reuse_in = _counts(links.values("ticket__group_id").annotate(n=Count("id")), "ticket__group_id")
-    created_in = _group_created(created)
-    flagged_in = _group_flagged(flags)
-    ids = set(solved_in) | set(reuse_in) | set(created_in) | set(flagged_in)
-    names = {g.pk: g.name for g in SkillGroup.objects.filter(pk__in=ids)}
-    return _rows(names, solved_in, linked_in, reuse_in, created_in, flagged_in)
-
-
-def _group_created(created: QuerySet[Article]) -> dict[int, int]:
-    """Articles created in the period by each group's members (a person in two groups counts
-    in both)."""
-    members = User.skill_groups.through.objects.values_list("skillgroup_id", "user_id")
-    by_person = dict(
-        created.values("created_by_id").annotate(n=Count("id")).values_list("created_by_id", "n")
+    created_in = _group_sum(
+        dict(
+            created.values("created_by_id")
+            .annotate(n=Count("id"))
+            .values_list("created_by_id", "n")
+        )
     )
+    flagged_in = _group_flagged(flags)
+    raised_in = _group_sum(
+        dict(
+            flags.values("flagged_by_id").annotate(n=Count("id")).values_list("flagged_by_id", "n")
+        )
+    )
+    ids = set(solved_in) | set(reuse_in) | set(created_in) | set(flagged_in) | set(raised_in)
+    names = {g.pk: g.name for g in SkillGroup.objects.filter(pk__in=ids)}
+    return _rows(names, solved_in, linked_in, reuse_in, created_in, flagged_in, raised_in)
+
+
+def _group_sum(by_person: dict[int | None, int]) -> dict[int, int]:
+    """Each group's sum of its members' counts (a person in two groups counts in both)."""
+    members = User.skill_groups.through.objects.values_list("skillgroup_id", "user_id")
     counts: dict[int, int] = {}
-    for group_id, user_id in members.filter(user_id__in=list(by_person)):
+    for group_id, user_id in members.filter(user_id__in=[p for p in by_person if p is not None]):
         counts[group_id] = counts.get(group_id, 0) + by_person[user_id]
     return counts
 

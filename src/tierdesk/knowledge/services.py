@@ -1,10 +1,9 @@
 """Writes on the knowledge base: articles and their versions, KCS state changes, translations,
-links to tickets (reuse), feedback and flags for fix. Every write that changes an article tells
-`knowledge.events.articles_written` inside its transaction."""
+links to tickets (reuse), feedback and flags for fix. Every write that changes what an article says
+or who may read it tells `knowledge.events.articles_written` inside its transaction."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db import transaction
@@ -24,16 +23,18 @@ from tierdesk.knowledge.models import (
     ArticleLink,
     ArticleVersion,
 )
+from tierdesk.knowledge.validation import (
+    COMMENT_MAX,
+    TAGS_MAX,
+    TITLE_MAX,
+    clean_choice,
+    clean_fields,
+    clean_note,
+    clean_text,
+)
 from tierdesk.tickets.choices import EventKind, MessageKind, ProductArea
 from tierdesk.tickets.events import record_event
 from tierdesk.tickets.models import Ticket
-
-TITLE_MAX = 250
-TEXT_MAX = 100_000
-TAGS_MAX = 20
-NOTE_MAX = 250
-COMMENT_MAX = 2000
-TAG_PATTERN = re.compile(r"^[\w][\w.\-:/+#]{0,39}$", re.UNICODE)
 
 # The text and settings of an article, as the API and the forms name them; each change of any of
 # them makes a new version.
@@ -73,116 +74,6 @@ def allowed_states(actor: User, article: Article | None) -> list[str]:
     if article is not None and article.state not in DRAFT_STATES:
         return [article.state]
     return [ArticleState.WIP, ArticleState.NOT_VALIDATED]
-
-
-# --- validation --------------------------------------------------------------------------------
-
-
-def _text(errors: dict[str, str], field: str, value: Any, *, required: bool, limit: int) -> str:
-    text = str(value if value is not None else "").strip()
-    if field == "title":
-        text = " ".join(text.split())
-    if required and not text:
-        errors[field] = _("This field is required.")
-    elif len(text) > limit:
-        errors[field] = _("Write at most %(max)d characters; this has %(count)d.") % {
-            "max": limit,
-            "count": len(text),
-        }
-    return text
-
-
-def _choice(errors: dict[str, str], field: str, value: Any, choices: list[str]) -> str:
-    text = str(value if value is not None else "")
-    if text not in choices:
-        errors[field] = _("%(value)s is not one of %(choices)s.") % {
-            "value": text[:40] or '""',
-            "choices": ", ".join(c or '""' for c in choices),
-        }
-    return text
-
-
-def _tags(errors: dict[str, str], value: Any) -> list[str]:
-    """Tags lower-cased, spaces as underscores, de-duplicated, in the order given."""
-    if isinstance(value, str):
-        value = [part for part in value.split(",")]
-    if not isinstance(value, list | tuple):
-        errors["tags"] = _("Give a list of tags.")
-        return []
-    tags: list[str] = []
-    for raw in value:
-        if not isinstance(raw, str):
-            errors["tags"] = _("Each tag is a short text.")
-            return []
-        tag = raw.strip().lower().replace(" ", "_")
-        if not tag:
-            continue
-        if not TAG_PATTERN.match(tag):
-            errors["tags"] = _(
-                "%(tag)s is not a valid tag: use letters, digits, _ . - : / + # and at most "
-                "40 characters."
-            ) % {"tag": raw[:60]}
-            return []
-        if tag not in tags:
-            tags.append(tag)
-    if len(tags) > TAGS_MAX:
-        errors["tags"] = _("An article carries at most %(max)d tags.") % {"max": TAGS_MAX}
-    return tags
-
-
-def _owner(errors: dict[str, str], value: Any) -> User | None:
-    if value is None or value == "":
-        return None
-    owner = value if isinstance(value, User) else None
-    if owner is None:
-        owner = User.objects.filter(pk=value).first() if str(value).isdigit() else None
-        if owner is None:
-            owner = User.objects.filter(username=str(value)).first()
-    if owner is None:
-        errors["owner"] = _("No person %(value)s.") % {"value": str(value)[:60]}
-    elif not owner.is_support_staff or not owner.is_active:
-        errors["owner"] = _("An article's owner is an active member of staff.")
-    return owner
-
-
-def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
-    """The article fields in `values` checked and normalised; ValidationFailed naming each
-    refused field. Unknown keys are refused too, so a misspelt field is named."""
-    errors: dict[str, str] = {}
-    clean: dict[str, Any] = {}
-    for field, value in values.items():
-        if field in ("title",):
-            clean[field] = _text(errors, field, value, required=True, limit=TITLE_MAX)
-        elif field in ("problem", "resolution"):
-            clean[field] = _text(errors, field, value, required=True, limit=TEXT_MAX)
-        elif field in ("environment", "cause"):
-            clean[field] = _text(errors, field, value, required=False, limit=TEXT_MAX)
-        elif field == "kind":
-            clean[field] = _choice(errors, field, value, ArticleKind.values)
-        elif field == "language":
-            clean[field] = _choice(errors, field, value, Language.values)
-        elif field == "visibility":
-            clean[field] = _choice(errors, field, value, Visibility.values)
-        elif field == "state":
-            clean[field] = _choice(errors, field, value, ArticleState.values)
-        elif field == "product_area":
-            clean[field] = _choice(errors, field, value or "", ["", *ProductArea.values])
-        elif field == "tags":
-            clean[field] = _tags(errors, value)
-        elif field == "owner":
-            clean[field] = _owner(errors, value)
-        else:
-            errors[field] = _("Unknown field.")
-    if errors:
-        raise ValidationFailed(errors)
-    return clean
-
-
-def _note(value: str) -> str:
-    note = " ".join((value or "").split())
-    if len(note) > NOTE_MAX:
-        raise ValidationFailed(note=_("Write at most %(max)d characters.") % {"max": NOTE_MAX})
-    return note
 
 
 def _check_rules(actor: User, article: Article | None, clean: dict[str, Any]) -> None:
@@ -262,7 +153,7 @@ def article_create(
             "owner": owner,
         }
     )
-    note = _note(note)
+    note = clean_note(note)
     _check_rules(actor, None, clean)
     now = timezone.now()
     with transaction.atomic():
@@ -282,12 +173,54 @@ def article_create(
     return article
 
 
+class VersionConflict(Conflict):
+    """The article changed since the writer opened the version they edited; `field` names what
+    the API's answer points at."""
+
+    field = "version"
+
+
+def _check_version(article: Article, version: Any) -> None:
+    if version is None or version == "":
+        return
+    try:
+        opened = int(version)
+    except (TypeError, ValueError):
+        raise ValidationFailed(version=_("Give the version number you edited.")) from None
+    if opened == article.version:
+        return
+    latest = article.versions.select_related("changed_by").order_by("-number").first()
+    who = latest.changed_by.display_name if latest and latest.changed_by else _("someone")
+    at = timezone.localtime(latest.changed_at if latest else article.updated_at)
+    raise VersionConflict(
+        _(
+            "This article was changed by %(who)s at %(at)s (version %(version)d) since you "
+            "opened version %(opened)d. Compare their change, then save again to replace it."
+        )
+        % {
+            "who": who,
+            "at": at.strftime("%Y-%m-%d %H:%M"),
+            "version": article.version,
+            "opened": opened,
+        }
+    )
+
+
 def article_update(
-    *, actor: User, article: Article, changes: dict[str, Any], note: str = ""
+    *,
+    actor: User,
+    article: Article,
+    changes: dict[str, Any],
+    note: str = "",
+    version: int | None = None,
 ) -> Article:
     """Applies the changed fields (any of FIELDS and `owner`) as one new version, by `actor`,
     with an optional note. Nothing changes (and no version is made) when every value is as it
     was.
+
+    `version`, when given, is the version the writer opened: VersionConflict (a Conflict naming
+    `version`) when someone saved another since, so concurrent edits never silently undo each
+    other.
 
     An archived article is read-only: only a state change (restoring it) is taken, otherwise
     Conflict. When an engineer changes the text of a validated article it goes back to "not
@@ -296,10 +229,11 @@ def article_update(
     Raises ValidationFailed naming each refused field, PermissionDenied for a role rule."""
     _ensure_writer(actor)
     clean = clean_fields(changes)
-    note = _note(note)
+    note = clean_note(note)
     now = timezone.now()
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=article.pk)
+        _check_version(article, version)
         changed = {
             field: value
             for field, value in clean.items()
@@ -411,18 +345,36 @@ def article_link_ticket(
 ) -> tuple[ArticleLink, bool]:
     """Links the article to the ticket (the caller checked `actor` may read the ticket) and
     answers (link, created). A pair already linked answers the existing link and False, counting
-    nothing twice. A link through `linked` or `reply` is a reuse and counts in the article's
-    `reuse_count`; `created` records the capture. The ticket's history records the link."""
+    nothing twice; inserting in a reply an article only linked so far upgrades that link's source
+    to `reply`. A link through `linked` or `reply` is a reuse and counts in the article's
+    `reuse_count`; `created` records the capture. The ticket's history records the link.
+
+    Only public validated articles go into a reply (a customer reads it): ValidationFailed
+    naming `article` for any other with source `reply`.
+
+    Links change only counters, which neither the search index nor the suggestion vectors hold,
+    so they do not tell `articles_written`."""
     _ensure_writer(actor)
     errors: dict[str, str] = {}
-    _choice(errors, "source", source, LinkSource.values)
+    clean_choice(errors, "source", source, LinkSource.values)
     if errors:
         raise ValidationFailed(errors)
     now = timezone.now()
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=article.pk)
+        if source == LinkSource.REPLY and not article.customers_see:
+            raise ValidationFailed(
+                article=_(
+                    "Only public validated articles go into a reply to the customer; "
+                    "this one is not."
+                )
+            )
         existing = ArticleLink.objects.filter(article=article, ticket=ticket).first()
         if existing is not None:
+            if existing.source == LinkSource.LINKED and source == LinkSource.REPLY:
+                # Already counted as a reuse when linked: only the source changes.
+                existing.source = LinkSource.REPLY
+                existing.save(update_fields=["source"])
             return existing, False
         if article.state == ArticleState.ARCHIVED:
             raise ValidationFailed(article=_("This article is archived; link a current one."))
@@ -431,7 +383,6 @@ def article_link_ticket(
         )
         if source in REUSE_SOURCES:
             Article.objects.filter(pk=article.pk).update(reuse_count=F("reuse_count") + 1)
-            articles_written([article.pk])
         record_event(
             ticket,
             actor=actor,
@@ -457,7 +408,6 @@ def article_unlink(*, actor: User, article: Article, ticket: Ticket) -> None:
         link.delete()
         if link.source in REUSE_SOURCES and article.reuse_count > 0:
             Article.objects.filter(pk=article.pk).update(reuse_count=F("reuse_count") - 1)
-            articles_written([article.pk])
         record_event(
             ticket,
             actor=actor,
@@ -470,10 +420,24 @@ def article_unlink(*, actor: User, article: Article, ticket: Ticket) -> None:
         )
 
 
+def ensure_capturable(ticket: Ticket) -> None:
+    """ValidationFailed naming `ticket` for a restricted ticket: its text is kept from everyone
+    but the staff named on it, and an article is read by all staff (and customers once public)."""
+    if ticket.restricted:
+        raise ValidationFailed(
+            ticket=_(
+                "This ticket is restricted: its text cannot be copied into an article. "
+                "Write the article without it."
+            )
+        )
+
+
 def ticket_prefill(ticket: Ticket) -> dict[str, Any]:
     """An article's fields drawn from a ticket: the subject as title, the customer's first
     message as problem, the product area and ticket fields as environment, the last public staff
-    reply as resolution (empty when staff have not replied), the ticket's language and area."""
+    reply as resolution (empty when staff have not replied), the ticket's language and area.
+    ValidationFailed naming `ticket` for a restricted ticket (ensure_capturable)."""
+    ensure_capturable(ticket)
     messages = list(
         ticket.messages.filter(kind=MessageKind.PUBLIC)
         .select_related("author")
@@ -506,7 +470,8 @@ def article_create_from_ticket(
 ) -> Article:
     """An article prefilled from the ticket (ticket_prefill), any of `fields` written over the
     prefill, linked to the ticket with source "created". Raises ValidationFailed naming each
-    refused field (a ticket with no staff reply has no resolution to take)."""
+    refused field (a ticket with no staff reply has no resolution to take), `ticket` for a
+    restricted ticket."""
     values = {**ticket_prefill(ticket), **(fields or {})}
     with transaction.atomic():
         article = article_create(
@@ -526,9 +491,10 @@ def article_feedback(
 ) -> ArticleFeedback:
     """Records whether the article helped `actor`, with an optional comment, and keeps the
     article's counters. One verdict per person: a second one replaces the first. A customer gives
-    feedback only on an article they may read (public and validated), NotFound otherwise."""
+    feedback only on an article they may read (public and validated), NotFound otherwise. Only
+    counters change: the listeners of `articles_written` are not told."""
     errors: dict[str, str] = {}
-    comment = _text(errors, "comment", comment, required=False, limit=COMMENT_MAX)
+    comment = clean_text(errors, "comment", comment, required=False, limit=COMMENT_MAX)
     if errors:
         raise ValidationFailed(errors)
     now = timezone.now()
@@ -548,7 +514,6 @@ def article_feedback(
             article=article, person=actor, helped=bool(helped), comment=comment, created_at=now
         )
         Article.objects.filter(pk=article.pk).update(**counters)
-        articles_written([article.pk])
     return feedback
 
 
@@ -557,7 +522,7 @@ def article_flag(*, actor: User, article: Article, reason: str) -> ArticleFlag:
     if not actor.is_support_staff:
         raise PermissionDenied(_("Only staff flag articles for fix."))
     errors: dict[str, str] = {}
-    reason = _text(errors, "reason", reason, required=True, limit=COMMENT_MAX)
+    reason = clean_text(errors, "reason", reason, required=True, limit=COMMENT_MAX)
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -566,7 +531,6 @@ def article_flag(*, actor: User, article: Article, reason: str) -> ArticleFlag:
             article=article, flagged_by=actor, reason=reason, created_at=timezone.now()
         )
         Article.objects.filter(pk=article.pk).update(open_flags=F("open_flags") + 1)
-        articles_written([article.pk])
     return flag
 
 
@@ -584,5 +548,4 @@ def article_flag_resolve(*, actor: User, flag: ArticleFlag) -> ArticleFlag:
         Article.objects.filter(pk=flag.article_id, open_flags__gt=0).update(
             open_flags=F("open_flags") - 1
         )
-        articles_written([flag.article_id])
     return flag

@@ -12,6 +12,7 @@ urlpatterns = [
     path("knowledge/articles/lookup/", views.article_lookup, name="lookup"),
     path("knowledge/articles/<int:pk>/", views.article_detail, name="article"),
     path("knowledge/articles/<int:pk>/edit/", views.article_edit, name="edit"),
+    path("knowledge/articles/<int:pk>/reply-text/", views_ticket.reply_text, name="reply_text"),
     path("knowledge/articles/<int:pk>/state/", views.article_state, name="state"),
     path("knowledge/articles/<int:pk>/visibility/", views.article_publish, name="visibility"),
     path("knowledge/articles/<int:pk>/translate/", views.article_translate, name="translate"),

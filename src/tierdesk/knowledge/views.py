@@ -132,7 +132,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 (code, Language(code).label) for code in selectors.missing_languages(group)
             ],
             "versions": versions,
-            "links": list(selectors.article_links(article)[:50]),
+            "links": selectors.article_links(request.user, article),
             "feedback": selectors.article_feedback_list(article),
             "flags": selectors.article_open_flags(article),
             "state_moves": [
@@ -211,8 +211,18 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     article=article,
                     changes=form.fields_for_service(),
                     note=form.cleaned_data["note"],
+                    version=form.cleaned_data["version"],
                 ),
             )
+        except services.VersionConflict as error:
+            # The typed text stays; the form now carries the current version, so saving again
+            # is a deliberate choice to replace the other change.
+            form.add_error(None, str(error))
+            form.data = form.data.copy()
+            form.data["version"] = str(
+                Article.objects.filter(pk=article.pk).values_list("version", flat=True).get()
+            )
+            saved = None
         except Conflict as error:
             form.add_error(None, str(error))
             saved = None
@@ -355,6 +365,7 @@ def article_lookup(request: HttpRequest) -> HttpResponse:
         {
             "matches": selectors.article_lookup(request.user, request.GET.get("q", "")),
             "number": request.GET.get("ticket", ""),
+            "can_reply": request.user.can_reply_publicly,
         },
     )
 
@@ -420,7 +431,15 @@ def measures_csv(request: HttpRequest) -> HttpResponse:
         f'attachment; filename="kcs-{group_by}-{first:%Y-%m-%d}-{last:%Y-%m-%d}.csv"'
     )
     writer = csv.writer(response)
-    columns = ["solved", "solved_with_article", "link_rate", "reuse", "created", "flagged"]
+    columns = [
+        "solved",
+        "solved_with_article",
+        "link_rate",
+        "reuse",
+        "created",
+        "flagged",
+        "flags_raised",
+    ]
     writer.writerow(["id", group_by, *columns])
     for row in rows:
         writer.writerow([row.key, _cell(row.name), *(_cell(getattr(row, c)) for c in columns)])
@@ -437,7 +456,11 @@ def article_from_ticket(request: HttpRequest, number: int) -> HttpResponse:
     ticket = ticket_or_404(request, number)
     if not services.may_write(request.user):
         raise PermissionDenied(_("Only engineers, managers and administrators write articles."))
-    prefill = services.ticket_prefill(ticket)
+    try:
+        prefill = services.ticket_prefill(ticket)
+    except ValidationFailed as error:
+        messages.error(request, refusal_text(error))
+        return redirect("tickets:detail", number=ticket.number)
     form = ArticleForm(
         request.POST or None,
         initial={

@@ -1,14 +1,16 @@
-"""The knowledge card's actions on the ticket page (link, unlink) and the customers' help pages in
-the portal: the list of public articles and one article with its feedback form."""
+"""The knowledge card's actions on the ticket page (link, unlink, the text "Insert in reply" puts in
+the reply) and the customers' help pages in the portal: the list of public articles and one
+article with its feedback form."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -64,6 +66,30 @@ def ticket_link(request: HttpRequest, number: int) -> HttpResponse:
 
 
 @staff_required
+@require_GET
+def reply_text(request: HttpRequest, pk: int) -> HttpResponse:
+    """What "Insert in reply" puts in the reply box, as JSON {title, text, url}: the title, the
+    resolution and the address the customer opens. Only public validated articles: an internal
+    one never lands in a customer's reply (422 naming `article`)."""
+    article = selectors.article_get_for_user(request.user, pk)
+    if not article.customers_see:
+        reason = _("Only public validated articles go into a reply to the customer.")
+        return JsonResponse(
+            {"detail": reason, "errors": [{"field": "article", "reason": reason}]}, status=422
+        )
+    return JsonResponse(
+        {
+            "id": article.pk,
+            "title": article.title,
+            "text": article.resolution,
+            "url": request.build_absolute_uri(
+                reverse("knowledge:portal_article", args=[article.pk])
+            ),
+        }
+    )
+
+
+@staff_required
 @require_POST
 def ticket_unlink(request: HttpRequest, number: int, article_id: int) -> HttpResponse:
     ticket = ticket_or_404(request, number)
@@ -85,8 +111,10 @@ def ticket_unlink(request: HttpRequest, number: int, article_id: int) -> HttpRes
 def portal_list(request: HttpRequest) -> HttpResponse:
     """Public validated articles, those in the customer's language first."""
     q = (request.GET.get("q") or "").strip()
-    articles = selectors.portal_articles(request.user, language=request.user.language, q=q)
-    return render(request, "knowledge/portal_list.html", {"articles": articles, "q": q})
+    page = selectors.portal_articles(
+        request.user, language=request.user.language, q=q, page=request.GET.get("page")
+    )
+    return render(request, "knowledge/portal_list.html", {"page": page, "q": q})
 
 
 def _deflect_prompt() -> str | None:

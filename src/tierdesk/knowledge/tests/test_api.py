@@ -155,6 +155,11 @@ def test_translation_and_flag(article, agent):
 def test_ticket_links(article, ticket, agent, alice, manager):
     api = client_for(agent)
     url = f"{API}/tickets/{ticket.number}/articles"
+    # An internal article never goes into a customer's reply.
+    response = api.post(url, {"article": article.pk, "source": "reply"}, content_type=JSON)
+    assert response.status_code == 422 and fields(response) == {"article"}
+    article.state, article.visibility = "validated", "public"
+    article.save()
     response = api.post(url, {"article": article.pk, "source": "reply"}, content_type=JSON)
     assert response.status_code == 201, response.json()
     assert (response.json()["source"], response.json()["article"]["id"]) == ("reply", article.pk)
@@ -183,3 +188,59 @@ def test_measures_endpoint(article, ticket, agent):
     assert response.status_code == 422 and fields(response) == {"to"}
     response = api.get(f"{API}/kcs/measures?from={today}&to={today}&group_by=planet")
     assert response.status_code == 422 and fields(response) == {"group_by"}
+
+
+@pytest.mark.parametrize(
+    "field", ["title", "problem", "environment", "cause", "resolution", "note", "owner"]
+)
+def test_a_nul_character_is_refused_naming_the_field(agent, field):
+    payload = {"title": "T", "problem": "P", "resolution": "R", field: "before\x00after"}
+    response = client_for(agent).post(f"{API}/articles", payload, content_type=JSON)
+    assert response.status_code == 422 and fields(response) == {field}
+    assert "NUL" in response.json()["errors"][0]["reason"]
+    assert not Article.objects.exists()
+
+
+def test_a_nul_character_in_a_change_feedback_or_flag_is_refused(agent, article):
+    api = client_for(agent)
+    url = f"{API}/articles/{article.pk}"
+    response = api.patch(url, {"resolution": "a\x00b"}, content_type=JSON)
+    assert response.status_code == 422 and fields(response) == {"resolution"}
+    response = api.patch(url, {"cause": "c", "note": "n\x00"}, content_type=JSON)
+    assert response.status_code == 422 and fields(response) == {"note"}
+    response = api.post(f"{url}/feedback", {"helped": False, "comment": "\x00"}, content_type=JSON)
+    assert response.status_code == 422 and fields(response) == {"comment"}
+    response = api.post(f"{url}/flags", {"reason": "Wrong\x00"}, content_type=JSON)
+    assert response.status_code == 422 and fields(response) == {"reason"}
+    assert api.get(f"{API}/articles?q=time%00out").status_code == 200
+    article.refresh_from_db()
+    assert (article.version, article.not_helped_count, article.open_flags) == (1, 0, 0)
+
+
+def test_a_patch_over_a_newer_version_is_a_conflict_naming_version(agent, backline, article):
+    url = f"{API}/articles/{article.pk}"
+    response = client_for(backline).patch(
+        url, {"cause": "A slow join", "version": 1}, content_type=JSON
+    )
+    assert response.status_code == 200 and response.json()["version"] == 2
+    response = client_for(agent).patch(url, {"resolution": "Mine", "version": 1}, content_type=JSON)
+    assert response.status_code == 409
+    assert fields(response) == {"version"} and "Backline" in response.json()["detail"]
+    article.refresh_from_db()
+    assert (article.version, article.resolution.startswith("Raise")) == (2, True)
+    # Without `version` (or with the current one) the change goes through.
+    response = client_for(agent).patch(url, {"resolution": "Mine", "version": 2}, content_type=JSON)
+    assert response.status_code == 200 and response.json()["version"] == 3
+
+
+def test_measures_endpoint_credits_who_raised_flags(agent, reviewer, article):
+    from django.utils import timezone
+
+    from tierdesk.knowledge.services import article_flag
+
+    article_flag(actor=reviewer, article=article, reason="Outdated")
+    today = timezone.localdate().isoformat()
+    rows = client_for(agent).get(f"{API}/kcs/measures?from={today}&to={today}").json()
+    by_name = {row["name"]: row for row in rows}
+    assert (by_name["Agent"]["flagged"], by_name["Agent"]["flags_raised"]) == (1, 0)
+    assert (by_name["Reviewer"]["flagged"], by_name["Reviewer"]["flags_raised"]) == (0, 1)

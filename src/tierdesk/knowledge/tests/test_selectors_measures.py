@@ -1,5 +1,5 @@
-"""KCS measures over a hand-built history: link rate, reuse, created and flagged, per engineer
-and per group, only what happened in the period."""
+"""KCS measures over a hand-built history: link rate, reuse, created, their articles flagged and
+flags raised, per engineer and per group, only what happened in the period."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tierdesk.accounts.choices import Role
 from tierdesk.accounts.models import SkillGroup
 from tierdesk.core.errors import ValidationFailed
 from tierdesk.knowledge.selectors import kcs_measures
-from tierdesk.knowledge.services import article_flag, article_link_ticket
+from tierdesk.knowledge.services import article_flag, article_link_ticket, article_update
 from tierdesk.tickets.services import ticket_open, ticket_update
 
 from .conftest import make_article
@@ -44,6 +44,12 @@ def test_measures_per_engineer_and_group(alice, manager, settings):
     bob.skill_groups.add(billing)
     with time_machine.travel(BEFORE, tick=False):
         old_article = make_article(ann, title="Old")  # created before the period: not counted
+        # Public and validated, so it may go into a reply.
+        article_update(
+            actor=manager,
+            article=old_article,
+            changes={"state": "validated", "visibility": "public"},
+        )
     with time_machine.travel(IN, tick=False):
         a1 = make_article(ann, title="A1")
         a2 = make_article(ann, title="A2")
@@ -58,10 +64,12 @@ def test_measures_per_engineer_and_group(alice, manager, settings):
         article_link_ticket(actor=bob, article=b1, ticket=t[1])  # bob reuses on ann's ticket
         article_link_ticket(actor=ann, article=old_article, ticket=t[2], source="reply")
         article_link_ticket(actor=ann, article=a2, ticket=t[2])
-        # Two flags on a1 (one article) and one on b1; flags are on the owners' articles.
+        # Two flags on a1 (one article) and two on b1: "flagged" counts the owners' distinct
+        # articles, "flags_raised" credits whoever flagged.
         article_flag(actor=bob, article=a1, reason="Outdated")
         article_flag(actor=manager, article=a1, reason="Unclear")
         article_flag(actor=ann, article=b1, reason="Wrong")
+        article_flag(actor=ann, article=b1, reason="Step 3 missing")
     with time_machine.travel(BEFORE, tick=False):
         article_flag(actor=bob, article=a2, reason="Before the period")
 
@@ -72,6 +80,14 @@ def test_measures_per_engineer_and_group(alice, manager, settings):
     assert (ann_row.reuse, ann_row.created, ann_row.flagged) == (2, 2, 1)
     assert (bob_row.solved, bob_row.solved_with_article, bob_row.link_rate) == (2, 0, 0.0)
     assert (bob_row.reuse, bob_row.created, bob_row.flagged) == (1, 1, 1)
+    # Ann raised 2 flags (both on b1), Bob 1 in the period (his flag on a2 came before it), the
+    # manager 1: a row of its own though they solved and wrote nothing.
+    assert (ann_row.flags_raised, bob_row.flags_raised) == (2, 1)
+    assert (rows["Manager"].solved, rows["Manager"].flags_raised, rows["Manager"].flagged) == (
+        0,
+        1,
+        0,
+    )
 
     groups = {
         r.name: r for r in kcs_measures(dt.date(2025, 5, 1), dt.date(2025, 5, 31), group_by="group")
@@ -84,6 +100,8 @@ def test_measures_per_engineer_and_group(alice, manager, settings):
         0,
         1,
     )
+    # Members' flags raised: Ann's 2 for the query group, Bob's 1 for billing.
+    assert (groups["Query engine"].flags_raised, groups["Billing"].flags_raised) == (2, 1)
 
     # A period with nothing in it counts nothing; a period ending before it starts is refused.
     assert kcs_measures(dt.date(2024, 1, 1), dt.date(2024, 1, 31)) == []

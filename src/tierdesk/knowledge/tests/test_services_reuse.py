@@ -14,11 +14,14 @@ from tierdesk.knowledge.services import (
     article_flag,
     article_flag_resolve,
     article_link_ticket,
+    article_state_change,
+    article_translate,
     article_unlink,
+    article_update,
     ticket_prefill,
 )
 from tierdesk.tickets.models import TicketEvent
-from tierdesk.tickets.services import ticket_add_note, ticket_reply
+from tierdesk.tickets.services import ticket_add_note, ticket_reply, ticket_update
 
 pytestmark = pytest.mark.django_db
 
@@ -31,18 +34,72 @@ def test_a_link_is_a_reuse_recorded_in_the_ticket_history(article, ticket, agent
     event = TicketEvent.objects.get(ticket=ticket, field="articles")
     assert (event.kind, event.to_value, event.actor) == ("changed", str(article.pk), agent)
     assert event.data["to_label"] == f"#{article.pk} {article.title}"
-    assert written[-1] == [article.pk]
 
 
-def test_linking_twice_counts_once(article, ticket, agent):
+def test_linking_twice_counts_once_and_inserting_upgrades_the_link(public_article, ticket, agent):
+    article_link_ticket(actor=agent, article=public_article, ticket=ticket)
+    link, created = article_link_ticket(
+        actor=agent, article=public_article, ticket=ticket, source="reply"
+    )
+    assert not created and link.source == "reply"
+    assert ArticleLink.objects.get().source == "reply"
+    # Linking again (or inserting again) changes nothing: a reply stays a reply.
+    link, created = article_link_ticket(actor=agent, article=public_article, ticket=ticket)
+    assert not created and ArticleLink.objects.get().source == "reply"
+    public_article.refresh_from_db()
+    assert (public_article.reuse_count, ArticleLink.objects.count()) == (1, 1)
+
+
+def test_only_public_validated_articles_go_into_a_reply(article, public_article, ticket, agent):
+    with pytest.raises(ValidationFailed) as refused:
+        article_link_ticket(actor=agent, article=article, ticket=ticket, source="reply")
+    assert set(refused.value.errors) == {"article"}
+    # Already linked, still refused as a reply: the link stays "linked".
     article_link_ticket(actor=agent, article=article, ticket=ticket)
-    link, created = article_link_ticket(actor=agent, article=article, ticket=ticket, source="reply")
-    article.refresh_from_db()
-    assert not created and link.source == "linked"
-    assert (article.reuse_count, ArticleLink.objects.count()) == (1, 1)
+    with pytest.raises(ValidationFailed):
+        article_link_ticket(actor=agent, article=article, ticket=ticket, source="reply")
+    assert ArticleLink.objects.get(article=article).source == "linked"
+    link, created = article_link_ticket(
+        actor=agent, article=public_article, ticket=ticket, source="reply"
+    )
+    assert created and link.source == "reply"
 
 
-def test_unlink_takes_the_reuse_back(article, ticket, agent):
+def test_counters_do_not_tell_the_index_or_the_vectors(
+    public_article, ticket, agent, reviewer, alice, monkeypatch
+):
+    from tierdesk.knowledge import events
+
+    calls: list[list[int]] = []
+    monkeypatch.setattr(events, "ARTICLE_LISTENERS", [lambda ids: calls.append(list(ids))])
+    article_link_ticket(actor=agent, article=public_article, ticket=ticket)
+    article_link_ticket(actor=agent, article=public_article, ticket=ticket, source="reply")
+    article_unlink(actor=agent, article=public_article, ticket=ticket)
+    article_feedback(actor=alice, article=public_article, helped=False, comment="Unclear")
+    flag = article_flag(actor=reviewer, article=public_article, reason="Outdated")
+    article_flag_resolve(actor=agent, flag=flag)
+    assert calls == []
+    public_article.refresh_from_db()
+    assert (public_article.not_helped_count, public_article.open_flags) == (1, 0)
+
+
+def test_what_an_article_says_or_who_reads_it_tells_the_listeners(
+    article, agent, manager, monkeypatch
+):
+    from tierdesk.knowledge import events
+
+    calls: list[list[int]] = []
+    monkeypatch.setattr(events, "ARTICLE_LISTENERS", [lambda ids: calls.append(list(ids))])
+    article_update(actor=agent, article=article, changes={"tags": ["timeout"]})
+    article_state_change(actor=manager, article=article, state="validated")
+    article_update(actor=manager, article=article, changes={"visibility": "public"})
+    translation = article_translate(actor=agent, article=article, language="ja")
+    article_archive(actor=manager, article=article)
+    assert calls == [[article.pk]] * 3 + [[translation.pk], [article.pk]]
+
+
+def test_unlink_takes_the_reuse_back(public_article, ticket, agent):
+    article = public_article
     article_link_ticket(actor=agent, article=article, ticket=ticket, source="reply")
     article_unlink(actor=agent, article=article, ticket=ticket)
     article.refresh_from_db()
@@ -92,6 +149,20 @@ def test_create_from_ticket_links_it_as_created_not_as_reuse(ticket, agent):
         0,
     )
     assert f"#{ticket.number}" in article.versions.get().note
+
+
+def test_a_restricted_ticket_is_never_copied_into_an_article(ticket, agent):
+    ticket_reply(actor=agent, ticket=ticket, body="Raise query.timeout to 120 s.")
+    ticket_update(actor=agent, ticket=ticket, changes={"restricted": True})
+    ticket.refresh_from_db()
+    # Even the staff named on it may not: the article would be read by everyone.
+    with pytest.raises(ValidationFailed) as refused:
+        ticket_prefill(ticket)
+    assert set(refused.value.errors) == {"ticket"}
+    with pytest.raises(ValidationFailed) as refused:
+        article_create_from_ticket(actor=agent, ticket=ticket)
+    assert set(refused.value.errors) == {"ticket"}
+    assert not ArticleLink.objects.exists()
 
 
 def test_create_from_a_ticket_without_staff_reply_names_resolution(ticket, agent):

@@ -132,8 +132,10 @@ def test_measures_page_and_csv(as_agent, article, ticket, agent):
     assert as_agent.get(reverse("knowledge:measures")).status_code == 200
     response = as_agent.get(reverse("knowledge:measures_csv"), {"group_by": "engineer"})
     lines = response.content.decode().splitlines()
-    assert lines[0] == "id,engineer,solved,solved_with_article,link_rate,reuse,created,flagged"
-    assert lines[1].split(",")[1:] == ["Agent", "0", "0", "", "1", "1", "0"]
+    assert lines[0] == (
+        "id,engineer,solved,solved_with_article,link_rate,reuse,created,flagged,flags_raised"
+    )
+    assert lines[1].split(",")[1:] == ["Agent", "0", "0", "", "1", "1", "0", "0"]
     assert as_agent.get(reverse("knowledge:measures"), {"from": "soon"}).status_code == 422
 
 
@@ -215,3 +217,76 @@ def test_portal_shows_only_public_validated_and_takes_feedback(
 def test_staff_are_sent_from_the_portal_page_to_the_console(as_agent, public_article):
     response = as_agent.get(reverse("knowledge:portal_article", args=[public_article.pk]))
     assert response["Location"] == reverse("knowledge:article", args=[public_article.pk])
+
+
+def _edit_values(article, **changes):
+    values = {
+        "title": article.title,
+        "problem": article.problem,
+        "resolution": article.resolution,
+        "kind": article.kind,
+        "tags": ", ".join(article.tags),
+        "product_area": article.product_area,
+        "language": article.language,
+        "visibility": article.visibility,
+        "state": article.state,
+    }
+    return {**values, **changes}
+
+
+def test_an_edit_over_a_newer_version_is_refused_and_keeps_the_typed_text(
+    as_agent, article, backline
+):
+    form = as_agent.get(reverse("knowledge:edit", args=[article.pk])).content.decode()
+    assert 'name="version" value="1"' in form
+    # Someone else saves while the form is open.
+    article_update(actor=backline, article=article, changes={"cause": "A slow join"})
+    response = as_agent.post(
+        reverse("knowledge:edit", args=[article.pk]),
+        _edit_values(article, resolution="My careful rewrite", version="1"),
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "changed by Backline" in html and "since you opened version 1" in html
+    assert "My careful rewrite" in html
+    article.refresh_from_db()
+    assert (article.version, article.cause) == (2, "A slow join")
+    # The form now carries version 2: saving again replaces the other change on purpose.
+    assert 'name="version" value="2"' in html
+    response = as_agent.post(
+        reverse("knowledge:edit", args=[article.pk]),
+        _edit_values(article, resolution="My careful rewrite", version="2"),
+    )
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.version, article.resolution) == (3, "My careful rewrite")
+
+
+def test_article_page_counts_restricted_tickets_without_naming_them(
+    client, agent, backline, article, ticket, alice
+):
+    from tierdesk.tickets.services import ticket_open, ticket_update
+
+    secret = ticket_open(actor=alice, subject="Payroll export leaks salaries", body="Help")
+    article_link_ticket(actor=agent, article=article, ticket=ticket)
+    article_link_ticket(actor=agent, article=article, ticket=secret)
+    ticket_update(actor=agent, ticket=secret, changes={"restricted": True})
+    client.force_login(backline)  # not named on the restricted ticket
+    page = client.get(reverse("knowledge:article", args=[article.pk])).content.decode()
+    links = page.split('id="linked-tickets"')[1].split("</ul>")[0]
+    assert f"#{ticket.number} Query times out" in links
+    assert "Payroll" not in page and f"#{secret.number}" not in links
+    assert "and a restricted ticket" in links
+    client.force_login(agent)  # named on it: sees it like any other
+    page = client.get(reverse("knowledge:article", args=[article.pk])).content.decode()
+    assert f"#{secret.number} Payroll export leaks salaries" in page
+    assert "restricted ticket" not in page
+
+
+def test_templates_mark_nothing_safe_but_the_sanitised_markdown():
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "templates" / "knowledge"
+    for template in folder.glob("*.html"):
+        text = template.read_text()
+        assert "|safe" not in text and "autoescape off" not in text, template.name
