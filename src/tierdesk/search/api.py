@@ -28,7 +28,7 @@ class SearchQuery(Schema):
     from_: str = Field("", alias="from", description="Updated on or after (YYYY-MM-DD).")
     to: str = Field("", description="Updated on or before (YYYY-MM-DD).")
     limit: str = Field("20", description="1 to 100.")
-    offset: str = "0"
+    offset: str = Field("0", description="0 to 3999: results stop at the 4,000 ranked.")
 
 
 class SearchResultOut(Schema):
@@ -46,7 +46,10 @@ class SearchResultOut(Schema):
 
 class SearchOut(Schema):
     query: str
-    total: int
+    total: int = Field(description="Matches ranked: at most 4,000 (the newest matches).")
+    total_is_lower_bound: bool = Field(
+        description="More matched than were ranked: total is a lower bound; add words to narrow."
+    )
     took_ms: float
     results: list[SearchResultOut]
 
@@ -62,6 +65,7 @@ def search_index(request: HttpRequest, filters: Query[SearchQuery]) -> Any:
     return {
         "query": page.query,
         "total": page.total,
+        "total_is_lower_bound": page.total_is_lower_bound,
         "took_ms": page.took_ms,
         "results": [
             {

@@ -14,16 +14,19 @@ from django.utils import timezone
 
 from tierdesk.search import analysis
 from tierdesk.search.analysis import AnalyzedQuery, Clause
+from tierdesk.search.models import ARTICLE_DOC_BASE
+from tierdesk.tickets.models import Ticket
 
 FTS_TABLE = "search_fts"
 ENTRY_TABLE = "search_searchentry"
 # The column weights: a title word says more about the document than a word in a long thread
 # (measured on the FAQ set: title ~2x body lifted MRR). Scope tokens never count.
 TITLE_WEIGHT, BODY_WEIGHT, NOTES_WEIGHT = 2.0, 1.0, 1.0
-# Matches ranked per search (see _search_sqlite), and the most a search counts.
+# Matches ranked per search, in descending document order (articles, then the newest tickets):
+# ranking every match of a common word would read a hundred thousand documents. A search's total
+# is at most this many, flagged as a lower bound when more match.
 CANDIDATES = 4_000
 ARTICLE_CANDIDATES = 20_000
-TOTAL_MAX = 10_000
 # PostgreSQL's weights in ts_rank order D, C (notes), B (body), A (title).
 PG_WEIGHTS = "{0.1, 0.4, 0.5, 1.0}"
 # PostgreSQL keeps positions up to 16,383 and 256 per lexeme; beyond, phrases stop matching.
@@ -104,7 +107,13 @@ class Scope:
 @dataclass
 class Result:
     docs: list[tuple[int, float]] = field(default_factory=list)
+    # The matches ranked: at most the candidates; `more` when further matches were not ranked.
     total: int = 0
+    more: bool = False
+
+
+def candidates_for(scope: Scope) -> int:
+    return ARTICLE_CANDIDATES if scope.kinds == {"article"} else CANDIDATES
 
 
 def is_postgres() -> bool:
@@ -301,6 +310,30 @@ def _scope_match(scope: Scope) -> tuple[str, str]:
     return ("scope : (" + " AND ".join(parts) + ")" if parts else ""), exclude
 
 
+def _date_condition(scope: Scope, doc: str, params: list, adapt) -> str:
+    """The date filters on the document `doc` names: a ticket's own updated_at (every change of
+    a ticket moves it, not only those that index it again), an article's as indexed (every
+    change of an article indexes it again). "" without date filters."""
+    bounds = []
+    values: list = []
+    if scope.since:
+        bounds.append("updated_at >= %s")
+        values.append(adapt(_day_start(scope.since)))
+    if scope.until:
+        bounds.append("updated_at < %s")
+        values.append(adapt(_day_start(scope.until + timedelta(days=1))))
+    if not bounds:
+        return ""
+    within = " AND ".join(bounds)
+    tickets, number = Ticket._meta.db_table, Ticket._meta.pk.column
+    params += [*values, *values]
+    return (
+        f"(CASE WHEN {doc} >= {ARTICLE_DOC_BASE} "
+        f"THEN EXISTS (SELECT 1 FROM {ENTRY_TABLE} de WHERE de.doc = {doc} AND {within}) "
+        f"ELSE EXISTS (SELECT 1 FROM {tickets} dt WHERE dt.{number} = {doc} AND {within}) END)"
+    )
+
+
 def _search_sqlite(query, scope: Scope, *, any_term, notes, limit, offset) -> Result:
     text = _combine(query, any_term, _fts_clause, _fts_and, _fts_or)
     columns = "{title body notes}" if notes else "{title body}"
@@ -312,29 +345,21 @@ def _search_sqlite(query, scope: Scope, *, any_term, notes, limit, offset) -> Re
         match += f" NOT {exclude}"
     weights = f"{TITLE_WEIGHT}, {BODY_WEIGHT}, {NOTES_WEIGHT if notes else 0.0}, 0.0"
     params: list = [match]
-    join = where = ""
-    if scope.since or scope.until:
-        dates = connection.ops.adapt_datetimefield_value
-        join = f" JOIN {ENTRY_TABLE} e ON e.doc = {FTS_TABLE}.rowid"
-        if scope.since:
-            where += " AND e.updated_at >= %s"
-            params.append(dates(_day_start(scope.since)))
-        if scope.until:
-            where += " AND e.updated_at < %s"
-            params.append(dates(_day_start(scope.until + timedelta(days=1))))
-    candidates = ARTICLE_CANDIDATES if scope.kinds == {"article"} else CANDIDATES
-    # Ranks the first CANDIDATES matches in descending document order (articles, then the newest
-    # tickets) rather than every match: bm25() costs microseconds a row, and a common word
-    # matches a hundred thousand tickets. bm25() cannot sit beside a window function, so it is
-    # computed inside and the candidates are counted outside.
+    dates = _date_condition(
+        scope, f"{FTS_TABLE}.rowid", params, connection.ops.adapt_datetimefield_value
+    )
+    where = f" AND {dates}" if dates else ""
+    candidates = candidates_for(scope)
+    # bm25() costs microseconds a row, so only the candidates are ranked; it cannot sit beside a
+    # window function, so it is computed inside and the candidates are counted outside.
     sql = (
         f"SELECT doc, score, count(*) OVER () FROM (SELECT {FTS_TABLE}.rowid AS doc, "
-        f"bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE}{join} "
+        f"bm25({FTS_TABLE}, {weights}) AS score FROM {FTS_TABLE} "
         f"WHERE {FTS_TABLE} MATCH %s{where} ORDER BY {FTS_TABLE}.rowid DESC LIMIT %s) "
         "ORDER BY score, doc DESC LIMIT %s OFFSET %s"
     )
     count_sql = (
-        f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE}{join} "
+        f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} "
         f"WHERE {FTS_TABLE} MATCH %s{where} LIMIT %s)"
     )
     with connection.cursor() as cursor:
@@ -342,9 +367,11 @@ def _search_sqlite(query, scope: Scope, *, any_term, notes, limit, offset) -> Re
         rows = cursor.fetchall()
         result = Result([(row[0], -row[1]) for row in rows], rows[0][2] if rows else 0)
         if result.total >= candidates or (not rows and offset):
-            # More matches than were ranked (or a page past the end): count them, up to a cap.
-            cursor.execute(count_sql, [*params, TOTAL_MAX])
-            result.total = cursor.fetchone()[0]
+            # As many matches as were ranked (or a page past the end): one more says whether
+            # there were more.
+            cursor.execute(count_sql, [*params, candidates + 1])
+            count = cursor.fetchone()[0]
+            result.total, result.more = min(count, candidates), count > candidates
     return result
 
 
@@ -391,24 +418,28 @@ def _search_postgres(query, scope: Scope, *, any_term, notes, limit, offset) -> 
         params.append(scope.product_area)
     if scope.solved_only:
         where.append("solved")
-    if scope.since:
-        where.append("updated_at >= %s")
-        params.append(_day_start(scope.since))
-    if scope.until:
-        where.append("updated_at < %s")
-        params.append(_day_start(scope.until + timedelta(days=1)))
+    dates = _date_condition(scope, f"{ENTRY_TABLE}.doc", params, lambda value: value)
+    if dates:
+        where.append(dates)
+    candidates = candidates_for(scope)
+    # As on SQLite: the newest `candidates` matches (the GIN index finds them), then ranked.
+    matches = (
+        f"SELECT doc, {vec} AS v FROM {ENTRY_TABLE} WHERE {' AND '.join(where)} "
+        "ORDER BY doc DESC LIMIT %s"
+    )
     sql = (
-        f"SELECT doc, ts_rank('{PG_WEIGHTS}', {vec}, %s::tsquery, 1) AS score, count(*) OVER () "
-        f"FROM {ENTRY_TABLE} WHERE {' AND '.join(where)} "
-        "ORDER BY score DESC, doc DESC LIMIT %s OFFSET %s"
+        f"SELECT doc, ts_rank('{PG_WEIGHTS}', v, %s::tsquery, 1) AS score, count(*) OVER () "
+        f"FROM ({matches}) c ORDER BY score DESC, doc DESC LIMIT %s OFFSET %s"
+    )
+    count_sql = (
+        f"SELECT count(*) FROM (SELECT 1 FROM {ENTRY_TABLE} WHERE {' AND '.join(where)} LIMIT %s) c"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [tsquery, *params, limit, offset])
+        cursor.execute(sql, [tsquery, *params, candidates, limit, offset])
         rows = cursor.fetchall()
         result = Result([(row[0], float(row[1])) for row in rows], rows[0][2] if rows else 0)
-        if not rows and offset:
-            cursor.execute(
-                f"SELECT count(*) FROM {ENTRY_TABLE} WHERE {' AND '.join(where)}", params
-            )
-            result.total = cursor.fetchone()[0]
+        if result.total >= candidates or (not rows and offset):
+            cursor.execute(count_sql, [*params, candidates + 1])
+            count = cursor.fetchone()[0]
+            result.total, result.more = min(count, candidates), count > candidates
     return result

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from tierdesk.accounts.choices import Language
 from tierdesk.core.errors import ValidationFailed
 from tierdesk.knowledge.choices import ArticleState
+from tierdesk.search import backend
 from tierdesk.tickets.choices import ProductArea, Status
 
 LIMIT_MAX = 100
 QUERY_CHARS_MAX = 500
-OFFSET_MAX = 10_000
 STATES = frozenset(ArticleState.values) | frozenset(Status.values)
 
 
@@ -96,7 +96,13 @@ def parse_search_params(data: Mapping[str, Any], *, require_query: bool = True) 
     if since and until and until < since:
         errors["to"] = _("The end date comes before the start date.")
     limit = _int(errors, "limit", data.get("limit", ""), 20, 1, LIMIT_MAX)
-    offset = _int(errors, "offset", data.get("offset", ""), 0, 0, OFFSET_MAX)
+    offset = _int(errors, "offset", data.get("offset", ""), 0, 0, backend.CANDIDATES - 1)
+    if "offset" in errors and str(data.get("offset")).strip().isdigit():
+        # A search ranks the newest CANDIDATES matches only: pages beyond them would be empty.
+        errors["offset"] = _(
+            "Results stop at %(count)d, the most relevant of the newest %(count)d matches: add "
+            "words to narrow the search rather than paging further."
+        ) % {"count": backend.CANDIDATES}
     if errors:
         raise ValidationFailed(errors)
     return SearchParams(

@@ -46,8 +46,11 @@ class SearchHit:
 class SearchPage:
     query: str
     hits: list[SearchHit]
-    total: int
+    total: int  # the matches ranked: at most backend.CANDIDATES
     took_ms: float
+    # More matched than were ranked: `total` is a lower bound ("4000+"), and the hits are the
+    # best of the newest matches.
+    total_is_lower_bound: bool = False
 
 
 def _scope(viewer: User | None, **filters) -> Scope:
@@ -99,7 +102,13 @@ def search(
         )
     hits = _hydrate(viewer, result.docs, analyzed)
     took = (time.perf_counter() - started) * 1000
-    return SearchPage(query=query, hits=hits, total=result.total, took_ms=round(took, 2))
+    return SearchPage(
+        query=query,
+        hits=hits,
+        total=result.total,
+        took_ms=round(took, 2),
+        total_is_lower_bound=result.more,
+    )
 
 
 def _hydrate(

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from tierdesk.accounts.choices import Language
 from tierdesk.core.errors import ValidationFailed
 from tierdesk.knowledge.choices import ArticleState
+from tierdesk.search import backend
 from tierdesk.search.filters import SearchParams, parse_search_params
 from tierdesk.search.selectors import SearchPage, search
 from tierdesk.tickets.choices import ProductArea, Status
@@ -43,7 +44,9 @@ def _results(request: HttpRequest) -> dict[str, Any]:
         "page": page,
         "base_query": query.urlencode(),
         "previous_offset": max(0, offset - PAGE_SIZE) if offset else None,
+        # page.total stops at the candidates ranked, so paging stops where the hits do.
         "next_offset": offset + PAGE_SIZE if page and offset + PAGE_SIZE < page.total else None,
+        "candidates": backend.CANDIDATES,
         "first": offset + 1,
         "last": offset + len(page.hits) if page else 0,
         "languages": Language.choices,
