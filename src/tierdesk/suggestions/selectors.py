@@ -124,7 +124,7 @@ def suggest_articles(
         scores = {pk: share for pk, share in shares.items() if share >= MIN_LEXICAL_SHARE}
     if not scores:
         return []
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: limit * 2]
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[: limit * 3]
     # The long bodies stay behind: a suggestion shows the title (an article read in full is
     # read on its own page).
     articles = (
@@ -137,11 +137,47 @@ def suggest_articles(
     if language:
         articles = articles.filter(language=language)
     found = articles.in_bulk()
+    return _one_per_translation(ranked, found, text_language(text))[:limit]
+
+
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+_JAPANESE = re.compile(r"[\u3040-\u30FF\u4E00-\u9FFF\uFF66-\uFF9F]")
+
+
+def text_language(text: str) -> str:
+    """The language a question is written in, by its letters: Japanese and Russian questions
+    carry product names and error codes in Latin letters, so a third of the letters in kana,
+    kanji or Cyrillic is enough."""
+    letters = [c for c in text if c.isalpha()]
+    russian = sum(1 for c in letters if _CYRILLIC.match(c))
+    japanese = sum(1 for c in letters if _JAPANESE.match(c))
+    if 3 * max(russian, japanese) < len(letters) or not letters:
+        return "en"
+    return "ru" if russian > japanese else "ja"
+
+
+def _one_per_translation(
+    ranked: list[tuple[int, float]], found: dict[int, Article], language: str
+) -> list[ArticleSuggestion]:
+    """One suggestion per article and its translations, in the language of the question when
+    that translation is among the candidates: five slots are not spent on one answer thrice,
+    and a customer who writes in Japanese reads the Japanese version."""
+    best: dict[int, tuple[float, Article]] = {}
+    order: list[int] = []
+    for pk, score in ranked:
+        article = found.get(pk)
+        if article is None:
+            continue
+        family = article.translation_of_id or article.pk
+        if family not in best:
+            best[family] = (score, article)
+            order.append(family)
+        elif article.language == language and best[family][1].language != language:
+            best[family] = (best[family][0], article)
     return [
-        ArticleSuggestion(article=found[pk], score=round(score, 4))
-        for pk, score in ranked
-        if pk in found
-    ][:limit]
+        ArticleSuggestion(article=best[family][1], score=round(best[family][0], 4))
+        for family in order
+    ]
 
 
 def ticket_question(ticket: Ticket) -> str:

@@ -65,3 +65,20 @@ def test_customers_never_get_the_internal_or_unvalidated_article_by_its_exact_ti
     for viewer in (alice, None):
         found = suggest_articles(title, viewer=viewer, limit=10)
         assert all(s.article.customers_see for s in found)
+
+
+def test_one_suggestion_per_article_and_its_translations_in_the_language_asked(
+    write_articles, alice
+):
+    from tierdesk.knowledge.models import Article
+
+    original = write_articles("Webhook deliveries fail with HTTP 503")
+    japanese = write_articles("Webhook の配信が HTTP 503 で失敗する", language="ja")
+    russian = write_articles("Доставка Webhook завершается ошибкой HTTP 503", language="ru")  # noqa: RUF001
+    Article.objects.filter(pk__in=[japanese.pk, russian.pk]).update(translation_of=original)
+
+    in_japanese = suggest_articles("Webhook の配信が HTTP 503 で失敗します", viewer=alice)
+    in_english = suggest_articles("webhook deliveries failing with HTTP 503", viewer=alice)
+
+    assert [s.article for s in in_japanese] == [japanese]
+    assert [s.article for s in in_english] == [original]
