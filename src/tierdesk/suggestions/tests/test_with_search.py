@@ -74,7 +74,7 @@ def test_one_suggestion_per_article_and_its_translations_in_the_language_asked(
 
     original = write_articles("Webhook deliveries fail with HTTP 503")
     japanese = write_articles("Webhook の配信が HTTP 503 で失敗する", language="ja")
-    russian = write_articles("Доставка Webhook завершается ошибкой HTTP 503", language="ru")  # noqa: RUF001
+    russian = write_articles("Доставка Webhook завершается ошибкой HTTP 503", language="ru")
     Article.objects.filter(pk__in=[japanese.pk, russian.pk]).update(translation_of=original)
 
     in_japanese = suggest_articles("Webhook の配信が HTTP 503 で失敗します", viewer=alice)
