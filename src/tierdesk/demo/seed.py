@@ -56,15 +56,15 @@ def seed_working_tools() -> None:
     every ticket's SLA clocks; each seeder leaves what exists alone."""
     from tierdesk.chat.demo import seed_chat_demo
     from tierdesk.demo.knowledge import seed_knowledge_demo
-    from tierdesk.search.services import reindex_all
-    from tierdesk.suggestions.vectors import vectors_fill_missing
     from tierdesk.engineering.demo import seed_engineering_demo
     from tierdesk.escalations.demo import seed_escalations_demo
     from tierdesk.macros.demo import seed_macros_demo
     from tierdesk.mail.demo import seed_mail_demo
     from tierdesk.phone.demo import seed_phone_demo
     from tierdesk.routing.demo import seed_routing_demo
+    from tierdesk.search.services import reindex_all
     from tierdesk.sla.demo import seed_sla_demo
+    from tierdesk.suggestions.vectors import vectors_fill_missing
     from tierdesk.triage.demo import seed_triage_demo
 
     seed_mail_demo()
