@@ -163,6 +163,12 @@ _ENTRY_COLUMNS = (
 )
 
 
+_PG_UPDATE = ", ".join(
+    f"{c} = excluded.{c}"
+    for c in [*_ENTRY_COLUMNS.replace(" ", "").split(",")[1:], "vec", "notes_vec"]
+)
+
+
 def delete(docs: Iterable[int]) -> None:
     ids = [(d,) for d in sorted(set(docs))]
     if not ids:
@@ -236,9 +242,12 @@ def _write_postgres(documents: Sequence[Document]) -> None:
         for d in documents
     ]
     with connection.cursor() as cursor:
+        # An upsert: an indexing of a marked document and a reindex batch may write the same
+        # document side by side (both read it as it is now); the later one waits, then replaces.
         cursor.executemany(
             f"INSERT INTO {ENTRY_TABLE} ({_ENTRY_COLUMNS}, vec, notes_vec) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector, %s::tsvector)",
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector, %s::tsvector) "
+            f"ON CONFLICT (doc) DO UPDATE SET {_PG_UPDATE}",
             rows,
         )
 

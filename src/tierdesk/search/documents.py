@@ -66,14 +66,17 @@ def article_document(article: Article) -> Document:
     )
 
 
-def all_articles(batch: int) -> Iterator[list[Document]]:
-    last = 0
-    while True:
-        articles = list(Article.objects.filter(pk__gt=last).order_by("pk")[:batch])
-        if not articles:
-            return
-        last = articles[-1].pk
-        yield [article_document(a) for a in articles]
+def article_batch(after: int, size: int) -> tuple[list[Document], int | None]:
+    """(the documents of the next `size` articles with ids above `after`, the last id or None
+    when there are no more). In the caller's transaction; on PostgreSQL the articles stay locked
+    until it ends, so none changes between this read and the index write (see reindex_all)."""
+    articles = Article.objects.filter(pk__gt=after).order_by("pk")
+    if connection.vendor == "postgresql":
+        articles = articles.select_for_update(no_key=True)
+    found = list(articles[:size])
+    if not found:
+        return [], None
+    return [article_document(a) for a in found], found[-1].pk
 
 
 def _ticket_documents(
@@ -134,30 +137,33 @@ def ticket_documents(numbers: Collection[int]) -> tuple[list[Document], set[int]
     return documents, set(numbers) - {d.object_id for d in documents}
 
 
-def all_tickets(batch: int) -> Iterator[list[Document]]:
-    """Every indexable ticket's document, `batch` tickets at a time in number order: one query
-    for the tickets and one for their messages (a range of the message index) per batch, read
-    with the driver's cursor: the ORM's row objects and date parsing would double the time a
-    reindex of a million tickets takes. (updated_at stays as the database gave it.)"""
+def ticket_batch(after: int, size: int) -> tuple[list[Document], int | None]:
+    """(the documents of the next `size` tickets with numbers above `after` that may be indexed,
+    the last number read or None when there are no more): one query for the tickets and one for
+    their messages (a range of the message index), read with the driver's cursor: the ORM's row
+    objects and date parsing would double the time a reindex of a million tickets takes
+    (updated_at stays as the database gave it). In the caller's transaction; on PostgreSQL the
+    tickets are held FOR SHARE until it ends: a ticket change, which locks its ticket, waits for
+    the index write rather than commit between the read and it (see reindex_all)."""
     ticket_table, message_table = Ticket._meta.db_table, Message._meta.db_table
-    columns = ", ".join("organization_id" if f == "organization_id" else f for f in _TICKET_FIELDS)
-    last = 0
+    columns = ", ".join(_TICKET_FIELDS)
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
-        while True:
-            cursor.execute(
-                f"SELECT {columns} FROM {ticket_table} WHERE number > %s ORDER BY number LIMIT %s",
-                [last, batch],
-            )
-            rows = cursor.fetchall()
-            if not rows:
-                return
-            first, last = rows[0][0], rows[-1][0]
-            cursor.execute(
-                f"SELECT ticket_id, kind, body_text FROM {message_table} "
-                "WHERE ticket_id >= %s AND ticket_id <= %s ORDER BY ticket_id, created_at, id",
-                [first, last],
-            )
-            messages: dict[int, list[tuple[str, str]]] = defaultdict(list)
-            for ticket_id, kind, body in cursor.fetchall():
-                messages[ticket_id].append((kind, body))
-            yield list(_ticket_documents(rows, messages))
+        cursor.execute(
+            f"SELECT {columns} FROM {ticket_table} WHERE number > %s ORDER BY number LIMIT %s"
+            + lock,
+            [after, size],
+        )
+        rows = cursor.fetchall()
+        if not rows:
+            return [], None
+        first, last = rows[0][0], rows[-1][0]
+        cursor.execute(
+            f"SELECT ticket_id, kind, body_text FROM {message_table} "
+            "WHERE ticket_id >= %s AND ticket_id <= %s ORDER BY ticket_id, created_at, id",
+            [first, last],
+        )
+        messages: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for ticket_id, kind, body in cursor.fetchall():
+            messages[ticket_id].append((kind, body))
+    return list(_ticket_documents(rows, messages)), last

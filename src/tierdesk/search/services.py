@@ -72,22 +72,25 @@ def index_stale(docs: Sequence[int] | None = None, *, limit: int | None = None) 
 def reindex_all(*, progress: Callable[[int], None] | None = None) -> int:
     """Empties the index and indexes every article and ticket again, a batch per transaction;
     leaves no marks behind. For the first deploy and after a change of the analyzer. Returns
-    how many documents were indexed."""
+    how many documents were indexed.
+
+    Each batch is read and written in one transaction, so a change indexed meanwhile is never
+    overwritten with the text from before it: on SQLite the transaction holds the write lock
+    from its start (IMMEDIATE), on PostgreSQL the batch's rows stay locked until it commits."""
     started = time.monotonic()
     with transaction.atomic():
         backend.reset()
         SearchStale.objects.all().delete()
     count = 0
-    for batch in documents.all_articles(REINDEX_BATCH):
-        with transaction.atomic():
-            backend.write(batch)
-        count += len(batch)
-    for batch in documents.all_tickets(REINDEX_BATCH):
-        # Not `fresh`: a ticket written since the reset may be in the index already.
-        with transaction.atomic():
-            backend.write(batch)
-        count += len(batch)
-        if progress is not None:
-            progress(count)
+    for read in (documents.article_batch, documents.ticket_batch):
+        last: int | None = 0
+        while last is not None:
+            with transaction.atomic():
+                batch, last = read(last, REINDEX_BATCH)
+                # Not `fresh`: a document changed since the reset may be in the index already.
+                backend.write(batch)
+            count += len(batch)
+            if progress is not None and read is documents.ticket_batch:
+                progress(count)
     logger.info("Search index rebuilt: %d documents in %.1f s", count, time.monotonic() - started)
     return count

@@ -75,3 +75,64 @@ def test_the_indexing_of_an_earlier_change_leaves_a_later_ones_mark(alice, agent
     assert not SearchStale.objects.exists()
     assert found(agent, "invoices") == [ticket.number]
     assert found(agent, "stall") == []
+
+
+def waiting_on_a_lock() -> bool:
+    """Whether another connection of this database waits on a row lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def test_a_rebuild_never_writes_text_older_than_a_change_indexed_meanwhile(
+    alice, agent, monkeypatch
+):
+    """A rebuild used to read a batch, then write it in a transaction of its own: a change
+    committed and indexed in between was overwritten with the text from before it."""
+    ticket = ticket_open(actor=alice, subject="Exports stall", body="The CSV export hangs")
+    services.index_stale()
+    read, changed = threading.Event(), threading.Event()
+    results: dict[str, object] = {}
+    write = services.backend.write
+
+    def write_after_the_change(documents, **kwargs):
+        if any(d.kind == "ticket" for d in documents) and not read.is_set():
+            read.set()
+            # Until the writer has committed its change and its indexing, or waits for this
+            # batch's locks
+            for _ in range(400):
+                if changed.wait(timeout=0.05) or waiting_on_a_lock():
+                    break
+        return write(documents, **kwargs)
+
+    monkeypatch.setattr(services.backend, "write", write_after_the_change)
+
+    def rebuild():
+        try:
+            results["rebuild"] = services.reindex_all()
+        except BaseException as error:
+            results["rebuild"] = error
+        finally:
+            read.set()
+            connections.close_all()
+
+    def writer():  # renames the ticket once the rebuild has read it; indexes after commit
+        try:
+            read.wait(timeout=10)
+            with transaction.atomic():
+                ticket_update(actor=agent, ticket=ticket, changes={"subject": "Invoices vanish"})
+            results["writer"] = "committed"
+        except BaseException as error:
+            results["writer"] = error
+        finally:
+            changed.set()
+            connections.close_all()
+
+    run_threads(rebuild, writer)
+
+    assert results == {"rebuild": 1, "writer": "committed"}
+    assert found(agent, "invoices") == [ticket.number]
+    assert found(agent, "stall") == []
