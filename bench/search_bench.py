@@ -572,7 +572,10 @@ def main() -> int:
             built["reindex"]["tickets_per_second"] = round(
                 built["tickets"] / max(built["reindex"]["seconds"], 0.001)
             )
-            built["vectors"] = encode_articles()
+            # Only vectors whose text changed are encoded again; keep the full encoding's time.
+            again = encode_articles()
+            if again["encoded"]:
+                built["vectors"] = again
             build_file.write_text(json.dumps(built, indent=2))
     else:
         built = build(args, data_dir, postgres)
