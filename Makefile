@@ -91,6 +91,8 @@ bench: setup
 	$(PY) bench/routing_bench.py
 	$(PY) bench/mail_intake.py
 	$(PY) bench/sla_bench.py
+	$(PY) bench/search_quality.py
+	$(PY) bench/search_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules var/test var/test-pg .pytest_cache
