@@ -17,6 +17,17 @@ import snowballstemmer
 _CONNECTORS = "_.\\-:/\\\\@'\u2019\uff3f\uff0e\uff0d\uff1a\uff0f\uff20"  # and full-width forms
 _CHUNK = re.compile(rf"[^\W_]+(?:[{_CONNECTORS}]+[^\W_]+)*")
 _SPLIT = re.compile(rf"[{_CONNECTORS}]+")
+# Japanese has no spaces: a code written straight before or after it (ERR_QUERY_TIMEOUTが出る)
+# shares its chunk. A chunk is cut where CJK or kana meets anything else, so the code keeps its
+# whole-identifier token in documents and queries alike.
+_CJK_CHARS = (
+    "\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\uff66-\uff9f"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3007"
+    "\uac00-\ud7af\u1100-\u11ff\u3130-\u318f"
+)
+_CJK_BOUNDARY = re.compile(
+    rf"(?<=[{_CJK_CHARS}])(?=[^{_CJK_CHARS}])|(?<=[^{_CJK_CHARS}])(?=[{_CJK_CHARS}])"
+)
 # Script runs inside one chunk (full- and half-width forms included: NFKC folds them later).
 _RUN = re.compile(
     r"(?P<num>[0-9\uff10-\uff19]+)"
@@ -211,6 +222,26 @@ def _segment_wholes(chunk: str, whole: str | None) -> list[tuple[str, int, int]]
     return found
 
 
+def _chunks(text: str) -> Iterator[tuple[int, str]]:
+    """(start, chunk) of every chunk of `text`, cut where CJK or kana meets other letters; the
+    connectors left at a cut's edges are dropped (ERR_QUERY_TIMEOUT_エラー)."""
+    for match in _CHUNK.finditer(text):
+        chunk = match.group()
+        if chunk.isascii():
+            yield match.start(), chunk
+            continue
+        pieces = _CJK_BOUNDARY.split(chunk)
+        if len(pieces) == 1:
+            yield match.start(), chunk
+            continue
+        offset = 0
+        for piece in pieces:
+            base = match.start() + offset
+            offset += len(piece)
+            for inner in _CHUNK.finditer(piece):
+                yield base + inner.start(), inner.group()
+
+
 def clip(text: str) -> str:
     """The text analyzed of a field: all of it up to FIELD_CHARS_MAX, else its first and last
     halves of that (the problem as described and how it ended)."""
@@ -227,13 +258,13 @@ def spans(text: str) -> Iterator[tuple[str, int, int]]:
     else:
         parts = [(0, text[:_CLIP_HALF]), (len(text) - _CLIP_HALF, text[-_CLIP_HALF:])]
     for offset, part in parts:
-        for match in _CHUNK.finditer(part):
-            base = offset + match.start()
-            tokens, whole, _code = _chunk_tokens(match.group())
+        for start_in_part, chunk in _chunks(part):
+            base = offset + start_in_part
+            tokens, whole, _code = _chunk_tokens(chunk)
             for token, start, end in tokens:
                 yield token, base + start, base + end
             if whole is not None:
-                yield whole, base, offset + match.end()
+                yield whole, base, base + len(chunk)
 
 
 class _PieceTerms(dict):
@@ -244,7 +275,7 @@ class _PieceTerms(dict):
 
     def __missing__(self, piece: str) -> tuple[str, ...]:
         terms: tuple[str, ...] = ()
-        for chunk in _CHUNK.findall(piece):
+        for _start, chunk in _chunks(piece):
             part_tokens, whole, _code = _chunk_tokens(chunk)
             terms += tuple(t for t, _s, _e in part_tokens)
             if whole is not None:
@@ -340,8 +371,7 @@ def analyze_query(query: str) -> AnalyzedQuery:
     rest.append(query[last:])
     for text in rest:
         previous: str | None = None  # the last chunk, when it was an upper-case word
-        for match in _CHUNK.finditer(text):
-            chunk = match.group()
+        for _start, chunk in _chunks(text):
             part_tokens, whole, code = _chunk_tokens(chunk)
             if code and whole:
                 clauses.append(Clause((whole,), required=True))

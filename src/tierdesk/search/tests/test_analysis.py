@@ -135,3 +135,28 @@ def test_a_long_field_keeps_its_start_and_its_end():
     spans = list(analysis.spans(text))
     token, start, end = spans[-1]
     assert (token, text[start:end]) == ("reinstal", "reinstalling")
+
+
+def test_a_code_written_straight_before_japanese_keeps_its_whole_token():
+    # Japanese has no spaces: the code and the sentence after it came as one chunk
+    assert tokens("ERR_QUERY_TIMEOUTが出る") == [
+        "err", "queri", "timeout", "errquerytimeout", "出",
+    ]  # fmt: skip
+    assert "outofmemoryerror" in tokens("java.lang.OutOfMemoryErrorが発生")
+    assert "javalangoutofmemoryerror" in tokens("java.lang.OutOfMemoryErrorが発生")
+    query = analyze_query("ERR_QUERY_TIMEOUTが出る")
+    assert [c.terms for c in query.required] == [("errquerytimeout",)]
+    assert [c.terms for c in analyze_query("java.lang.OutOfMemoryErrorが発生").required] == [
+        ("javalangoutofmemoryerror",)
+    ]
+    assert matches("ERR_QUERY_TIMEOUTが出る", "クエリで ERR_QUERY_TIMEOUT が出る")
+    assert matches("ERR_QUERY_TIMEOUT", "クエリでERR_QUERY_TIMEOUTが出る")
+    assert matches("OutOfMemoryError", "java.lang.OutOfMemoryErrorが発生しました")
+    assert matches("java.lang.OutOfMemoryError 発生", "java.lang.OutOfMemoryErrorが発生")
+
+
+def test_highlight_spans_of_a_code_before_japanese_cover_the_code():
+    text = "ログにERR_QUERY_TIMEOUTが出る"
+    found = {token: text[start:end] for token, start, end in analysis.spans(text)}
+    assert found["errquerytimeout"] == "ERR_QUERY_TIMEOUT"
+    assert found["出"] == "出"
