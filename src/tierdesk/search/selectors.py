@@ -77,7 +77,7 @@ def search(
 ) -> SearchPage:
     """Articles and tickets matching `query` that `viewer` may read, best first. Every term must
     match; when that finds fewer than `limit`, any term may (identifiers, codes and quoted
-    phrases still must). Customers get public validated articles and their organization's
+    phrases still must); when that too finds fewer, the identifiers, codes and phrases alone. Customers get public validated articles and their organization's
     tickets, matched on title and public text only; staff get every article but archived ones
     (unless `state` asks for them) and every indexed ticket, internal notes included.
     Restricted tickets are never in the index."""
@@ -100,6 +100,8 @@ def search(
         result = backend.search(
             analyzed, scope, any_term=True, notes=notes, limit=limit, offset=offset
         )
+    if result.total < limit and analyzed.required and analyzed.optional:
+        result = _required_only(analyzed, scope, result, notes=notes, limit=limit, offset=offset)
     hits = _hydrate(viewer, result.docs, analyzed)
     took = (time.perf_counter() - started) * 1000
     return SearchPage(
@@ -108,6 +110,37 @@ def search(
         total=result.total,
         took_ms=round(took, 2),
         total_is_lower_bound=result.more,
+    )
+
+
+def _required_only(
+    analyzed: AnalyzedQuery,
+    scope: Scope,
+    found: backend.Result,
+    *,
+    notes: bool,
+    limit: int,
+    offset: int,
+) -> backend.Result:
+    """The last pass: a pasted code with words around it ("ERR_SAML_SIGNATURE при авторизации")
+    finds the documents holding the code (and the quoted phrases) whatever else they say. What
+    the earlier passes found (fewer than `limit`: all of them) stays first, as it matched more
+    of the query; the documents with the required clauses alone follow, ranked by them."""
+    if offset and found.total:
+        found = backend.search(analyzed, scope, any_term=True, notes=notes, limit=limit)
+    required = backend.search(
+        AnalyzedQuery(analyzed.required),
+        scope,
+        any_term=False,
+        notes=notes,
+        limit=offset + limit,
+    )
+    first = {doc for doc, _score in found.docs}
+    merged = found.docs + [(doc, score) for doc, score in required.docs if doc not in first]
+    return backend.Result(
+        merged[offset : offset + limit],
+        max(required.total, found.total),
+        more=required.more,
     )
 
 

@@ -151,3 +151,38 @@ def test_a_long_thread_is_found_by_its_last_reply(alice, agent, committed):
         ticket_reply(actor=agent, ticket=ticket, body="Fixed by reinstalling the connector")
     assert found(agent, "reinstalling connector") == [("ticket", ticket.number)]
     assert found(agent, "exports stall") == [("ticket", ticket.number)]
+
+
+def test_a_pasted_code_with_other_words_finds_what_holds_the_code(manager, committed):
+    with committed():
+        saml = article_create(
+            actor=manager,
+            title="Вход через SAML не работает",
+            problem="Ошибка ERR_SAML_SIGNATURE в журнале",
+            resolution="Обновите сертификат",
+            language="ru",
+        )
+        large = article_create(
+            actor=manager,
+            title="Export fails",
+            problem="The export stops with ERR_RESULT_TOO_LARGE",
+            resolution="Add a filter",
+        )
+    assert found(manager, "ERR_SAML_SIGNATURE при авторизации") == [("article", saml.pk)]
+    assert found(manager, "ERR_RESULT_TOO_LARGE when downloading xlsx") == [("article", large.pk)]
+    # The code is still required: the words alone find nothing here
+    assert found(manager, "ERR_OTHER_CODE when downloading xlsx") == []
+
+
+def test_the_code_alone_comes_after_what_matched_more(alice, agent, committed):
+    with committed():
+        code_only = ticket_open(actor=alice, subject="Stalled", body="ERR_RESULT_TOO_LARGE")
+        more = ticket_open(
+            actor=alice, subject="Downloading xlsx", body="ERR_RESULT_TOO_LARGE shown"
+        )
+        ticket_open(actor=alice, subject="Downloading xlsx", body="Nothing")
+    page = search(agent, "ERR_RESULT_TOO_LARGE downloading xlsx")
+    assert [hit.id for hit in page.hits] == [more.number, code_only.number]
+    assert page.total == 2
+    second = search(agent, "ERR_RESULT_TOO_LARGE downloading xlsx", offset=1)
+    assert [hit.id for hit in second.hits] == [code_only.number]
