@@ -140,12 +140,16 @@ def suggestion_opened(*, person: User, draft_id: object, article: Article) -> Po
             return None
         if _record(draft, [article.pk], EventKind.CLICK):
             _recount(draft)
-        changes: dict[str, object] = {"last_activity_at": timezone.now()}
-        if draft.outcome == DraftOutcome.ABANDONED:
-            changes.update(outcome=DraftOutcome.OPEN, ended_at=None)
-        PortalDraft.objects.filter(pk=draft.pk).update(**changes)
-        for name, value in changes.items():
-            setattr(draft, name, value)
+        now = timezone.now()
+        PortalDraft.objects.filter(pk=draft.pk).update(last_activity_at=now)
+        # Decided on the row as it is now (the hourly sweep may have abandoned the draft since
+        # it was read): a customer reading an article is writing their request again.
+        reopened = PortalDraft.objects.filter(pk=draft.pk, outcome=DraftOutcome.ABANDONED).update(
+            outcome=DraftOutcome.OPEN, ended_at=None
+        )
+        draft.last_activity_at = now
+        if reopened:
+            draft.outcome, draft.ended_at = DraftOutcome.OPEN, None
     return draft
 
 
