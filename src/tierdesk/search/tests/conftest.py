@@ -23,6 +23,7 @@ def _empty_index(request):
         cursor.execute(f"DELETE FROM {backend.ENTRY_TABLE}")
         if not backend.is_postgres():
             cursor.execute(f"DELETE FROM {backend.FTS_TABLE}")
+            cursor.execute(f"DELETE FROM {backend.ARTICLE_FTS_TABLE}")
         cursor.execute("DELETE FROM search_searchstale")
     yield
 
