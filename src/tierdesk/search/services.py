@@ -35,8 +35,10 @@ def index_docs(docs: Sequence[int]) -> int:
         found, missing = documents.ticket_documents(tickets)
         written += found
         gone += [doc_id(DocKind.TICKET, n) for n in missing]
-    backend.delete(gone)
-    backend.write(written)
+    # In document order, the order a rebuild writes in, so two writers never wait on each
+    # other's rows crosswise (PostgreSQL).
+    backend.delete(sorted(gone))
+    backend.write(sorted(written, key=lambda d: d.doc))
     return len(written)
 
 

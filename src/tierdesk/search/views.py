@@ -45,7 +45,10 @@ def _results(request: HttpRequest) -> dict[str, Any]:
         "base_query": query.urlencode(),
         "previous_offset": max(0, offset - PAGE_SIZE) if offset else None,
         # page.total stops at the candidates ranked, so paging stops where the hits do.
-        "next_offset": offset + PAGE_SIZE if page and offset + PAGE_SIZE < page.total else None,
+        # Offsets stop where the API's do (before CANDIDATES), articles-only searches included.
+        "next_offset": offset + PAGE_SIZE
+        if page and offset + PAGE_SIZE < min(page.total, backend.CANDIDATES)
+        else None,
         "candidates": backend.CANDIDATES,
         "first": offset + 1,
         "last": offset + len(page.hits) if page else 0,

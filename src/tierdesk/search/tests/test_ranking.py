@@ -96,3 +96,17 @@ def test_date_filters_read_a_tickets_last_change_of_any_kind(alice, agent, commi
         ticket_update(actor=agent, ticket=ticket, changes={"priority": "urgent"})
     assert numbers(search(agent, "dashboards", since=date(2024, 4, 1))) == [ticket.number]
     assert numbers(search(agent, "dashboards", until=date(2024, 3, 31))) == []
+
+
+def test_an_articles_only_search_stops_paging_where_offsets_stop(agent, client, monkeypatch):
+    from conftest import PASSWORD as password
+
+    from tierdesk.search import views
+
+    monkeypatch.setattr(backend, "CANDIDATES", 3)
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    page = type("Page", (), {"total": 6, "hits": [], "total_is_lower_bound": False})()
+    monkeypatch.setattr(views, "search", lambda *args, **kwargs: page, raising=False)
+    assert client.login(username=agent.username, password=password)
+    html = client.get("/search/", {"q": "export", "type": "article", "offset": 2}).content.decode()
+    assert "offset=4" not in html  # an offset the filters refuse is never offered
