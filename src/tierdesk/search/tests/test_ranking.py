@@ -100,7 +100,6 @@ def test_date_filters_read_a_tickets_last_change_of_any_kind(alice, agent, commi
 
 def test_an_articles_only_search_stops_paging_where_offsets_stop(agent, client, monkeypatch):
     from conftest import PASSWORD as password
-
     from tierdesk.search import views
 
     monkeypatch.setattr(backend, "CANDIDATES", 3)
