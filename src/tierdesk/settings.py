@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "tierdesk.knowledge",
     "tierdesk.search",
     "tierdesk.suggestions",
+    "tierdesk.measures",
     "tierdesk.web",
     "tierdesk.portal",
     "tierdesk.demo",

@@ -1,0 +1,307 @@
+"""Reads of the KPIs: the checked question, the report rows with their targets, the catalog."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from tierdesk.accounts.choices import Region
+from tierdesk.accounts.models import SkillGroup, User
+from tierdesk.core.errors import PermissionDenied, ValidationFailed
+from tierdesk.measures.definitions import KPIS, SURVEY_KPIS, Kpi
+from tierdesk.measures.kpis import COMPUTATIONS, TICKET_KEYS, Cell, Cells, Scope
+from tierdesk.measures.models import KpiTarget
+from tierdesk.sla.attainment import (
+    AttainmentQuery,
+    attainment,
+    attainment_query,
+    period_starts,
+)
+from tierdesk.tickets.choices import Channel
+
+SURVEYS_MODULE = "tierdesk.surveys.selectors"
+
+
+def ensure_staff(user: User) -> None:
+    """KPIs are the support team's: PermissionDenied for a customer."""
+    if not user.is_support_staff:
+        raise PermissionDenied(_("Measures are for the support team."))
+
+
+@dataclass(frozen=True)
+class KpiQuery:
+    """A checked question: one metric over [start, end) of `period` (time zone, filters),
+    its rows split by at most one key."""
+
+    kpi: Kpi
+    period: AttainmentQuery
+    group_by: str | None = None
+    region: str | None = None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(
+            zone=self.period.zone,
+            group=self.period.group,
+            channel=self.period.channel,
+            region=self.region,
+        )
+
+
+def kpi_query(
+    *,
+    metric: str | None,
+    start: str | date | datetime | None = None,
+    end: str | date | datetime | None = None,
+    group_by: str | None = None,
+    group: str | int | None = None,
+    channel: str | None = None,
+    region: str | None = None,
+    tz: str | None = None,
+    default_tz: str = "UTC",
+    now: datetime | None = None,
+) -> KpiQuery:
+    """The question of the API, the pages and the CSV, checked once. The period, time zone,
+    group and channel are checked as the SLA attainment report checks them (dates are whole
+    days in `tz`, `to` included; default the last 28 days). ValidationFailed names each refused
+    field: an unknown `metric` lists the valid names."""
+    errors: dict[str, str] = {}
+    kpi = KPIS.get(metric or "")
+    if kpi is None:
+        errors["metric"] = _("Unknown metric. Choose one of %(names)s.") % {
+            "names": ", ".join(KPIS)
+        }
+    key = (group_by or "").strip() or None
+    if kpi is not None and key is not None and key not in kpi.group_by:
+        errors["group_by"] = _("%(metric)s can be grouped by %(keys)s.") % {
+            "metric": kpi.name,
+            "keys": ", ".join(kpi.group_by),
+        }
+    region = (region or "").strip() or None
+    if region is not None and region not in Region.values:
+        errors["region"] = _("Choose one of %(choices)s.") % {"choices": ", ".join(Region.values)}
+    elif region is not None and kpi is not None and kpi.name == "sla_attainment":
+        errors["region"] = _("SLA attainment cannot be narrowed by region yet.")
+    try:
+        period = attainment_query(
+            start=start,
+            end=end,
+            group=group,
+            channel=channel,
+            tz=tz,
+            default_tz=default_tz,
+            now=now,
+        )
+    except ValidationFailed as refused:
+        for name, reasons in refused.errors.items():
+            errors.setdefault(name, reasons[0])
+    if errors:
+        raise ValidationFailed(errors)
+    assert kpi is not None
+    return KpiQuery(kpi=kpi, period=period, group_by=key, region=region)
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+
+def targets() -> QuerySet[KpiTarget]:
+    return KpiTarget.objects.select_related("group").order_by("metric", "group__name")
+
+
+def _targets_of(metric: str) -> dict[int | None, KpiTarget]:
+    return {target.group_id: target for target in KpiTarget.objects.filter(metric=metric)}
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def _label(key: str | None, value: Any, groups: dict[int, str]) -> str | None:
+    if value is None:
+        return None if key is None else _("(none)")
+    if key == "group":
+        return groups.get(value, str(value))
+    if key == "channel" and value in Channel.values:
+        return str(Channel(value).label)
+    if key == "hour_of_week":
+        days = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+        return f"{days[value // 24]} {value % 24:02d}:00"
+    return str(value)
+
+
+def _weeks(query: KpiQuery) -> list[tuple[date, datetime, datetime]]:
+    """The Monday of each week [start, end) touches in the zone, with the week clipped to it."""
+    zone = query.period.zone
+    windows = []
+    for monday in period_starts(query.period.start, query.period.end, "week", zone):
+        week_start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
+        week_end = week_start + timedelta(weeks=1)
+        windows.append(
+            (monday, max(week_start, query.period.start), min(week_end, query.period.end))
+        )
+    return windows
+
+
+def _cells(query: KpiQuery) -> list[tuple[Any, str | None, Cell]]:
+    """(key, series, cell) of the ticket KPIs, keys in a stable order."""
+    compute = COMPUTATIONS[query.kpi.name]
+    if query.group_by == "week":
+        return [
+            (monday, None, cell)
+            for monday, start, end in _weeks(query)
+            for cell in [compute(query.scope, start, end, None).get(None, Cell())]
+        ]
+    key = query.group_by if query.group_by in (*TICKET_KEYS, "age", "hour_of_week") else None
+    cells: Cells = compute(query.scope, query.period.start, query.period.end, key)
+    if key == "age":
+        return [(name, None, cell) for name, cell in cells.items()]
+    return [
+        (value, None, cells[value])
+        for value in sorted(
+            cells, key=lambda v: (v is None, str(v) if key != "hour_of_week" else v)
+        )
+    ]
+
+
+def _sla_cells(query: KpiQuery) -> list[tuple[Any, str | None, Cell]]:
+    """Attainment per SLA target as sla.attainment counts it; `met` is the SLA goal's."""
+    keys = ["metric", query.group_by] if query.group_by else ["metric"]
+    rows = attainment(
+        start=query.period.start,
+        end=query.period.end,
+        group_by=keys,
+        channel=query.period.channel,
+        group=query.period.group,
+        time_zone=query.period.zone,
+    )
+    column = {"group": "group_id", "channel": "channel", "week": "period"}.get(query.group_by or "")
+    cells: list[tuple[Any, str | None, Cell]] = []
+    for row in rows:
+        cell = Cell(
+            row.attainment_percent,
+            row.met,
+            row.total,
+            {"goal_percent": row.goal_percent, "goal_met": row.goal_met},
+        )
+        cells.append((getattr(row, column) if column else None, row.metric, cell))
+    return cells
+
+
+def _survey_cells(query: KpiQuery) -> list[tuple[Any, str | None, Cell]]:
+    """From the surveys app when it is installed; never invented figures."""
+    if importlib.util.find_spec("tierdesk.surveys") is None or (
+        importlib.util.find_spec(SURVEYS_MODULE) is None
+    ):
+        raise ValidationFailed(metric=_("No survey responses are recorded yet."))
+    scores = getattr(importlib.import_module(SURVEYS_MODULE), "survey_scores", None)
+    if scores is None:
+        raise ValidationFailed(metric=_("No survey responses are recorded yet."))
+    rows = scores(
+        query.kpi.name,
+        query.period.start,
+        query.period.end,
+        query.period.time_zone,
+        query.group_by,
+        {"group": query.period.group, "channel": query.period.channel, "region": query.region},
+    )
+
+    def read(row: Any, name: str) -> Any:
+        return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
+
+    return [
+        (
+            read(row, "key"),
+            None,
+            Cell(read(row, "value"), read(row, "numerator"), read(row, "denominator")),
+        )
+        for row in rows
+    ]
+
+
+def kpi_report(query: KpiQuery) -> dict[str, Any]:
+    """{metric, label, unit, formula, target, group_by, rows}; each row {key, label, series,
+    value, numerator, denominator, met, details}. `met` compares the value with the row's
+    group's target when rows are per group (else the team's, or the filtered group's), None
+    without a target or a value; SLA attainment rows fall back to the SLA goal."""
+    name = query.kpi.name
+    if name in SURVEY_KPIS:
+        cells = _survey_cells(query)
+    elif name == "sla_attainment":
+        cells = _sla_cells(query)
+    else:
+        cells = _cells(query)
+    by_group = _targets_of(name)
+    team_target = by_group.get(query.period.group) or by_group.get(None)
+    group_ids = [key for key, _s, _c in cells if query.group_by == "group" and key is not None]
+    groups = dict(SkillGroup.objects.filter(pk__in=group_ids).values_list("pk", "name"))
+    rows = []
+    for key, series, cell in cells:
+        target = team_target
+        if query.group_by == "group":
+            target = by_group.get(key) or by_group.get(None)
+        met = target.met_by(cell.value) if target else None
+        if target is None and name == "sla_attainment":
+            met = cell.details.get("goal_met")
+        rows.append(
+            {
+                "key": key.isoformat() if isinstance(key, date) else key,
+                "label": _label(query.group_by, key, groups),
+                "series": series,
+                "value": cell.value,
+                "numerator": cell.numerator,
+                "denominator": cell.denominator,
+                "met": met,
+                "details": cell.details,
+            }
+        )
+    return {
+        "metric": name,
+        "label": str(query.kpi.label),
+        "unit": query.kpi.unit,
+        "formula": str(query.kpi.formula),
+        "target": _target_out(team_target),
+        "group_by": query.group_by,
+        "from": query.period.start.astimezone(query.period.zone),
+        "to": query.period.end.astimezone(query.period.zone),
+        "tz": query.period.time_zone,
+        "rows": rows,
+    }
+
+
+def _target_out(target: KpiTarget | None) -> dict[str, Any] | None:
+    if target is None:
+        return None
+    return {
+        "id": target.pk,
+        "comparison": target.comparison,
+        "value": float(target.value),
+        "group": target.group_id,
+    }
+
+
+def definitions() -> list[dict[str, Any]]:
+    """Every KPI with its formula, unit, keys and targets (the team's and each group's)."""
+    by_metric: dict[str, list[dict[str, Any]]] = {}
+    for target in targets():
+        by_metric.setdefault(target.metric, []).append(
+            {
+                **(_target_out(target) or {}),
+                "group_name": target.group.name if target.group else None,
+            }
+        )
+    return [
+        {
+            "metric": kpi.name,
+            "label": str(kpi.label),
+            "unit": kpi.unit,
+            "formula": str(kpi.formula),
+            "group_by": list(kpi.group_by),
+            "targets": by_metric.get(kpi.name, []),
+        }
+        for kpi in KPIS.values()
+    ]
