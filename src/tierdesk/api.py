@@ -23,6 +23,7 @@ from tierdesk.search.api import router as search_router
 from tierdesk.sla.api import router as sla_router
 from tierdesk.sla.api_setup import router as sla_setup_router
 from tierdesk.suggestions.api import router as suggestions_router
+from tierdesk.surveys.api import router as surveys_router
 from tierdesk.tickets.api import router as tickets_router
 from tierdesk.triage.api import router as triage_router
 
@@ -57,4 +58,5 @@ api.add_router("", sla_setup_router)
 api.add_router("", knowledge_router)
 api.add_router("", search_router)
 api.add_router("", suggestions_router)
+api.add_router("", surveys_router)
 api.add_router("", fallback_router)

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "tierdesk.knowledge",
     "tierdesk.search",
     "tierdesk.suggestions",
+    "tierdesk.surveys",
     "tierdesk.measures",
     "tierdesk.web",
     "tierdesk.portal",

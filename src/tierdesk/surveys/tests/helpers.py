@@ -1,0 +1,32 @@
+"""Building invitations and responses by hand for tests."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.utils import timezone
+
+from tierdesk.surveys.models import SurveyInvitation, SurveyResponse
+
+
+def invite(ticket, *, kind="csat", person=None, at=None) -> SurveyInvitation:
+    return SurveyInvitation.objects.create(
+        kind=kind,
+        ticket=ticket,
+        person=person or ticket.requester,
+        token=secrets.token_urlsafe(24),
+        created_at=at or timezone.now(),
+    )
+
+
+def respond(ticket, kind, score, *, at, comment="") -> SurveyResponse:
+    invitation = invite(ticket, kind="nps" if kind == "nps" else "csat", at=at)
+    return SurveyResponse.objects.create(
+        invitation=invitation,
+        kind=kind,
+        score=score,
+        comment=comment,
+        ticket=ticket,
+        person=ticket.requester,
+        created_at=at,
+    )
