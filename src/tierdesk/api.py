@@ -16,6 +16,7 @@ from tierdesk.knowledge.api import router as knowledge_router
 from tierdesk.macros.api import router as macros_router
 from tierdesk.mail.api import router as mail_router
 from tierdesk.mail.api_outbound import router as mail_outbound_router
+from tierdesk.measures.api import router as measures_router
 from tierdesk.phone.api import router as phone_router
 from tierdesk.queues.api import router as queues_router
 from tierdesk.routing.api import router as routing_router
@@ -58,5 +59,6 @@ api.add_router("", sla_setup_router)
 api.add_router("", knowledge_router)
 api.add_router("", search_router)
 api.add_router("", suggestions_router)
+api.add_router("", measures_router)
 api.add_router("", surveys_router)
 api.add_router("", fallback_router)

@@ -205,19 +205,21 @@ def _survey_cells(query: KpiQuery) -> list[tuple[Any, str | None, Cell]]:
         query.kpi.name,
         query.period.start,
         query.period.end,
-        query.period.time_zone,
+        query.period.zone,
         query.group_by,
         {"group": query.period.group, "channel": query.period.channel, "region": query.region},
     )
-
-    def read(row: Any, name: str) -> Any:
-        return row.get(name) if isinstance(row, dict) else getattr(row, name, None)
-
+    shown = ("key", "value", "numerator", "denominator")
     return [
         (
-            read(row, "key"),
+            row.get("key"),
             None,
-            Cell(read(row, "value"), read(row, "numerator"), read(row, "denominator")),
+            Cell(
+                row.get("value"),
+                row.get("numerator"),
+                row.get("denominator"),
+                {name: value for name, value in row.items() if name not in shown},
+            ),
         )
         for row in rows
     ]
