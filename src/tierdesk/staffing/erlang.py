@@ -13,6 +13,12 @@ from dataclasses import dataclass
 MAX_AGENTS = 100_000
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a reason for the translation catalog without importing Django; the API
+    translates it when it answers."""
+    return message
+
+
 class ErlangInputError(ValueError):
     """Input the formula cannot take; `errors` maps each field to its reason."""
 
@@ -94,13 +100,17 @@ def _validate(
         ("aht_seconds", aht_seconds),
     ):
         if not math.isfinite(value) or value <= 0:
-            errors[name] = "must be a number greater than 0"
+            errors[name] = gettext_noop("Give a number greater than 0.")
     if not math.isfinite(target_seconds) or target_seconds < 0:
-        errors["target_seconds"] = "must be a number of seconds, 0 or more"
+        errors["target_seconds"] = gettext_noop("Give a number of seconds, 0 or more.")
     if not math.isfinite(target_level) or not 0 < target_level < 1:
-        errors["target_level"] = "must be a share between 0 and 1, both excluded (0.8 for 80%)"
+        errors["target_level"] = gettext_noop(
+            "Give a share between 0 and 1, both excluded (0.8 for 80%)."
+        )
     if not math.isfinite(shrinkage) or not 0 <= shrinkage < 1:
-        errors["shrinkage"] = "must be a share from 0 up to but excluding 1 (0.3 for 30%)"
+        errors["shrinkage"] = gettext_noop(
+            "Give a share from 0 up to but excluding 1 (0.3 for 30%)."
+        )
     if errors:
         raise ErlangInputError(errors)
 
@@ -125,7 +135,11 @@ def erlang_c(
         agents += 1
         if agents > MAX_AGENTS:
             raise ErlangInputError(
-                {"arrivals": f"needs more than {MAX_AGENTS} agents; check the units"}
+                {
+                    "arrivals": gettext_noop(
+                        "Needs more agents than the calculator tries; check the units."
+                    )
+                }
             )
     return figures(
         agents=agents,
