@@ -20,7 +20,8 @@ def invite(ticket, *, kind="csat", person=None, at=None) -> SurveyInvitation:
 
 
 def respond(ticket, kind, score, *, at, comment="") -> SurveyResponse:
-    invitation = invite(ticket, kind="nps" if kind == "nps" else "csat", at=at)
+    # Scores read responses alone; an NPS invitation (several may name one ticket) carries each.
+    invitation = invite(ticket, kind="nps", at=at)
     return SurveyResponse.objects.create(
         invitation=invitation,
         kind=kind,
