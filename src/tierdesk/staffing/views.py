@@ -59,7 +59,6 @@ class Column:
     x: float
     width: float
     shift_y: float
-    shift_height: float
     needed_x: float
     needed_width: float
     needed_y: float
@@ -74,6 +73,8 @@ class Chart:
     """The week's 168 hours laid out for an inline SVG."""
 
     columns: list[Column]
+    # The people on shift as one stepped line across the week, an SVG path.
+    on_shift_path: str
     grid: list[tuple[int, float]]
     days: list[tuple[str, float, float]]
     width: int = CHART_WIDTH
@@ -114,9 +115,8 @@ def _chart(plan: StaffingPlan) -> Chart:
                 x=round(x, 2),
                 width=round(slot, 2),
                 shift_y=shift_y,
-                shift_height=round(bottom - shift_y, 1),
-                needed_x=round(x + slot * 0.25, 2),
-                needed_width=round(slot * 0.5, 2),
+                needed_x=round(x + slot * 0.1, 2),
+                needed_width=round(slot * 0.8, 2),
                 needed_y=needed_y,
                 needed_height=round(bottom - needed_y, 1),
                 gap_y=needed_y if hour.short else None,
@@ -135,7 +135,12 @@ def _chart(plan: StaffingPlan) -> Chart:
         )
         for day in range(7)
     ]
-    return Chart(columns=columns, grid=grid, days=days)
+    steps = [f"M{PLOT_LEFT},{y(plan.hours[0].on_shift)}"]
+    for column in columns:
+        steps.append(
+            f"L{column.x},{column.shift_y}L{round(column.x + column.width, 2)},{column.shift_y}"
+        )
+    return Chart(columns=columns, on_shift_path="".join(steps), grid=grid, days=days)
 
 
 @staff_required
@@ -165,6 +170,8 @@ def plan_page(request: HttpRequest) -> HttpResponse:
     context.update(
         plan=plan,
         chart=_chart(plan),
+        chat_percent=f"{plan.targets['chat'].level * 100:g}",
+        phone_percent=f"{plan.targets['phone'].level * 100:g}",
         form={
             "weeks": question.weeks,
             "tz": question.time_zone,

@@ -60,6 +60,7 @@ def test_a_manager_sees_the_chart_and_the_numbers(history, manager):
     assert f'<g class="hour short" data-slot="{MONDAY_SLOT_10}">' in html
     assert '<g class="hour" data-slot="9">' in html
     assert 'class="gap"' in html
+    assert '<path class="on-shift" d="M36,' in html
     # The numbers are one click away, and the CSV keeps the query.
     assert '<details id="staffing-numbers">' in html
     row = html.split(f'<tr data-slot="{MONDAY_SLOT_10}" class="short">')[1].split("</tr>")[0]
@@ -136,3 +137,10 @@ def test_the_page_reads_a_bounded_number_of_queries(
     client = signed_in(manager)
     with django_assert_max_num_queries(10):
         assert client.get(PAGE, TOKYO_TWO_WEEKS).status_code == 200
+
+
+def test_the_window_is_shown_in_the_plans_zone(manager):
+    html = signed_in(manager).get(PAGE, TOKYO_TWO_WEEKS).content.decode()
+
+    # The window ends at Monday 20 May 00:00 UTC, 9 a.m. in Tokyo.
+    assert "May 20, 2024, 9 a.m." in html
