@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("tierdesk.knowledge.urls")),
     path("", include("tierdesk.search.urls")),
     path("", include("tierdesk.suggestions.urls")),
+    path("", include("tierdesk.measures.urls")),
     path("", include("tierdesk.surveys.urls")),
     path("", include("tierdesk.web.urls")),
 ]

@@ -1,0 +1,214 @@
+"""Pages of measures: the KPI definitions with their targets, the team dashboard, the CSV."""
+
+from __future__ import annotations
+
+import csv
+import zoneinfo
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tierdesk.accounts.choices import Region, Role
+from tierdesk.accounts.models import SkillGroup
+from tierdesk.core.errors import PermissionDenied, ValidationFailed
+from tierdesk.measures import selectors, services
+from tierdesk.measures.definitions import KPIS, NOTES, SURVEY_KPIS
+from tierdesk.measures.models import Comparison
+from tierdesk.sla.attainment import known_time_zone, time_zone_for
+from tierdesk.tickets.choices import Channel
+from tierdesk.web.decorators import staff_required
+
+PRESET_WEEKS = (4, 12, 26)
+FILTERS = ("group", "channel", "region", "tz")
+# The dashboard's trend charts: every ticket KPI per week.
+TRENDS = [name for name in KPIS if name not in (*SURVEY_KPIS, "sla_attainment")]
+CHART_WIDTH, CHART_HEIGHT, PLOT_TOP, PLOT_BOTTOM = 480, 140, 12, 24
+
+
+def _is_manager(request: HttpRequest) -> bool:
+    return request.user.role in {Role.MANAGER, Role.ADMIN}
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def definitions_page(request: HttpRequest) -> HttpResponse:
+    """Each KPI with its exact formula and its targets; managers set and remove targets here."""
+    errors: list[dict[str, str]] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            services.kpi_target_set(
+                actor=request.user,
+                metric=request.POST.get("metric", ""),
+                comparison=request.POST.get("comparison", ""),
+                value=request.POST.get("value", ""),
+                group=int(request.POST["group"]) if request.POST.get("group") else None,
+            )
+        except ValidationFailed as error:
+            errors, status = error.as_list(), 422
+        except ValueError:
+            errors, status = [{"field": "group", "reason": _("No such group.")}], 422
+        except PermissionDenied as error:
+            return HttpResponse(str(error), status=403)
+        else:
+            messages.success(request, _("Target saved."))
+            return redirect("measures:definitions")
+    context = {
+        "kpis": selectors.definitions(),
+        "notes": NOTES,
+        "comparisons": Comparison.choices,
+        "groups": SkillGroup.objects.order_by("name").values_list("pk", "name"),
+        "can_edit": _is_manager(request),
+        "errors": errors,
+        "tools_view": "measures",
+    }
+    return render(request, "measures/definitions.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def target_remove(request: HttpRequest, target_id: int) -> HttpResponse:
+    try:
+        services.kpi_target_delete(actor=request.user, target_id=target_id)
+    except PermissionDenied as error:
+        return HttpResponse(str(error), status=403)
+    except Exception:  # NotFound: already gone; the page shows what is left.
+        pass
+    return redirect("measures:definitions")
+
+
+def _query(request: HttpRequest, metric: str, group_by: str | None) -> selectors.KpiQuery:
+    return selectors.kpi_query(
+        metric=metric,
+        start=request.GET.get("from"),
+        end=request.GET.get("to"),
+        group_by=group_by,
+        group=request.GET.get("group"),
+        channel=request.GET.get("channel"),
+        region=request.GET.get("region"),
+        tz=request.GET.get("tz"),
+        default_tz=time_zone_for(request.user),
+    )
+
+
+def _chart(report: dict[str, Any]) -> dict[str, Any]:
+    """Bars of the weekly values, scaled to the largest; a week with no value has no bar."""
+    rows = report["rows"]
+    top = max((row["value"] or 0 for row in rows), default=0) or 1
+    slot = CHART_WIDTH / max(1, len(rows))
+    plot = CHART_HEIGHT - PLOT_TOP - PLOT_BOTTOM
+    bars = []
+    for i, row in enumerate(rows):
+        height = round((row["value"] or 0) / top * plot, 1)
+        bars.append(
+            {
+                "row": row,
+                "x": round(slot * i + slot * 0.15, 1),
+                "width": round(slot * 0.7, 1),
+                "y": round(PLOT_TOP + plot - height, 1),
+                "height": height,
+                "center": round(slot * i + slot / 2, 1),
+                "label": i % max(1, -(-len(rows) // 8)) == 0,
+            }
+        )
+    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "axis_y": CHART_HEIGHT - 8}
+
+
+@staff_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The team's KPIs over the period with their targets, and each KPI's trend per week."""
+    asked_tz = request.GET.get("tz", "").strip()
+    zone_name = asked_tz if known_time_zone(asked_tz) else time_zone_for(request.user)
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone_name)).date()
+    kept = {name: request.GET.get(name, "") for name in FILTERS if request.GET.get(name)}
+    monday = today - timedelta(days=today.weekday())
+    presets = []
+    for weeks in PRESET_WEEKS:
+        start = monday - timedelta(weeks=weeks - 1)
+        query = urlencode({"from": start.isoformat(), "to": today.isoformat(), **kept})
+        presets.append({"weeks": weeks, "from": start.isoformat(), "query": query})
+    params = request.GET.copy()
+    if not params.get("from"):
+        params["from"] = (monday - timedelta(weeks=11)).isoformat()
+        params["to"] = today.isoformat()
+    request.GET = params
+    context: dict[str, Any] = {
+        "presets": presets,
+        "channels": Channel.choices,
+        "regions": Region.choices,
+        "groups": SkillGroup.objects.order_by("name").values_list("pk", "name"),
+        "form": {name: params.get(name, "") for name in ("from", "to", *FILTERS)},
+        "time_zone": zone_name,
+        "tools_view": "measures",
+        "errors": [],
+        "cards": [],
+    }
+    try:
+        for name in TRENDS:
+            team = selectors.kpi_report(_query(request, name, None))
+            weekly = selectors.kpi_report(_query(request, name, "week"))
+            context["cards"].append(
+                {
+                    "team": team,
+                    "row": team["rows"][0] if team["rows"] else None,
+                    "weekly": weekly,
+                    "chart": _chart(weekly),
+                }
+            )
+        context["sla"] = selectors.kpi_report(_query(request, "sla_attainment", None))
+        context["ages"] = selectors.kpi_report(_query(request, "backlog", "age"))
+    except ValidationFailed as error:
+        context["errors"] = error.as_list()
+        return render(request, "measures/dashboard.html", context, status=422)
+    context["csv_query"] = urlencode({k: v for k, v in context["form"].items() if v})
+    return render(request, "measures/dashboard.html", context)
+
+
+def _cell(value: Any) -> Any:
+    # A text a spreadsheet would read as a formula is written as text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+@staff_required
+@require_GET
+def kpis_csv(request: HttpRequest) -> HttpResponse:
+    """The rows of one KPI as CSV, for the API's query; 422 with the reasons as text."""
+    try:
+        report = selectors.kpi_report(
+            _query(request, request.GET.get("metric", ""), request.GET.get("group_by"))
+        )
+    except ValidationFailed as error:
+        reasons = "\n".join(f"{item['field']}: {item['reason']}" for item in error.as_list())
+        return HttpResponse(reasons, status=422, content_type="text/plain; charset=utf-8")
+    start, end = report["from"].date(), (report["to"] - timedelta(microseconds=1)).date()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{report["metric"]}-{start:%Y-%m-%d}-{end:%Y-%m-%d}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        ["key", "label", "series", "value", "numerator", "denominator", "met", "unit", "tz"]
+    )
+    for row in report["rows"]:
+        writer.writerow(
+            [
+                _cell(row[name])
+                for name in ("key", "label", "series", "value", "numerator", "denominator", "met")
+            ]
+            + [report["unit"], report["tz"]]
+        )
+    return response
