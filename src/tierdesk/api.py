@@ -23,6 +23,7 @@ from tierdesk.routing.api import router as routing_router
 from tierdesk.search.api import router as search_router
 from tierdesk.sla.api import router as sla_router
 from tierdesk.sla.api_setup import router as sla_setup_router
+from tierdesk.staffing.api import router as staffing_router
 from tierdesk.suggestions.api import router as suggestions_router
 from tierdesk.surveys.api import router as surveys_router
 from tierdesk.tickets.api import router as tickets_router
@@ -61,4 +62,5 @@ api.add_router("", search_router)
 api.add_router("", suggestions_router)
 api.add_router("", measures_router)
 api.add_router("", surveys_router)
+api.add_router("", staffing_router)
 api.add_router("", fallback_router)

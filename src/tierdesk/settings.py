@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "tierdesk.suggestions",
     "tierdesk.surveys",
     "tierdesk.measures",
+    "tierdesk.staffing",
     "tierdesk.web",
     "tierdesk.portal",
     "tierdesk.demo",

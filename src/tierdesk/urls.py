@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("tierdesk.suggestions.urls")),
     path("", include("tierdesk.measures.urls")),
     path("", include("tierdesk.surveys.urls")),
+    path("", include("tierdesk.staffing.urls")),
     path("", include("tierdesk.web.urls")),
 ]
 admin.site.site_header = "tierdesk"
