@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -121,7 +121,9 @@ def history_changed(ticket_ids: Collection[int], changes: Collection[tuple[str, 
     transaction.on_commit(lambda: csat_invite_solved(ids))
 
 
-def _eligible(tickets_qs):  # type: ignore[no-untyped-def]
+def eligible_tickets(tickets_qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """Of these tickets, those whose requester is surveyed: active customer contacts' own,
+    neither proactive nor merged."""
     return tickets_qs.filter(
         merged_into__isnull=True,
         requester__role=Role.CUSTOMER,
@@ -132,7 +134,7 @@ def _eligible(tickets_qs):  # type: ignore[no-untyped-def]
 def csat_invite_solved(ticket_ids: Collection[int]) -> list[SurveyInvitation]:
     """Creates the CSAT invitation of each of these tickets that is solved and has none yet, and
     queues its email; safe to run twice (one invitation per ticket, held by a unique constraint)."""
-    tickets = _eligible(
+    tickets = eligible_tickets(
         Ticket.objects.filter(pk__in=list(ticket_ids), status=Status.SOLVED)
     ).exclude(survey_invitations__kind=InvitationKind.CSAT)
     created: list[SurveyInvitation] = []
@@ -361,7 +363,7 @@ def nps_schedule(*, now: datetime | None = None) -> list[SurveyInvitation]:
     if not row.nps_enabled:
         return []
     now = now or timezone.now()
-    recent = _eligible(Ticket.objects.filter(solved_at__gte=now - NPS_RECENT_SOLVE))
+    recent = eligible_tickets(Ticket.objects.filter(solved_at__gte=now - NPS_RECENT_SOLVE))
     asked = SurveyInvitation.objects.filter(
         kind=InvitationKind.NPS, created_at__gt=now - timedelta(days=row.nps_interval_days)
     ).values("person_id")
