@@ -25,8 +25,9 @@ class KpiQueryIn(Schema):
     )
     group_by: str | None = Field(
         None,
-        description="One key: week (Monday in `tz`), group, channel, tier; backlog also age; "
-        "volume also type, product_area, hour_of_week.",
+        description="One key: week (Monday in `tz`; the first and last weeks are cut to the "
+        "period), group, channel, tier; backlog also age; volume also type, product_area, "
+        "hour_of_week (0 = Monday 00:00-01:00 in `tz`).",
     )
     group: str | None = Field(None, description="Only tickets of this group (id).")
     channel: str | None = Field(None, description="Only tickets of this channel.")

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tierdesk.accounts.choices import Region, Role
 from tierdesk.accounts.models import SkillGroup
-from tierdesk.core.errors import PermissionDenied, ValidationFailed
+from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tierdesk.measures import selectors, services
 from tierdesk.measures.definitions import KPIS, NOTES, SURVEY_KPIS
 from tierdesk.measures.models import Comparison
@@ -79,8 +79,8 @@ def target_remove(request: HttpRequest, target_id: int) -> HttpResponse:
         services.kpi_target_delete(actor=request.user, target_id=target_id)
     except PermissionDenied as error:
         return HttpResponse(str(error), status=403)
-    except Exception:  # NotFound: already gone; the page shows what is left.
-        pass
+    except NotFound:
+        pass  # Already gone (a second click): the page shows what is left.
     return redirect("measures:definitions")
 
 

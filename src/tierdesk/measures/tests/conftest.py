@@ -11,8 +11,10 @@ from tierdesk.tickets.choices import EventKind
 from tierdesk.tickets.models import Ticket, TicketEvent
 
 
-def at(text: str) -> datetime:
-    """'03-04 12:00' in 2026, UTC."""
+def at(text: str | datetime) -> datetime:
+    """'03-04 12:00' in 2026, UTC; a datetime as it is."""
+    if isinstance(text, datetime):
+        return text
     day, _, clock = text.partition(" ")
     month, date = (int(part) for part in day.split("-"))
     hour, minute = (int(part) for part in (clock or "00:00").split(":"))
@@ -26,7 +28,7 @@ class History:
         self.requester = requester
         self.staff = staff
 
-    def ticket(self, created: str, **fields) -> Ticket:
+    def ticket(self, created: str | datetime, **fields) -> Ticket:
         moment = at(created)
         ticket = Ticket.objects.create(
             subject="History",
@@ -39,7 +41,7 @@ class History:
         TicketEvent.objects.create(ticket=ticket, kind=EventKind.CREATED, created_at=moment)
         return ticket
 
-    def status(self, ticket: Ticket, when: str, old: str, new: str, actor=None) -> None:
+    def status(self, ticket: Ticket, when: str | datetime, old: str, new: str, actor=None) -> None:
         moment = at(when)
         TicketEvent.objects.create(
             ticket=ticket,
@@ -57,12 +59,12 @@ class History:
             changes["closed_at"] = moment
         Ticket.objects.filter(pk=ticket.pk).update(**changes)
 
-    def reply(self, ticket: Ticket, when: str, actor=None) -> None:
+    def reply(self, ticket: Ticket, when: str | datetime, actor=None) -> None:
         TicketEvent.objects.create(
             ticket=ticket, actor=actor or self.staff, kind=EventKind.MESSAGE, created_at=at(when)
         )
 
-    def escalate(self, ticket: Ticket, when: str, to_tier: int) -> None:
+    def escalate(self, ticket: Ticket, when: str | datetime, to_tier: int) -> None:
         Escalation.objects.create(
             ticket=ticket,
             from_tier=to_tier - 1,

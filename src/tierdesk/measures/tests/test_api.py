@@ -165,3 +165,12 @@ def test_a_target_names_its_refused_fields(manager):
 
     assert response.status_code == 422
     assert set(fields(response)) == {"metric", "comparison", "value"}
+
+
+def test_the_operations_are_documented(client):
+    paths = client.get(f"{API}/openapi.json").json()["paths"]
+
+    assert {"get"} <= set(paths[f"{API}/kpis"])
+    assert "metric" in {p["name"] for p in paths[f"{API}/kpis"]["get"]["parameters"]}
+    assert f"{API}/kpis/definitions" in paths
+    assert {"put"} <= set(paths[f"{API}/kpis/targets"])

@@ -282,3 +282,27 @@ def test_volume_by_channel_and_hour_of_the_week_in_the_zone(history):
     assert {k: c.value for k, c in channels.items()} == {"email": 2, "chat": 1}
     assert {k: c.value for k, c in hours.items()} == {9: 1, 0: 1, 60: 1}
     assert team("volume")[None].value == 3
+
+
+def test_weeks_start_on_monday_in_the_time_zone(history):
+    from tierdesk.measures.selectors import kpi_query, kpi_report
+
+    # Sunday 1 March 20:00 UTC is Monday 2 March 05:00 in Tokyo: the week of 2 March there.
+    history.ticket("03-01 20:00")
+    history.ticket("03-01 10:00")  # Sunday 19:00 in Tokyo: the week of 23 February
+
+    query = kpi_query(
+        metric="volume", start="2026-02-23", end="2026-03-08", group_by="week", tz="Asia/Tokyo"
+    )
+    rows = kpi_report(query)["rows"]
+
+    assert [(row["key"], row["value"]) for row in rows] == [("2026-02-23", 1), ("2026-03-02", 1)]
+
+
+def test_demo_targets_are_set_once(db):
+    from tierdesk.measures.demo import DEMO_TARGETS, seed_measures_demo
+    from tierdesk.measures.models import KpiTarget
+
+    assert seed_measures_demo() == len(DEMO_TARGETS)
+    assert seed_measures_demo() == 0
+    assert KpiTarget.objects.count() == len(DEMO_TARGETS)
