@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from tierdesk.accounts.choices import Region
+from tierdesk.accounts.choices import Region, Tier
 from tierdesk.accounts.models import SkillGroup, User
 from tierdesk.core.errors import PermissionDenied, ValidationFailed
 from tierdesk.measures.definitions import KPIS, SURVEY_KPIS, Kpi
@@ -128,6 +128,8 @@ def _label(key: str | None, value: Any, groups: dict[int, str]) -> str | None:
         return groups.get(value, str(value))
     if key == "channel" and value in Channel.values:
         return str(Channel(value).label)
+    if key == "tier" and value in Tier.values:
+        return str(Tier(value).label)
     if key == "hour_of_week":
         days = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
         return f"{days[value // 24]} {value % 24:02d}:00"

@@ -121,6 +121,48 @@ def _chart(report: dict[str, Any]) -> dict[str, Any]:
     return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "axis_y": CHART_HEIGHT - 8}
 
 
+def _breakdown(request: HttpRequest, key: str) -> dict[str, Any]:
+    """Every ticket KPI over the whole period split by `key` (group or tier): a row per value,
+    a column per KPI, each cell with its value and whether it meets the target."""
+    reports = [selectors.kpi_report(_query(request, name, key)) for name in TRENDS]
+    keys: dict[Any, str | None] = {}
+    for report in reports:
+        for row in report["rows"]:
+            keys.setdefault(row["key"], row["label"])
+    rows = []
+    for value, label in sorted(keys.items(), key=lambda item: (item[0] is None, str(item[1]))):
+        cells = []
+        for report in reports:
+            found = next((row for row in report["rows"] if row["key"] == value), None)
+            cells.append({"unit": report["unit"], "row": found})
+        rows.append({"key": value, "label": label, "cells": cells})
+    return {"key": key, "columns": reports, "rows": rows}
+
+
+def _heatmap(request: HttpRequest) -> dict[str, Any]:
+    """Tickets created per hour of the week (Monday 00:00 first) in the zone, shaded by count."""
+    report = selectors.kpi_report(_query(request, "volume", "hour_of_week"))
+    counts = {row["key"]: row["value"] for row in report["rows"]}
+    top = max(counts.values(), default=0) or 1
+    days = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+    return {
+        "hours": list(range(24)),
+        "days": [
+            {
+                "label": label,
+                "cells": [
+                    {
+                        "count": counts.get(day * 24 + hour, 0),
+                        "shade": round(counts.get(day * 24 + hour, 0) / top, 2),
+                    }
+                    for hour in range(24)
+                ],
+            }
+            for day, label in enumerate(days)
+        ],
+    }
+
+
 @staff_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -165,6 +207,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             )
         context["sla"] = selectors.kpi_report(_query(request, "sla_attainment", None))
         context["ages"] = selectors.kpi_report(_query(request, "backlog", "age"))
+        context["per_group"] = _breakdown(request, "group")
+        context["per_tier"] = _breakdown(request, "tier")
+        context["heatmap"] = _heatmap(request)
     except ValidationFailed as error:
         context["errors"] = error.as_list()
         return render(request, "measures/dashboard.html", context, status=422)

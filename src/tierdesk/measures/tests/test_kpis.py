@@ -306,3 +306,32 @@ def test_demo_targets_are_set_once(db):
     assert seed_measures_demo() == len(DEMO_TARGETS)
     assert seed_measures_demo() == 0
     assert KpiTarget.objects.count() == len(DEMO_TARGETS)
+
+
+@pytest.mark.parametrize(
+    ("metric", "per_window"),
+    [
+        ("weekly_resolution_rate", 2),
+        ("escalation_rate_engineering", 2),
+        ("first_response_time", 2),
+        ("one_touch_rate", 2),
+        ("backlog", 1),
+        ("volume", 1),
+    ],
+)
+def test_queries_do_not_grow_with_tickets(
+    history, django_assert_max_num_queries, metric, per_window
+):
+    from tierdesk.measures.selectors import kpi_query, kpi_report
+
+    for day in range(2, 29):
+        ticket = history.ticket(f"02-{day:02d}")
+        history.reply(ticket, f"02-{day:02d} 01:00")
+        history.status(ticket, f"02-{day:02d} 02:00", "new", "solved", actor=history.staff)
+    query = kpi_query(metric=metric, start="2026-01-05", end="2026-03-29", group_by="week")
+
+    # 12 weeks: the computation's queries per week, plus the targets.
+    with django_assert_max_num_queries(12 * per_window + 1):
+        rows = kpi_report(query)["rows"]
+
+    assert len(rows) == 12

@@ -138,3 +138,34 @@ def test_an_agent_cannot_set_a_target(agent):
 
     assert response.status_code == 403
     assert not KpiTarget.objects.exists()
+
+
+def test_the_dashboard_splits_the_kpis_per_group_and_tier(history, manager, group):
+    KpiTarget.objects.create(metric="volume", comparison="at_least", value=2, group=group)
+    history.ticket("03-03", group=group, tier=2)
+    history.ticket("03-04", tier=1)
+
+    html = signed_in(manager).get("/measures/", WEEK).content.decode()
+
+    per_group = re.search(r'id="kpi-per-group".*?</section>', html, re.S).group(0)
+    per_tier = re.search(r'id="kpi-per-tier".*?</section>', html, re.S).group(0)
+    # Volume is the last column: 1 ticket in the group, below its target of at least 2.
+    row = re.search(rf'<tr data-key="{group.pk}">.*?</tr>', per_group, re.S).group(0)
+    assert "Query engine" in row
+    assert re.search(r"<td>1 <span class=\"kpi-missed\"", row)
+    assert "Tier 2 (back line)" in per_tier
+    assert "Tier 1 (front line)" in per_tier
+
+
+def test_the_heatmap_counts_arrivals_per_hour_of_the_week_in_the_zone(history, manager):
+    history.ticket("03-02 00:30")  # Monday 09:30 in Tokyo
+    history.ticket("03-02 00:45")
+
+    html = signed_in(manager).get("/measures/", {**WEEK, "tz": "Asia/Tokyo"}).content.decode()
+
+    heatmap = re.search(r'id="kpi-heatmap".*?</section>', html, re.S).group(0)
+    monday = re.search(r"<tr><th scope=\"row\">Mon</th>(.*?)</tr>", heatmap, re.S).group(1)
+    counts = re.findall(r'data-count="(\d+)"', monday)
+    assert counts[9] == "2"
+    assert counts.count("0") == 23
+    assert "rgba(74, 122, 184, 1.0)" in monday
