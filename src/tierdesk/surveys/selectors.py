@@ -138,7 +138,9 @@ def follow_ups_for(user: User, *, status: str | None = None) -> QuerySet[FollowU
     """Follow-up tasks for managers and administrators: open ones first, the soonest due first."""
     if user.role not in MANAGING_ROLES:
         raise PermissionDenied(_("Only managers see follow-ups."))
-    qs = FollowUpTask.objects.select_related("response__person__organization", "ticket", "assignee")
+    qs = FollowUpTask.objects.select_related(
+        "response__person__organization", "ticket", "assignee", "done_by"
+    )
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("status", "due_at", "id")

@@ -185,3 +185,14 @@ def test_follow_up_page_is_for_managers(client, agent):
     make_person("rita", role=Role.REVIEWER)
     client.login(username="agent", password=PASSWORD)
     assert client.get(reverse("surveys:follow_ups")).status_code == 403
+
+
+def test_the_link_page_works_with_csrf_checks_on(ticket):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    url = _url(invite(ticket))
+    browser.get(url)  # sets the CSRF cookie, as a browser opening the link would
+    token = browser.cookies["csrftoken"].value
+    answered = browser.post(url, {"csat": "5", "csrfmiddlewaretoken": token})
+    assert b'data-survey="thanks"' in answered.content

@@ -95,3 +95,13 @@ def test_managers_list_follow_ups_and_record_the_outcome(client, ticket, manager
         ).status_code
         == 404
     )
+
+
+def test_listing_responses_takes_a_fixed_number_of_queries(
+    client, ticket, agent, django_assert_max_num_queries
+):
+    for score in (1, 2, 3, 4, 5):
+        respond(ticket, "csat", score, at=timezone.now())
+    _login(client, "agent")
+    with django_assert_max_num_queries(8):
+        assert len(client.get("/api/v1/surveys/responses").json()) == 5
