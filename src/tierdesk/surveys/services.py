@@ -114,11 +114,11 @@ def invitation_from_link(signed: str) -> SurveyInvitation:
 def history_changed(ticket_ids: Collection[int], changes: Collection[tuple[str, str]]) -> None:
     """History listener: a status change may be a solve; the invitation is written after the
     change commits (the caller saves the ticket after recording its events), so a rolled-back
-    solve asks nothing."""
+    solve asks nothing. Robust: a failure here is logged and never fails the committed solve."""
     if (EventKind.CHANGED, "status") not in changes:
         return
     ids = list(ticket_ids)
-    transaction.on_commit(lambda: csat_invite_solved(ids))
+    transaction.on_commit(lambda: csat_invite_solved(ids), robust=True)
 
 
 def eligible_tickets(tickets_qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -166,7 +166,9 @@ def _queue_emails(invitation_ids: list[int]) -> None:
         for invitation_id in invitation_ids:
             send_survey_email(invitation_id)
 
-    transaction.on_commit(queue)
+    # Robust: a queue that is away (Redis down) must not fail what committed; the email is then
+    # not sent, and the portal still shows the form.
+    transaction.on_commit(queue, robust=True)
 
 
 def invitation_email_send(invitation_id: int) -> bool:

@@ -118,3 +118,16 @@ def test_a_failed_send_keeps_the_solve_and_is_retried(
     assert services.invitation_email_send(invitation.pk) is True
     assert services.invitation_email_send(invitation.pk) is False
     assert len(mail.outbox) == 1
+
+
+def test_a_failing_invite_never_fails_the_committed_solve(
+    ticket, agent, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broken(ticket_ids):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "csat_invite_solved", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        solve(ticket, agent)  # no exception reaches the caller
+    ticket.refresh_from_db()
+    assert ticket.status == "solved"
