@@ -177,6 +177,8 @@ def test_a_manager_records_the_outcome_once(client, ticket, manager, agent):
         "Called; fixed the timeout.",
         manager,
     )
+    done_page = client.get(reverse("surveys:follow_ups") + "?status=done")
+    assert b"Called; fixed the timeout." in done_page.content
     with pytest.raises(Conflict):
         services.follow_up_done(actor=manager, task=task, outcome="again")
 
