@@ -119,6 +119,16 @@ def _solved_in(scope: Scope, start: datetime, end: datetime) -> QuerySet[TicketE
     )
 
 
+def _settled_before(tickets: QuerySet[Ticket], moment: datetime) -> QuerySet[Ticket]:
+    """Leaves out, without a subquery, the tickets whose last status change is a solve or a
+    close before `moment`: still solved with solved_at (the time of the last solve) before it,
+    or closed before it (closed is final). Their status at `moment` and after is settled, so
+    the event subqueries only run for the rest: the unsolved and the recently changed. Exact
+    as long as solved_at and closed_at are written with the status change, as apply_status
+    does; a later reopen takes the ticket out of this shortcut, not out of the count."""
+    return tickets.exclude(closed_at__lt=moment).exclude(status=Status.SOLVED, solved_at__lt=moment)
+
+
 def _status_at(moment: datetime) -> Subquery:
     """The ticket's status just before `moment` by its events; NULL when it never changed
     (a ticket is created new)."""
@@ -139,11 +149,8 @@ def resolution_rate(scope: Scope, start: datetime, end: datetime, key: str | Non
     reopened = _status_events().filter(
         ticket=OuterRef("pk"), created_at__gte=start, created_at__lt=end, to_value__in=UNSOLVED
     )
-    # A closed ticket never changes again: closed before the start is out without a subquery.
     open_tickets = (
-        _tickets(scope)
-        .filter(created_at__lt=end)
-        .exclude(closed_at__lt=start)
+        _settled_before(_tickets(scope).filter(created_at__lt=end), start)
         .annotate(state=_status_at(start), back=Exists(reopened))
         .filter(Q(state__isnull=True) | Q(state__in=UNSOLVED) | Q(back=True))
     )
@@ -151,16 +158,18 @@ def resolution_rate(scope: Scope, start: datetime, end: datetime, key: str | Non
 
 
 def _handled(scope: Scope, start: datetime, end: datetime) -> QuerySet[Ticket]:
-    staff_work = TicketEvent.objects.filter(
-        ticket=OuterRef("pk"),
-        created_at__gte=start,
-        created_at__lt=end,
-        actor__role__in=STAFF_ROLES,
-    ).filter(Q(kind=EventKind.MESSAGE) | Q(kind=EventKind.CHANGED, field="status"))
-    escalated = Escalation.objects.filter(
-        ticket=OuterRef("pk"), created_at__gte=start, created_at__lt=end
+    # IN (...) over the events of the window rather than EXISTS per ticket: the events index
+    # (field, created_at) finds a window's replies (field "") and status changes directly.
+    window = {"created_at__gte": start, "created_at__lt": end}
+    staff = {"actor__role__in": STAFF_ROLES}
+    replies = TicketEvent.objects.filter(kind=EventKind.MESSAGE, field="", **window, **staff)
+    changes = _status_events().filter(**window, **staff)
+    escalated = Escalation.objects.filter(**window)
+    return _tickets(scope).filter(
+        Q(pk__in=replies.values("ticket"))
+        | Q(pk__in=changes.values("ticket"))
+        | Q(pk__in=escalated.values("ticket"))
     )
-    return _tickets(scope).filter(Q(Exists(staff_work)) | Q(Exists(escalated)))
 
 
 def _escalation_rate(tier: int) -> Computation:
@@ -179,16 +188,10 @@ def _escalation_rate(tier: int) -> Computation:
 
 
 def _solved_tickets(scope: Scope, start: datetime, end: datetime) -> QuerySet[Ticket]:
-    return _tickets(scope).filter(
-        Exists(
-            _status_events().filter(
-                ticket=OuterRef("pk"),
-                to_value=Status.SOLVED,
-                created_at__gte=start,
-                created_at__lt=end,
-            )
-        )
+    solves = _status_events().filter(
+        to_value=Status.SOLVED, created_at__gte=start, created_at__lt=end
     )
+    return _tickets(scope).filter(pk__in=solves.values("ticket"))
 
 
 def one_touch_rate(scope: Scope, start: datetime, end: datetime, key: str | None) -> Cells:
@@ -351,9 +354,7 @@ def backlog(scope: Scope, start: datetime, end: datetime, key: str | None) -> Ce
         age_edges.append((label, q))
         newer_than = q if newer_than is None else newer_than | q
     unsolved = (
-        _tickets(scope)
-        .filter(created_at__lt=end)
-        .exclude(closed_at__lt=end)
+        _settled_before(_tickets(scope).filter(created_at__lt=end), end)
         .annotate(state=_status_at(end))
         .filter(Q(state__isnull=True) | Q(state__in=UNSOLVED))
     )

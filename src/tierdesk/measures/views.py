@@ -101,12 +101,14 @@ def _query(request: HttpRequest, metric: str, group_by: str | None) -> selectors
 def _chart(report: dict[str, Any]) -> dict[str, Any]:
     """Bars of the weekly values, scaled to the largest; a week with no value has no bar."""
     rows = report["rows"]
-    top = max((row["value"] or 0 for row in rows), default=0) or 1
+    top = max((row["value"] or 0 for row in rows), default=0)
+    top = top if top > 0 else 1
     slot = CHART_WIDTH / max(1, len(rows))
     plot = CHART_HEIGHT - PLOT_TOP - PLOT_BOTTOM
     bars = []
     for i, row in enumerate(rows):
-        height = round((row["value"] or 0) / top * plot, 1)
+        # A negative NPS has no bar; its number is in the table beside the chart.
+        height = round(max(0, row["value"] or 0) / top * plot, 1)
         bars.append(
             {
                 "row": row,
@@ -197,6 +199,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for name in TRENDS:
             team = selectors.kpi_report(_query(request, name, None))
             weekly = selectors.kpi_report(_query(request, name, "week"))
+            context["cards"].append(
+                {
+                    "team": team,
+                    "row": team["rows"][0] if team["rows"] else None,
+                    "weekly": weekly,
+                    "chart": _chart(weekly),
+                }
+            )
+        for name in SURVEY_KPIS:
+            try:
+                team = selectors.kpi_report(_query(request, name, None))
+                weekly = selectors.kpi_report(_query(request, name, "week"))
+            except ValidationFailed as error:
+                if "metric" not in error.errors:
+                    raise
+                continue  # No surveys app, no figures: nothing is shown rather than made up.
             context["cards"].append(
                 {
                     "team": team,

@@ -174,3 +174,30 @@ def test_the_operations_are_documented(client):
     assert "metric" in {p["name"] for p in paths[f"{API}/kpis"]["get"]["parameters"]}
     assert f"{API}/kpis/definitions" in paths
     assert {"put"} <= set(paths[f"{API}/kpis/targets"])
+
+
+def test_survey_scores_come_from_the_surveys_app_with_the_target(monkeypatch, manager):
+    pytest.importorskip("tierdesk.surveys.selectors")
+    asked = {}
+
+    def survey_scores(kind, start, end, tz, group_by, filters):
+        asked.update(kind=kind, group_by=group_by, tz=str(tz), filters=filters)
+        return [{"key": None, "value": 75.0, "numerator": 3, "denominator": 4, "responses": 4}]
+
+    monkeypatch.setattr("tierdesk.surveys.selectors.survey_scores", survey_scores)
+    KpiTarget.objects.create(metric="csat", comparison="at_least", value=80)
+
+    response = client_for(manager).get(
+        URL, {"metric": "csat", "channel": "email", "tz": "Asia/Tokyo", **WEEK}
+    )
+
+    assert response.status_code == 200, response.content
+    [row] = response.json()["rows"]
+    assert (row["value"], row["numerator"], row["denominator"], row["met"]) == (75.0, 3, 4, False)
+    assert row["details"] == {"responses": 4}
+    assert asked == {
+        "kind": "csat",
+        "group_by": None,
+        "tz": "Asia/Tokyo",
+        "filters": {"group": None, "channel": "email", "region": None},
+    }

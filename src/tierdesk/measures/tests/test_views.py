@@ -169,3 +169,22 @@ def test_the_heatmap_counts_arrivals_per_hour_of_the_week_in_the_zone(history, m
     assert counts[9] == "2"
     assert counts.count("0") == 23
     assert "rgba(74, 122, 184, 1.0)" in monday
+
+
+def test_the_dashboard_shows_survey_scores_when_the_surveys_app_answers(monkeypatch, manager):
+    pytest.importorskip("tierdesk.surveys.selectors")
+
+    def survey_scores(kind, start, end, tz, group_by, filters):
+        if group_by == "week":
+            return [{"key": "2026-03-02", "value": -20.0, "numerator": -1, "denominator": 5}]
+        return [{"key": None, "value": -20.0, "numerator": -1, "denominator": 5}]
+
+    monkeypatch.setattr("tierdesk.surveys.selectors.survey_scores", survey_scores)
+
+    html = signed_in(manager).get("/measures/", WEEK).content.decode()
+
+    nps = re.search(r'data-metric="nps">.*?</section>', html, re.S).group(0)
+    assert 'data-value="-20.0"' in nps
+    # A negative score has no bar, its number is in the table.
+    assert "<rect" not in nps
+    assert "<td>-20.0</td>" in nps
