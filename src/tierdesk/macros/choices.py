@@ -24,6 +24,7 @@ class NotificationKind(models.TextChoices):
     MENTION = "mention", _("Mention")
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breach")
+    FOLLOW_UP = "follow_up", _("Survey follow-up")
 
 
 class CollaboratorReason(models.TextChoices):

@@ -209,3 +209,19 @@ def test_the_macros_page_asks_the_same_queries_however_many_group_macros(
         assert reverse("macros:edit", args=[macro.pk]) in page
     everyones = Macro.objects.get(name="Everyone's")
     assert reverse("macros:edit", args=[everyones.pk]) not in page
+
+
+def test_survey_follow_ups_read_as_a_call_back(client, teammate, ticket):
+    from django.utils import timezone
+
+    from tierdesk.macros.choices import NotificationKind
+
+    Notification.objects.create(
+        person=teammate, ticket=ticket, kind=NotificationKind.FOLLOW_UP, created_at=timezone.now()
+    )
+    client.force_login(teammate)
+
+    page = client.get(reverse("macros:notifications")).content.decode()
+
+    assert "Call the customer back</strong>: a low survey score on #" in page
+    assert "mentioned you" not in page
