@@ -65,6 +65,7 @@ def seed_working_tools() -> None:
     from tierdesk.search.services import reindex_all
     from tierdesk.sla.demo import seed_sla_demo
     from tierdesk.suggestions.vectors import vectors_fill_missing
+    from tierdesk.surveys.demo import seed_surveys_demo
     from tierdesk.triage.demo import seed_triage_demo
 
     seed_mail_demo()
@@ -76,6 +77,7 @@ def seed_working_tools() -> None:
     seed_chat_demo()
     seed_triage_demo()
     seed_knowledge_demo()
+    seed_surveys_demo()
     # Last: the clocks follow every event the seeders above wrote, and search reads every
     # ticket the seeders wrote in bulk.
     seed_sla_demo()
