@@ -335,3 +335,20 @@ def test_queries_do_not_grow_with_tickets(
         rows = kpi_report(query)["rows"]
 
     assert len(rows) == 12
+
+
+def test_filters_narrow_to_the_tickets_group_channel_and_organization_region(history, oscar, agent):
+    from tierdesk.measures.tests.conftest import History
+
+    # Alice's organization is in the Americas, Oscar's in Japan.
+    history.ticket("03-03", channel="email")
+    history.ticket("03-03", channel="chat")
+    History(oscar, agent).ticket("03-04", channel="email")
+
+    def created(**filters):
+        return team("volume", scope=Scope(zone=UTC, **filters))[None].value
+
+    assert created() == 3
+    assert created(region="japan") == 1
+    assert created(region="americas", channel="email") == 1
+    assert created(region="emea") == 0
