@@ -60,6 +60,7 @@ def seed_working_tools() -> None:
     from tierdesk.escalations.demo import seed_escalations_demo
     from tierdesk.macros.demo import seed_macros_demo
     from tierdesk.mail.demo import seed_mail_demo
+    from tierdesk.measures.demo import seed_measures_demo
     from tierdesk.phone.demo import seed_phone_demo
     from tierdesk.routing.demo import seed_routing_demo
     from tierdesk.search.services import reindex_all
@@ -78,6 +79,7 @@ def seed_working_tools() -> None:
     seed_triage_demo()
     seed_knowledge_demo()
     seed_surveys_demo()
+    seed_measures_demo()
     # Last: the clocks follow every event the seeders above wrote, and search reads every
     # ticket the seeders wrote in bulk.
     seed_sla_demo()
