@@ -146,6 +146,7 @@ KPIS: dict[str, Kpi] = {
             "nps",
             _("NPS"),
             SCORE,
+            # xgettext:no-python-format
             _("% of NPS answers 9-10 (promoters) - % of answers 0-6 (detractors) in the period."),
             ("week", "group", "channel"),
         ),
