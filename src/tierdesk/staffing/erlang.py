@@ -8,9 +8,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-# A search for N that has not met the target by this many agents is a sign of absurd input
-# (millions of Erlangs), not a plan; it stops rather than loop for minutes.
-MAX_AGENTS = 100_000
+# Traffic needing more agents than this is a sign of absurd input (a unit mistake), not a plan:
+# it is refused up front, and a search that has not met the target by this many agents stops,
+# so no request (any staff member can call the API) keeps a worker busy for long.
+MAX_AGENTS = 20_000
 
 
 def gettext_noop(message: str) -> str:
@@ -85,6 +86,18 @@ def agents_after_shrinkage(agents: int, shrinkage: float) -> int:
     return math.ceil(round(agents / (1 - shrinkage), 9))
 
 
+_TOO_MANY = gettext_noop("Needs more agents than the calculator tries; check the units.")
+
+
+def _level_from_b(
+    agents: int, traffic: float, b: float, aht_seconds: float, target_seconds: float
+) -> float:
+    """The service level of N agents (N > A) from their Erlang B value `b`, the same formula as
+    service_level() without recomputing B."""
+    pw = agents * b / (agents - traffic * (1 - b))
+    return max(0.0, 1 - pw * math.exp(-(agents - traffic) * target_seconds / aht_seconds))
+
+
 def _validate(
     arrivals: float,
     interval_seconds: float,
@@ -130,17 +143,18 @@ def erlang_c(
     (0, 1) and shrinkage in [0, 1)."""
     _validate(arrivals, interval_seconds, aht_seconds, target_seconds, target_level, shrinkage)
     traffic = traffic_intensity(arrivals, interval_seconds, aht_seconds)
+    # 1e300 * 1e300 is infinite; anything past MAX_AGENTS Erlangs cannot be staffed within it.
+    if not math.isfinite(traffic) or math.floor(traffic) + 1 > MAX_AGENTS:
+        raise ErlangInputError({"arrivals": _TOO_MANY})
     agents = math.floor(traffic) + 1
-    while service_level(agents, traffic, aht_seconds, target_seconds) < target_level:
+    # Erlang B carried along as N grows (one step of the recurrence per extra agent) rather
+    # than recomputed from B(0) for every N, which made the search quadratic.
+    b = erlang_b(agents, traffic)
+    while _level_from_b(agents, traffic, b, aht_seconds, target_seconds) < target_level:
         agents += 1
         if agents > MAX_AGENTS:
-            raise ErlangInputError(
-                {
-                    "arrivals": gettext_noop(
-                        "Needs more agents than the calculator tries; check the units."
-                    )
-                }
-            )
+            raise ErlangInputError({"arrivals": _TOO_MANY})
+        b = traffic * b / (agents + traffic * b)
     return figures(
         agents=agents,
         traffic=traffic,

@@ -84,3 +84,12 @@ def test_customers_are_refused(alice):
 
 def test_signing_in_is_needed(client, db):
     assert client.get(URL, CLASSIC).status_code == 401
+
+
+def test_overflowing_traffic_is_a_422_naming_arrivals(manager):
+    response = client_for(manager).get(
+        URL, {**CLASSIC, "arrivals": "1e300", "aht_seconds": "1e300"}
+    )
+
+    assert response.status_code == 422
+    assert {item["field"] for item in response.json()["errors"]} == {"arrivals"}

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tierdesk.staffing.erlang import (
+    MAX_AGENTS,
     ErlangInputError,
     agents_after_shrinkage,
     average_speed_of_answer,
@@ -182,3 +183,48 @@ def test_agents_found_are_the_fewest_that_meet_the_target(arrivals, aht, target,
     assert fewer <= traffic or service_level(fewer, traffic, aht, target) < level
     assert result.agents_with_shrinkage >= result.agents
     assert result.agents_with_shrinkage * (1 - shrinkage) >= result.agents - 1e-6
+
+
+def test_infinite_traffic_is_refused_naming_arrivals():
+    with pytest.raises(ErlangInputError) as refused:
+        erlang_c(
+            arrivals=1e300,
+            interval_seconds=3600,
+            aht_seconds=1e300,
+            target_seconds=20,
+            target_level=0.8,
+        )
+    assert set(refused.value.errors) == {"arrivals"}
+
+
+def test_traffic_needing_more_than_the_cap_is_refused_before_any_search():
+    with pytest.raises(ErlangInputError) as refused:
+        erlang_c(
+            arrivals=99_000,
+            interval_seconds=3600,
+            aht_seconds=3600,
+            target_seconds=20,
+            target_level=0.99,
+        )
+    assert set(refused.value.errors) == {"arrivals"}
+    assert MAX_AGENTS <= 20_000
+
+
+def test_large_traffic_near_the_cap_finds_the_fewest_agents():
+    traffic = MAX_AGENTS * 0.75
+    result = erlang_c(
+        arrivals=traffic,
+        interval_seconds=3600,
+        aht_seconds=3600,
+        target_seconds=20,
+        target_level=0.99,
+    )
+
+    assert result.agents > traffic
+    assert result.service_level >= 0.99
+    fewer = result.agents - 1
+    assert service_level(fewer, traffic, 3600, 20) < 0.99
+    # The incremental Erlang B agrees with the one computed from B(0).
+    assert result.service_level == pytest.approx(
+        service_level(result.agents, traffic, 3600, 20), rel=1e-9
+    )
