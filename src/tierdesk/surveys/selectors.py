@@ -135,12 +135,15 @@ def responses_for(
 
 
 def follow_ups_for(user: User, *, status: str | None = None) -> QuerySet[FollowUpTask]:
-    """Follow-up tasks for managers and administrators: open ones first, the soonest due first."""
+    """Follow-up tasks for managers and administrators on tickets they may read (a restricted
+    ticket's task only for the staff named on it): open ones first, the soonest due first."""
     if user.role not in MANAGING_ROLES:
         raise PermissionDenied(_("Only managers see follow-ups."))
-    qs = FollowUpTask.objects.select_related(
-        "response__person__organization", "ticket", "assignee", "done_by"
-    )
+    from tierdesk.tickets.selectors import tickets_visible_to
+
+    qs = FollowUpTask.objects.filter(
+        ticket__in=tickets_visible_to(user).values("pk")
+    ).select_related("response__person__organization", "ticket", "assignee", "done_by")
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("status", "due_at", "id")

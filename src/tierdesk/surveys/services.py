@@ -296,11 +296,19 @@ def needs_follow_up(kind: str, score: int) -> bool:
 
 def follow_up_manager(ticket: Ticket) -> User | None:
     """Who owns the follow-up of a ticket: the manager its group names, else a manager among
-    the group's members, else the first active manager of the desk (None when there is none)."""
+    the group's members, else the first active manager of the desk (None when there is none).
+    A restricted ticket's task only goes to a manager named on it, who may read it; with none
+    named it stays unassigned, listed to the named staff alone."""
     managers = User.objects.filter(is_active=True, role=Role.MANAGER)
+    if ticket.restricted:
+        managers = managers.filter(pk__in=ticket.restricted_to.values("pk"))
     group = ticket.group
     if group is not None:
-        if group.manager is not None and group.manager.is_active:
+        if (
+            group.manager is not None
+            and group.manager.is_active
+            and managers.filter(pk=group.manager.pk).exists()
+        ):
             return group.manager
         member = managers.filter(skill_groups=group).order_by("pk").first()
         if member is not None:
