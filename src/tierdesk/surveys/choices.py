@@ -28,3 +28,10 @@ SCALES: dict[str, tuple[int, int]] = {
 class FollowUpStatus(models.TextChoices):
     OPEN = "open", _("Open")
     DONE = "done", _("Done")
+
+
+class SkipReason(models.TextChoices):
+    """Why an invitation's email was not sent."""
+
+    NO_EMAIL = "no_email", _("No email address")
+    INACTIVE = "inactive", _("Person inactive")

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from tierdesk.surveys.choices import FollowUpStatus, InvitationKind, ResponseKind
+from tierdesk.surveys.choices import FollowUpStatus, InvitationKind, ResponseKind, SkipReason
 
 
 class SurveySettings(models.Model):
@@ -49,6 +49,11 @@ class SurveyInvitation(models.Model):
     token = models.CharField(_("token"), max_length=64, unique=True)
     created_at = models.DateTimeField(_("created"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # Why no email went (the person has no address or is inactive); sent_at then stays empty
+    # and the catch-up job does not queue it again.
+    skipped_reason = models.CharField(
+        _("not sent because"), max_length=16, choices=SkipReason.choices, blank=True
+    )
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
     class Meta:

@@ -26,7 +26,13 @@ from tierdesk.accounts.choices import Role
 from tierdesk.accounts.models import User
 from tierdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tierdesk.macros.models import Notification
-from tierdesk.surveys.choices import SCALES, FollowUpStatus, InvitationKind, ResponseKind
+from tierdesk.surveys.choices import (
+    SCALES,
+    FollowUpStatus,
+    InvitationKind,
+    ResponseKind,
+    SkipReason,
+)
 from tierdesk.surveys.models import FollowUpTask, SurveyInvitation, SurveyResponse, SurveySettings
 from tierdesk.tickets.choices import Channel, EventKind, Status
 from tierdesk.tickets.models import Ticket
@@ -36,6 +42,11 @@ SALT = "tierdesk.surveys.link"
 LINK_MAX_AGE = timedelta(days=60)
 # NPS asks contacts who had a ticket solved within this window.
 NPS_RECENT_SOLVE = timedelta(days=30)
+# The catch-up job looks this far back for solves without a CSAT invitation, re-queues unsent
+# invitations once they are this old (the first try has had its chance), a batch at a time.
+CATCH_UP_WINDOW = timedelta(days=7)
+CATCH_UP_UNSENT_AFTER = timedelta(minutes=10)
+CATCH_UP_BATCH = 200
 # A follow-up call is due this long after the poor answer.
 FOLLOW_UP_DUE = timedelta(days=2)
 CSAT_FOLLOW_UP_MAX = 2
@@ -156,6 +167,37 @@ def csat_invite_solved(ticket_ids: Collection[int]) -> list[SurveyInvitation]:
     return created
 
 
+def survey_catch_up(*, now: datetime | None = None) -> tuple[int, int]:
+    """The periodic safety net of "every solved ticket gets a CSAT": invites tickets solved in
+    the last 7 days that have no CSAT invitation (the after-commit invite was lost, say to a
+    crash) and re-queues invitations still unsent 10 minutes after they were made (the queue was
+    away or the retries ran out). Bounded batches, oldest first; returns (invited, re-queued).
+    Sending claims each invitation, so a re-queue never sends twice."""
+    now = now or timezone.now()
+    missing = list(
+        eligible_tickets(
+            Ticket.objects.filter(status=Status.SOLVED, solved_at__gte=now - CATCH_UP_WINDOW)
+        )
+        .exclude(survey_invitations__kind=InvitationKind.CSAT)
+        .order_by("solved_at")
+        .values_list("pk", flat=True)[:CATCH_UP_BATCH]
+    )
+    invited = csat_invite_solved(missing) if missing else []
+    unsent = list(
+        SurveyInvitation.objects.filter(
+            sent_at__isnull=True,
+            answered_at__isnull=True,
+            skipped_reason="",
+            created_at__lte=now - CATCH_UP_UNSENT_AFTER,
+            created_at__gte=now - CATCH_UP_WINDOW,
+        )
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:CATCH_UP_BATCH]
+    )
+    _queue_emails(unsent)
+    return len(invited), len(unsent)
+
+
 def _queue_emails(invitation_ids: list[int]) -> None:
     if not invitation_ids:
         return
@@ -186,6 +228,11 @@ def invitation_email_send(invitation_id: int) -> bool:
     invitation = SurveyInvitation.objects.select_related("person", "ticket").get(pk=invitation_id)
     person = invitation.person
     if not person.email or not person.is_active:
+        # Nothing went out: sent_at goes back to empty and the reason is kept instead.
+        reason = SkipReason.INACTIVE if not person.is_active else SkipReason.NO_EMAIL
+        SurveyInvitation.objects.filter(pk=invitation_id).update(
+            sent_at=None, skipped_reason=reason
+        )
         return False
     ticket = invitation.ticket
     with translation.override(person.language or None):
