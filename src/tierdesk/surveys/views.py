@@ -19,11 +19,18 @@ from tierdesk.web.forms import run_service
 
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, signed: str) -> HttpResponse:
-    """The survey of a signed link: the form while unanswered, "already answered" after."""
+    """The survey of a signed link: the form while unanswered, "already answered" after;
+    refused (403) to a signed-in person other than the invited one."""
     try:
         invitation = services.invitation_from_link(signed)
     except NotFound as error:
         return render(request, "surveys/refused.html", {"reason": str(error)}, status=404)
+    # The signed link is the credential, so it works signed out; but a signed-in person who is
+    # not the invited one (staff, a colleague given the link) must not answer in their name.
+    actor = request.user if request.user.is_authenticated else None
+    if actor is not None and actor.pk != invitation.person_id:
+        reason = _("This survey is someone else's.")
+        return render(request, "surveys/refused.html", {"reason": reason}, status=403)
     if invitation.answered_at is not None:
         return render(request, "surveys/answered.html", {"invitation": invitation})
     kinds = services.questions_for(invitation, ces_enabled=services.survey_settings().ces_enabled)
@@ -36,6 +43,7 @@ def answer(request: HttpRequest, signed: str) -> HttpResponse:
                     invitation=invitation,
                     scores=form.scores(),
                     comment=form.cleaned_data["comment"],
+                    actor=actor,
                 ),
             )
         except Conflict:

@@ -198,3 +198,16 @@ def test_the_link_page_works_with_csrf_checks_on(ticket):
     token = browser.cookies["csrftoken"].value
     answered = browser.post(url, {"csat": "5", "csrfmiddlewaretoken": token})
     assert b'data-survey="thanks"' in answered.content
+
+
+@pytest.mark.parametrize("who", ["carol", "agent"])
+def test_a_signed_in_other_person_cannot_answer_through_the_link(client, ticket, carol, agent, who):
+    url = _url(invite(ticket))
+    client.login(username=who, password=PASSWORD)
+
+    assert client.get(url).status_code == 403
+    refused = client.post(url, {"csat": "1"})
+
+    assert refused.status_code == 403
+    assert b'data-survey="refused"' in refused.content
+    assert not SurveyResponse.objects.exists()
