@@ -306,29 +306,35 @@ def survey_answer(
         errors["comment"] = _("Keep the comment under %(max)s characters.") % {"max": COMMENT_MAX}
     if errors:
         raise ValidationFailed(errors)
-    with transaction.atomic():
-        locked = SurveyInvitation.objects.select_for_update().get(pk=invitation.pk)
-        if locked.answered_at is not None:
-            raise Conflict(_("This survey has already been answered. Thank you."))
-        now = timezone.now()
-        responses = SurveyResponse.objects.bulk_create(
-            SurveyResponse(
-                invitation_id=locked.pk,
-                kind=kind,
-                score=score,
-                comment=comment if kind == kinds[0] else "",
-                ticket_id=locked.ticket_id,
-                person_id=locked.person_id,
-                created_at=now,
+    already = _("This survey has already been answered. Thank you.")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            # Claimed by a conditional update rather than a row lock, which SQLite does not
+            # have: of two answers at once, the second updates nothing and is told so.
+            if not SurveyInvitation.objects.filter(
+                pk=invitation.pk, answered_at__isnull=True
+            ).update(answered_at=now):
+                raise Conflict(already)
+            responses = SurveyResponse.objects.bulk_create(
+                SurveyResponse(
+                    invitation_id=invitation.pk,
+                    kind=kind,
+                    score=score,
+                    comment=comment if kind == kinds[0] else "",
+                    ticket_id=invitation.ticket_id,
+                    person_id=invitation.person_id,
+                    created_at=now,
+                )
+                for kind, score in given.items()
             )
-            for kind, score in given.items()
-        )
-        locked.answered_at = now
-        locked.save(update_fields=["answered_at"])
-        invitation.answered_at = now
-        for response in responses:
-            if needs_follow_up(response.kind, response.score):
-                follow_up_open(response)
+            for response in responses:
+                if needs_follow_up(response.kind, response.score):
+                    follow_up_open(response)
+    except IntegrityError:
+        # The one-response-per-kind constraint caught an answer that slipped past the claim.
+        raise Conflict(already) from None
+    invitation.answered_at = now
     return responses
 
 

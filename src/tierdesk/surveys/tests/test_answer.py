@@ -211,3 +211,24 @@ def test_a_signed_in_other_person_cannot_answer_through_the_link(client, ticket,
     assert refused.status_code == 403
     assert b'data-survey="refused"' in refused.content
     assert not SurveyResponse.objects.exists()
+
+
+def test_an_answer_racing_another_shows_already_answered(client, ticket):
+    # The other answer's rows are in but this request read the invitation before it was marked
+    # (SQLite has no row lock): the unique constraint, not a 500, has the last word.
+    invitation = invite(ticket)
+    SurveyResponse.objects.create(
+        invitation=invitation,
+        kind="csat",
+        score=5,
+        ticket=ticket,
+        person=ticket.requester,
+        created_at=invitation.created_at,
+    )
+
+    page = client.post(_url(invitation), {"csat": "1"})
+
+    assert page.status_code == 200
+    assert b'data-survey="answered"' in page.content
+    assert list(SurveyResponse.objects.values_list("score", flat=True)) == [5]
+    assert not FollowUpTask.objects.exists()
