@@ -19,6 +19,9 @@ class SurveySettings(models.Model):
     nps_interval_days = models.PositiveSmallIntegerField(
         _("days between NPS surveys of a contact"), default=90
     )
+    # At most this many NPS invitations a day, so turning NPS on does not mail every recent
+    # contact at once.
+    nps_daily_max = models.PositiveIntegerField(_("NPS invitations a day at most"), default=200)
     updated_at = models.DateTimeField(_("updated"), null=True, blank=True)
 
     class Meta:

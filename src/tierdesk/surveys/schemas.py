@@ -27,6 +27,7 @@ class SettingsOut(Schema):
     ces_enabled: bool
     nps_enabled: bool
     nps_interval_days: int
+    nps_daily_max: int
     updated_at: datetime | None
 
 
@@ -34,6 +35,7 @@ class SettingsPatchIn(Schema):
     ces_enabled: bool | None = None
     nps_enabled: bool | None = None
     nps_interval_days: int | None = None
+    nps_daily_max: int | None = None
 
 
 class FollowUpOut(Schema):

@@ -53,7 +53,9 @@ CSAT_FOLLOW_UP_MAX = 2
 NPS_DETRACTOR_MAX = 6
 COMMENT_MAX = 5000
 OUTCOME_MAX = 5000
-SETTINGS_FIELDS = frozenset({"ces_enabled", "nps_enabled", "nps_interval_days"})
+SETTINGS_FIELDS = frozenset({"ces_enabled", "nps_enabled", "nps_interval_days", "nps_daily_max"})
+# A contact asked for a CSAT this recently is not also asked for NPS.
+NPS_AFTER_CSAT = timedelta(days=7)
 NOTIFICATION_KIND = "follow_up"
 MANAGING_ROLES = frozenset({Role.MANAGER, Role.ADMIN})
 
@@ -80,6 +82,9 @@ def survey_settings_update(*, actor: User, changes: dict[str, object]) -> Survey
         elif field == "nps_interval_days":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
                 errors[field] = _("Give a number of days from 1 to 3650.")
+        elif field == "nps_daily_max":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+                errors[field] = _("Give a number from 1 to 100000.")
         elif not isinstance(value, bool):
             errors[field] = _("Give true or false.")
     if errors:
@@ -418,8 +423,9 @@ def follow_up_done(*, actor: User, task: FollowUpTask, outcome: str) -> FollowUp
 
 @transaction.atomic
 def nps_schedule(*, now: datetime | None = None) -> list[SurveyInvitation]:
-    """Invites to NPS each customer contact who had a ticket solved in the last 30 days and was
-    not invited to NPS within the settings' interval; the emails go after commit. Runs of the
+    """Invites to NPS each customer contact who had a ticket solved in the last 30 days, was
+    not invited to NPS within the settings' interval nor to a CSAT within 7 days, at most the
+    settings' daily number, oldest solve first; the emails go after commit. Runs of the
     schedule take turns on the settings row, so two never invite the same contact."""
     row = survey_settings()
     SurveySettings.objects.select_for_update().filter(pk=row.pk).first()
@@ -430,11 +436,17 @@ def nps_schedule(*, now: datetime | None = None) -> list[SurveyInvitation]:
     asked = SurveyInvitation.objects.filter(
         kind=InvitationKind.NPS, created_at__gt=now - timedelta(days=row.nps_interval_days)
     ).values("person_id")
+    just_csat = SurveyInvitation.objects.filter(
+        kind=InvitationKind.CSAT, created_at__gt=now - NPS_AFTER_CSAT
+    ).values("person_id")
+    # Those whose latest solve is oldest first (the soonest to leave the 30 days), up to the
+    # daily cap; the rest are asked on the following days.
     latest = (
         recent.exclude(requester_id__in=asked)
+        .exclude(requester_id__in=just_csat)
         .values("requester_id")
-        .annotate(last=Max("number"))
-        .order_by("requester_id")
+        .annotate(last=Max("number"), solved=Max("solved_at"))
+        .order_by("solved", "requester_id")[: row.nps_daily_max]
     )
     invitations = SurveyInvitation.objects.bulk_create(
         SurveyInvitation(

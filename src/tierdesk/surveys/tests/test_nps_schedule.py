@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from conftest import make_person
 from tierdesk.accounts.choices import Role
+from tierdesk.core.errors import ValidationFailed
 from tierdesk.engineering.tests.fake_tracker import immediate_queue
 from tierdesk.surveys import services
 from tierdesk.surveys.models import SurveyInvitation, SurveyResponse, SurveySettings
@@ -94,3 +95,38 @@ def test_nps_link_shows_the_0_to_10_form_and_is_single_use(
         client.post(url, {"nps": "10"})
         assert b'data-survey="answered"' in client.post(url, {"nps": "0"}).content
     assert list(SurveyResponse.objects.values_list("kind", "score")) == [("nps", 10)]
+
+
+def test_nps_asks_at_most_the_daily_number_oldest_solve_first(acme, agent):
+    people = [make_person(name, organization=acme) for name in ("ann", "bob", "cid")]
+    for day, person in zip(("05", "03", "04"), people, strict=True):
+        mine = ticket_open(actor=person, subject="Mine", body="x", route=False)
+        with time_machine.travel(f"2026-03-{day} 10:00Z", tick=False):
+            solve(mine, agent)
+    SurveySettings.objects.update_or_create(pk=1, defaults={"nps_daily_max": 2})
+    ann, bob, cid = people
+
+    with time_machine.travel("2026-03-06 07:15Z", tick=False):
+        assert [i.person for i in services.nps_schedule()] == [bob, cid]
+    with time_machine.travel("2026-03-07 07:15Z", tick=False):
+        assert [i.person for i in services.nps_schedule()] == [ann]
+
+
+def test_nps_skips_a_contact_asked_for_a_csat_within_a_week(ticket, alice, agent):
+    with time_machine.travel("2026-03-01 10:00Z", tick=False):
+        solve(ticket, agent)
+        services.csat_invite_solved([ticket.pk])
+
+    with time_machine.travel("2026-03-07 07:15Z", tick=False):
+        assert services.nps_schedule() == []
+    with time_machine.travel("2026-03-08 10:01Z", tick=False):
+        assert [i.person for i in services.nps_schedule()] == [alice]
+
+
+def test_the_daily_number_is_a_setting(manager):
+    with pytest.raises(ValidationFailed) as refused:
+        services.survey_settings_update(actor=manager, changes={"nps_daily_max": 0})
+    assert set(refused.value.errors) == {"nps_daily_max"}
+    assert services.survey_settings().nps_daily_max == 200
+    services.survey_settings_update(actor=manager, changes={"nps_daily_max": 50})
+    assert services.survey_settings().nps_daily_max == 50
