@@ -23,6 +23,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
+from django.utils import timezone
 
 from tierdesk.accounts.choices import Role
 from tierdesk.escalations.models import Escalation
@@ -344,7 +345,9 @@ def mttr(scope: Scope, start: datetime, end: datetime, key: str | None) -> Cells
 
 
 def backlog(scope: Scope, start: datetime, end: datetime, key: str | None) -> Cells:
-    """Tickets unsolved at `end`, with counts per age (end - created)."""
+    """Tickets unsolved at `end`, with counts per age (end - created); a period that ends in
+    the future (this week) measures the backlog as it stands now."""
+    end = min(end, timezone.now())
     age_edges: list[tuple[str, Q]] = []
     newer_than = None
     for label, days in AGE_BUCKETS:

@@ -352,3 +352,15 @@ def test_filters_narrow_to_the_tickets_group_channel_and_organization_region(his
     assert created(region="japan") == 1
     assert created(region="americas", channel="email") == 1
     assert created(region="emea") == 0
+
+
+def test_backlog_of_a_period_ending_in_the_future_ages_tickets_as_they_are_now(history):
+    import time_machine
+
+    with time_machine.travel(at("03-08 12:00"), tick=False):
+        history.ticket("03-07 13:30")  # 22.5 hours old now; 1.4 days at the period's end
+
+        ages = team("backlog", "age")
+
+    assert ages["<1d"].value == 1
+    assert ages["1-3d"].value == 0
