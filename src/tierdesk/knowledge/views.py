@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tierdesk.accounts.choices import Language
 from tierdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from tierdesk.core.spreadsheet import csv_cell
 from tierdesk.knowledge import selectors, services
 from tierdesk.knowledge.choices import ArticleKind, ArticleState, Visibility
 from tierdesk.knowledge.forms import ArticleForm, FlagForm, initial_from
@@ -411,13 +412,6 @@ def measures(request: HttpRequest) -> HttpResponse:
     return render(request, "knowledge/measures.html", context)
 
 
-def _cell(value: Any) -> Any:
-    # A name a spreadsheet would read as a formula is written as text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
 @staff_required
 @require_GET
 def measures_csv(request: HttpRequest) -> HttpResponse:
@@ -442,7 +436,9 @@ def measures_csv(request: HttpRequest) -> HttpResponse:
     ]
     writer.writerow(["id", group_by, *columns])
     for row in rows:
-        writer.writerow([row.key, _cell(row.name), *(_cell(getattr(row, c)) for c in columns)])
+        writer.writerow(
+            [row.key, csv_cell(row.name), *(csv_cell(getattr(row, c)) for c in columns)]
+        )
     return response
 
 

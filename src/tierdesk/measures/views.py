@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tierdesk.accounts.choices import Region, Role
 from tierdesk.accounts.models import SkillGroup
 from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from tierdesk.core.spreadsheet import csv_cell
 from tierdesk.measures import selectors, services
 from tierdesk.measures.definitions import KPIS, NOTES, SURVEY_KPIS
 from tierdesk.measures.models import Comparison
@@ -235,17 +236,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "measures/dashboard.html", context)
 
 
-def _cell(value: Any) -> Any:
-    # A text a spreadsheet would read as a formula is written as text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
 @staff_required
 @require_GET
 def kpis_csv(request: HttpRequest) -> HttpResponse:
@@ -269,7 +259,7 @@ def kpis_csv(request: HttpRequest) -> HttpResponse:
     for row in report["rows"]:
         writer.writerow(
             [
-                _cell(row[name])
+                csv_cell(row[name])
                 for name in ("key", "label", "series", "value", "numerator", "denominator", "met")
             ]
             + [report["unit"], report["tz"]]

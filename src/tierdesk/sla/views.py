@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from tierdesk.accounts.models import SkillGroup
 from tierdesk.core.errors import ValidationFailed
+from tierdesk.core.spreadsheet import csv_cell
 from tierdesk.sla.attainment import (
     PERIODS,
     AttainmentQuery,
@@ -320,17 +321,6 @@ NUMBERS = [
 ]
 
 
-def _cell(value: Any) -> Any:
-    # A name a spreadsheet would read as a formula is written as text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
 @staff_required
 @require_GET
 def attainment_csv(request: HttpRequest) -> HttpResponse:
@@ -366,8 +356,8 @@ def attainment_csv(request: HttpRequest) -> HttpResponse:
             "period": row.period.isoformat() if row.period else None,
         }
         writer.writerow(
-            [_cell(values[name]) for name in columns]
-            + [_cell(getattr(row, name)) for name in NUMBERS]
+            [csv_cell(values[name]) for name in columns]
+            + [csv_cell(getattr(row, name)) for name in NUMBERS]
             + [question.time_zone]
         )
     return response
