@@ -208,6 +208,8 @@ TIERDESK_AUTOCLOSE_DAYS = env.env_int("TIERDESK_AUTOCLOSE_DAYS", 4, minimum=1)
 TIERDESK_REOPEN_WINDOW_DAYS = env.env_int(
     "TIERDESK_REOPEN_WINDOW_DAYS", TIERDESK_AUTOCLOSE_DAYS, minimum=0
 )
+# Time zones the daily KPI rollups are kept in; a dashboard in another zone reads raw events.
+TIERDESK_KPI_ROLLUP_ZONES = env.env_list("TIERDESK_KPI_ROLLUP_ZONES", ["UTC"])
 # The desk's address as people reach it, for links in what it sends elsewhere (engineering
 # issues link back to their ticket).
 TIERDESK_PUBLIC_URL = env.env_str("TIERDESK_PUBLIC_URL", "http://localhost:8000")

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class MeasuresConfig(AppConfig):
     name = "tierdesk.measures"
     verbose_name = _("Measures and KPIs")
+
+    def ready(self) -> None:
+        # The daily rollups count a ticket again whenever its history grows.
+        from tierdesk.measures import rollups
+        from tierdesk.tickets.events import HISTORY_LISTENERS
+
+        if rollups.history_changed not in HISTORY_LISTENERS:
+            HISTORY_LISTENERS.append(rollups.history_changed)

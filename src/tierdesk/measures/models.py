@@ -49,3 +49,89 @@ class KpiTarget(models.Model):
         if self.comparison == Comparison.AT_MOST:
             return value <= float(self.value)
         return value >= float(self.value)
+
+
+class KpiRollup(models.Model):
+    """Daily sums of KPI facts (measures.facts) in one time zone, at one level: the team
+    (level ""), or one group, channel, tier or region (`member`). `day` is the local date's
+    ordinal; `prev`/`next` are the days of the ticket's previous/next fact of the kind (0 and
+    NEVER when there is none), so a period counts each ticket once."""
+
+    zone = models.CharField(max_length=64)
+    level = models.CharField(max_length=8, blank=True)
+    member = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=20)
+    day = models.IntegerField()
+    prev = models.IntegerField(default=0)
+    next = models.IntegerField(default=0)
+    flags = models.SmallIntegerField(default=0)
+    bucket = models.SmallIntegerField(default=-1)
+    slot = models.SmallIntegerField(default=-1)
+    type = models.CharField(max_length=40, blank=True)
+    product_area = models.CharField(max_length=40, blank=True)
+    count = models.BigIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "zone",
+                    "level",
+                    "member",
+                    "kind",
+                    "day",
+                    "prev",
+                    "next",
+                    "flags",
+                    "bucket",
+                    "slot",
+                    "type",
+                    "product_area",
+                ],
+                name="kpirollup_key_uniq",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.level}={self.member} {self.kind} day {self.day}: {self.count}"
+
+
+class KpiRollupState(models.Model):
+    """How far the rollups of a time zone reach: facts of days before `horizon` and the open
+    tickets at each midnight up to it."""
+
+    zone = models.CharField(max_length=64, unique=True)
+    horizon = models.IntegerField()
+    rebuilt_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.zone} through day {self.horizon}"
+
+
+class KpiTicketShare(models.Model):
+    """What one ticket added to a zone's rollups (compressed), to take it back out when the
+    ticket's history grows. No foreign key: a deleted ticket's share is still subtracted."""
+
+    ticket_id = models.BigIntegerField()
+    zone = models.CharField(max_length=64)
+    entries = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ticket_id", "zone"], name="kpiticketshare_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"ticket {self.ticket_id} in {self.zone}"
+
+
+class KpiStaleTicket(models.Model):
+    """A ticket whose history changed since its share was counted."""
+
+    ticket_id = models.BigIntegerField(primary_key=True)
+    marked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"ticket {self.ticket_id} since {self.marked_at}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -14,14 +14,14 @@ from django.utils.translation import gettext as _
 from tierdesk.accounts.choices import Region, Tier
 from tierdesk.accounts.models import SkillGroup, User
 from tierdesk.core.errors import PermissionDenied, ValidationFailed
+from tierdesk.measures.book import AUTO, RAW, ROLLUPS, KpiBook
 from tierdesk.measures.definitions import KPIS, SURVEY_KPIS, Kpi
-from tierdesk.measures.kpis import COMPUTATIONS, TICKET_KEYS, Cell, Cells, Scope
+from tierdesk.measures.kpis import AGE_BUCKETS, Cell, Cells, Scope
 from tierdesk.measures.models import KpiTarget
 from tierdesk.sla.attainment import (
     AttainmentQuery,
     attainment,
     attainment_query,
-    period_starts,
 )
 from tierdesk.tickets.choices import Channel
 
@@ -43,6 +43,7 @@ class KpiQuery:
     period: AttainmentQuery
     group_by: str | None = None
     region: str | None = None
+    source: str = AUTO
 
     @property
     def scope(self) -> Scope:
@@ -66,6 +67,7 @@ def kpi_query(
     tz: str | None = None,
     default_tz: str = "UTC",
     now: datetime | None = None,
+    source: str | None = None,
 ) -> KpiQuery:
     """The question of the API, the pages and the CSV, checked once. The period, time zone,
     group and channel are checked as the SLA attainment report checks them (dates are whole
@@ -101,10 +103,15 @@ def kpi_query(
     except ValidationFailed as refused:
         for name, reasons in refused.errors.items():
             errors.setdefault(name, reasons[0])
+    source = (source or "").strip() or AUTO
+    if source not in (AUTO, RAW, ROLLUPS):
+        errors["source"] = _("Choose one of %(choices)s.") % {
+            "choices": ", ".join((AUTO, RAW, ROLLUPS))
+        }
     if errors:
         raise ValidationFailed(errors)
     assert kpi is not None
-    return KpiQuery(kpi=kpi, period=period, group_by=key, region=region)
+    return KpiQuery(kpi=kpi, period=period, group_by=key, region=region, source=source)
 
 
 # --- targets -----------------------------------------------------------------------------------
@@ -136,37 +143,31 @@ def _label(key: str | None, value: Any, groups: dict[int, str]) -> str | None:
     return str(value)
 
 
-def _weeks(query: KpiQuery) -> list[tuple[date, datetime, datetime]]:
-    """The Monday of each week [start, end) touches in the zone, with the week clipped to it."""
-    zone = query.period.zone
-    windows = []
-    for monday in period_starts(query.period.start, query.period.end, "week", zone):
-        week_start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
-        week_end = week_start + timedelta(weeks=1)
-        windows.append(
-            (monday, max(week_start, query.period.start), min(week_end, query.period.end))
-        )
-    return windows
+def kpi_book(query: KpiQuery, *, now: datetime | None = None) -> KpiBook:
+    """The book that counts every ticket KPI of the query's period and scope once; pass it to
+    each kpi_report of the same period and filters."""
+    return KpiBook(
+        query.scope,
+        query.period.start,
+        query.period.end,
+        query.period.time_zone,
+        source=query.source,
+        now=now,
+    )
 
 
-def _cells(query: KpiQuery) -> list[tuple[Any, str | None, Cell]]:
+def _cells(query: KpiQuery, book: KpiBook) -> list[tuple[Any, str | None, Cell]]:
     """(key, series, cell) of the ticket KPIs, keys in a stable order."""
-    compute = COMPUTATIONS[query.kpi.name]
+    name = query.kpi.name
     if query.group_by == "week":
-        return [
-            (monday, None, cell)
-            for monday, start, end in _weeks(query)
-            for cell in [compute(query.scope, start, end, None).get(None, Cell())]
-        ]
-    key = query.group_by if query.group_by in (*TICKET_KEYS, "age", "hour_of_week") else None
-    cells: Cells = compute(query.scope, query.period.start, query.period.end, key)
-    if key == "age":
-        return [(name, None, cell) for name, cell in cells.items()]
+        return [(monday, None, cell) for monday, cell in book.weekly(name)]
+    cells: Cells = book.whole(name, query.group_by)
+    if query.group_by == "age":
+        return [(label, None, cells[label]) for label, _d in AGE_BUCKETS]
+    hourly = query.group_by == "hour_of_week"
     return [
         (value, None, cells[value])
-        for value in sorted(
-            cells, key=lambda v: (v is None, str(v) if key != "hour_of_week" else v)
-        )
+        for value in sorted(cells, key=lambda v: (v is None, v if hourly else str(v)))
     ]
 
 
@@ -227,7 +228,7 @@ def _survey_cells(query: KpiQuery) -> list[tuple[Any, str | None, Cell]]:
     ]
 
 
-def kpi_report(query: KpiQuery) -> dict[str, Any]:
+def kpi_report(query: KpiQuery, book: KpiBook | None = None) -> dict[str, Any]:
     """{metric, label, unit, formula, target, group_by, rows}; each row {key, label, series,
     value, numerator, denominator, met, details}. `met` compares the value with the row's
     group's target when rows are per group (else the team's, or the filtered group's), None
@@ -238,7 +239,8 @@ def kpi_report(query: KpiQuery) -> dict[str, Any]:
     elif name == "sla_attainment":
         cells = _sla_cells(query)
     else:
-        cells = _cells(query)
+        book = book or kpi_book(query)
+        cells = _cells(query, book)
     by_group = _targets_of(name)
     team_target = by_group.get(query.period.group) or by_group.get(None)
     group_ids = [key for key, _s, _c in cells if query.group_by == "group" and key is not None]

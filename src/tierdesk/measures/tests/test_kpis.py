@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tierdesk.accounts.models import SkillGroup
-from tierdesk.measures.kpis import COMPUTATIONS, Scope
+from tierdesk.measures.book import RAW, KpiBook
+from tierdesk.measures.kpis import Scope
 from tierdesk.measures.tests.conftest import at
 from tierdesk.sla.models import SlaClock
 
@@ -20,8 +21,11 @@ START, END = at("03-02"), at("03-09")
 TEAM = Scope(zone=UTC)
 
 
-def team(metric: str, key: str | None = None, scope: Scope = TEAM, start=START, end=END):
-    return COMPUTATIONS[metric](scope, start, end, key)
+def team(
+    metric: str, key: str | None = None, scope: Scope = TEAM, start=START, end=END, source=RAW
+):
+    zone_name = getattr(scope.zone, "key", "UTC")
+    return KpiBook(scope, start, end, zone_name, source=source).whole(metric, key)
 
 
 def test_weekly_resolution_rate_counts_solved_over_open_at_any_time(history):

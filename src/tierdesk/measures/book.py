@@ -1,0 +1,270 @@
+"""Reading the ticket KPIs of one question: every KPI per week and for the whole period, from
+the daily rollups where they reach and fit the question, from the raw facts otherwise."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Case, IntegerField, Sum, Value, When
+from django.utils import timezone
+
+from tierdesk.measures import facts as f
+from tierdesk.measures import rollups
+from tierdesk.measures.kpis import (
+    NONE_AFTER,
+    Cell,
+    Periods,
+    Row,
+    Scope,
+    Tally,
+    cells_of,
+    tally,
+)
+from tierdesk.measures.models import KpiRollup
+from tierdesk.measures.sources import open_now_rows, raw_rows, touched_tickets
+from tierdesk.sla.attainment import period_starts
+
+RAW, ROLLUPS, AUTO = "raw", "rollups", "auto"
+DIMENSIONS = ("group", "channel", "tier", "region")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which rollup rows answer: `level` ("" for the team), narrowed to `member` or not."""
+
+    level: str
+    member: str | None
+
+
+def rollup_plan(scope: Scope, key: str | None) -> Plan | None:
+    """The rollup level that holds the answer, or None when one level cannot (two filters,
+    or a filter on one dimension and rows by another)."""
+    filters = [
+        (level, value)
+        for level, value in (
+            ("group", scope.group),
+            ("channel", scope.channel),
+            ("region", scope.region),
+        )
+        if value is not None
+    ]
+    key_level = key if key in DIMENSIONS else None
+    if len(filters) > 1 or (filters and key in ("type", "product_area")):
+        return None
+    if filters:
+        level, value = filters[0]
+        if key_level and key_level != level:
+            return None
+        return Plan(level, str(value))
+    return Plan(key_level, None) if key_level else Plan("", "")
+
+
+class KpiBook:
+    """All ticket KPIs of a period [start, end) in a scope, each counted once per shape
+    (weekly or whole period, by a key) and kept for the other KPIs that need it."""
+
+    def __init__(
+        self,
+        scope: Scope,
+        start: datetime,
+        end: datetime,
+        zone_name: str,
+        *,
+        source: str = AUTO,
+        now: datetime | None = None,
+    ) -> None:
+        self.scope, self.start, self.end = scope, start, end
+        self.zone_name, self.source = zone_name, source
+        self.now = now or timezone.now()
+        self.weeks = self._weeks()
+        self._tallies: dict[tuple[bool, str | None], tuple[Tally, str]] = {}
+        self._raw: list[Row] | None = None
+        self.sources_used: set[str] = set()
+
+    def _weeks(self) -> list[tuple[date, datetime, datetime]]:
+        zone = self.scope.zone
+        windows = []
+        for monday in period_starts(self.start, self.end, "week", zone):
+            week_start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
+            week_end = week_start + timedelta(weeks=1)
+            windows.append((monday, max(week_start, self.start), min(week_end, self.end)))
+        return windows
+
+    def _bounds(self, weekly: bool) -> list[datetime]:
+        if not weekly:
+            return [self.start, self.end]
+        return [s for _m, s, _e in self.weeks] + [self.weeks[-1][2]] if self.weeks else []
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def weekly(self, metric: str) -> list[tuple[date, Cell]]:
+        out, _source = self._tally(True, None)
+        return [
+            (monday, cells_of(out, metric, None, i).get(None, Cell()))
+            for i, (monday, _s, _e) in enumerate(self.weeks)
+        ]
+
+    def whole(self, metric: str, key: str | None) -> dict[Any, Cell]:
+        out, _source = self._tally(False, key)
+        return cells_of(out, metric, key, 0)
+
+    # -- counting -----------------------------------------------------------------------------
+
+    def _tally(self, weekly: bool, key: str | None) -> tuple[Tally, str]:
+        if (weekly, key) not in self._tallies:
+            bounds = self._bounds(weekly)
+            counted = None
+            if self.source != RAW and len(bounds) > 1:
+                counted = self._from_rollups(bounds, key)
+            if counted is None:
+                if self.source == ROLLUPS:
+                    raise LookupError("The rollups do not answer this question.")
+                counted = (self._from_raw(bounds, key), RAW)
+            self._tallies[weekly, key] = counted
+            self.sources_used.add(counted[1])
+        return self._tallies[weekly, key]
+
+    def _from_raw(self, bounds: list[datetime], key: str | None) -> Tally:
+        now = self.now.timestamp()
+        stamps = [moment.timestamp() for moment in bounds]
+        periods = Periods(stamps[:-1], stamps[1:], [min(e, now) for e in stamps[1:]])
+        rows: list[Row] = list(self._raw_rows())
+        if any(e > now for e in stamps[1:]):
+            rows += open_now_rows(self.scope, self.now, now)
+        return tally(rows, periods, key, self.scope)
+
+    def _raw_rows(self) -> list[Row]:
+        """Every fact of the touched tickets, open-at facts at every bound that has passed."""
+        if self._raw is None:
+            instants = sorted(
+                {m for weekly in (True, False) for m in self._bounds(weekly) if m <= self.now}
+            )
+            touched = touched_tickets(self.scope, self.start, self.end)
+            self._raw = list(raw_rows(self.scope, touched, instants))
+        return self._raw
+
+    def _from_rollups(self, bounds: list[datetime], key: str | None) -> tuple[Tally, str] | None:
+        plan = rollup_plan(self.scope, key)
+        if plan is None or self.zone_name not in rollups.rollup_zones():
+            return None
+        horizon = rollups.horizon_of(self.zone_name, self.now)
+        zone = self.scope.zone
+        days = [rollups.day_of(moment, zone) for moment in bounds]
+        aligned = all(rollups.midnight(d, zone) == m for d, m in zip(days, bounds, strict=True))
+        if horizon is None or not aligned:
+            return None
+        count = len(bounds) - 1
+        periods = Periods(range(count), range(1, count + 1), range(1, count + 1))
+        rows = rollup_rows(self.zone_name, plan, days, key)
+        if days[-1] > horizon:
+            rows += self._today_rows(bounds, days, horizon)
+            now = self.now.timestamp()
+            for i, moment in enumerate(bounds[1:]):
+                if moment.timestamp() > now:
+                    rows += open_now_rows(self.scope, self.now, i + 1)
+        return tally(rows, periods, key, self.scope), ROLLUPS
+
+    def _today_rows(self, bounds: list[datetime], days: list[int], horizon: int) -> list[Row]:
+        """Facts of the days not rolled up yet (today), from the tickets touched since."""
+        since = rollups.midnight(horizon, self.scope.zone)
+        stamps = [moment.timestamp() for moment in bounds]
+        ids = sorted(rollups.touched_since(since))
+        since_stamp = since.timestamp()
+        out = []
+        for row in raw_rows(self.scope, ids, ()):
+            if row[1] < since_stamp or row[0] == f.OPEN_AT:
+                continue
+            out.append(
+                (
+                    row[0],
+                    _index(stamps, row[1]),
+                    _index(stamps, row[2]),
+                    _index(stamps, row[3]),
+                    *row[4:],
+                )
+            )
+        return out
+
+
+def _index(stamps: list[float], moment: float) -> int:
+    """The number of the period a time falls in: -1 before the first, len - 1 after the last."""
+    if moment == NONE_AFTER:
+        return len(stamps) - 1
+    return bisect_right(stamps, moment) - 1
+
+
+def _case(column: str, days: list[int], below: int) -> Case:
+    """The period number of a day column (`below` before the first period)."""
+    return Case(
+        When(**{f"{column}__lt": days[0]}, then=Value(below)),
+        *[When(**{f"{column}__lt": day}, then=Value(i)) for i, day in enumerate(days[1:])],
+        default=Value(len(days) - 1),
+        output_field=IntegerField(),
+    )
+
+
+def rollup_rows(zone_name: str, plan: Plan, days: list[int], key: str | None) -> list[Row]:
+    """The rollup rows of the periods between the `days` bounds, summed per period (their
+    times are period numbers), open-at rows at the bounds (numbered by bound)."""
+    rows = KpiRollup.objects.filter(zone=zone_name, level=plan.level)
+    if plan.member is not None:
+        rows = rows.filter(member=plan.member)
+    extra = ["member"] if plan.member is None else []
+    if key == "hour_of_week":
+        extra.append("slot")
+    if key in ("type", "product_area"):
+        extra += ["type", "product_area"]
+    facts = (
+        rows.filter(day__gte=days[0], day__lt=days[-1])
+        .exclude(kind=f.OPEN_AT)
+        .annotate(
+            at=_case("day", days, -1), before=_case("prev", days, -1), after=_case("next", days, -1)
+        )
+        .values("kind", "at", "before", "after", "flags", "bucket", *extra)
+        .annotate(n=Sum("count"), s=Sum("seconds"))
+        .order_by()
+    )
+    open_at = (
+        rows.filter(kind=f.OPEN_AT, day__in=days)
+        .values("day", "flags", *extra)
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    bound_of = {day: i for i, day in enumerate(days)}
+    out = [_row(plan, r, r["kind"], r["at"], r["before"], r["after"], r["s"]) for r in facts]
+    out += [_row(plan, r, f.OPEN_AT, bound_of[r["day"]], 0, 0, 0.0) for r in open_at]
+    return out
+
+
+def _row(
+    plan: Plan, r: dict[str, Any], kind: str, at: int, before: int, after: int, s: float
+) -> Row:
+    dims: list[Any] = [None, None, None, None]
+    level = plan.level
+    if level:
+        member = r.get("member", plan.member)
+        if level in ("group", "tier"):
+            member = int(member) if member else None
+        dims[DIMENSIONS.index(level)] = member
+    bucket = r.get("bucket", -1)
+    value = rollups.bucket_value(bucket) if bucket is not None and bucket >= 0 else 0.0
+    return (
+        kind,
+        at,
+        before,
+        after,
+        r["flags"],
+        value,
+        r["n"],
+        s or 0.0,
+        dims[0],
+        dims[1],
+        dims[2],
+        dims[3],
+        r.get("type", ""),
+        r.get("product_area", ""),
+        r.get("slot"),
+    )

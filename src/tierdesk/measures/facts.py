@@ -1,0 +1,320 @@
+"""A ticket's history read as the facts the team KPIs count: each open spell, solve, close,
+staff action, escalation, first response and stopped SLA clock, under the group and tier in
+force when it happened. The raw path and the daily rollups both count these facts."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Q
+
+from tierdesk.accounts.choices import Role
+from tierdesk.escalations.models import Escalation, EscalationStatus
+from tierdesk.sla.choices import ClockState
+from tierdesk.sla.models import SlaClock
+from tierdesk.tickets.choices import UNSOLVED_STATUSES, Channel, EventKind, Status
+from tierdesk.tickets.models import Ticket, TicketEvent
+
+# Fact kinds. A spell is a stretch of time a ticket is unsolved: from its creation or a reopen
+# to the next solve or close.
+CREATED = "created"
+OPENED = "opened"  # a spell starts; `prev` is the end of the ticket's previous spell
+OPEN_AT = "open_at"  # open at an instant (backlog); `flags` is the age class
+SOLVED = "solved"  # `prev`/`next`: the ticket's previous/next solve; seconds since created
+CLOSED = "closed"  # seconds since created
+FIRST_RESPONSE = "first_response"  # seconds since created
+HANDLED = "handled"  # a staff reply, a staff status change or an escalation; `next` the next one
+ESCALATED = "escalated"  # left tier 1 (to tier 2, or straight to engineering)
+ENGINEERING = "engineering"  # escalated to tier 3
+SLA_FIRST_RESPONSE = "sla_first_response"  # business seconds of a stopped clock
+SLA_RESOLUTION = "sla_resolution"
+
+# Flags of a solve.
+ONE_TOUCH = 1  # exactly one touch by staff before it
+REOPENED_AFTER = 2  # a reopen followed it
+
+STAFF_ROLES = frozenset(role for role in Role.values if role != Role.CUSTOMER)
+UNSOLVED = frozenset(UNSOLVED_STATUSES)
+DONE = frozenset({Status.SOLVED, Status.CLOSED})
+AGE_BUCKETS = (("<1d", 1), ("1-3d", 3), ("3-7d", 7), ("7-30d", 30), (">30d", None))
+CHUNK = 2000
+
+
+def age_class(seconds: float) -> int:
+    """Index into AGE_BUCKETS of an age in seconds."""
+    days = seconds / 86400
+    for index, (_label, limit) in enumerate(AGE_BUCKETS):
+        if limit is not None and days < limit:
+            return index
+    return len(AGE_BUCKETS) - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    kind: str
+    at: datetime
+    group: int | None
+    tier: int | None
+    prev: datetime | None = None
+    next: datetime | None = None
+    flags: int = 0
+    seconds: float | None = None
+
+
+@dataclass
+class TicketHistory:
+    """What the facts are read from: the ticket's fixed traits and its time-ordered history."""
+
+    pk: int
+    created_at: datetime
+    channel: str
+    type: str
+    product_area: str
+    region: str
+    group: int | None  # current
+    tier: int | None  # current
+    first_responded_at: datetime | None
+    # (at, field, old, new, by_staff, message_channel) of status/group/tier changes and
+    # staff public replies (field "" for a reply), in time order.
+    events: list[tuple[datetime, str, str, str, bool, str | None]] = field(default_factory=list)
+    escalations: list[tuple[datetime, int, int, str]] = field(default_factory=list)
+    clocks: list[tuple[str, datetime | None, float]] = field(default_factory=list)
+
+
+class _Timeline:
+    """The value of group or tier at any moment: the first change's old value before it."""
+
+    def __init__(self, history: TicketHistory, name: str, current: int | None) -> None:
+        changes = [(at, new, old) for at, fld, old, new, _s, _c in history.events if fld == name]
+        self.times = [at for at, _new, _old in changes]
+        self.values = [_int(new) for _at, new, _old in changes]
+        self.first = _int(changes[0][2]) if changes else current
+
+    def at(self, moment: datetime, inclusive: bool = True) -> int | None:
+        index = (bisect_right if inclusive else bisect_left)(self.times, moment)
+        return self.values[index - 1] if index else self.first
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _spells(history: TicketHistory) -> list[tuple[datetime, datetime | None]]:
+    """[start, end) of each unsolved stretch; end None while it lasts."""
+    spells: list[tuple[datetime, datetime | None]] = []
+    start: datetime | None = history.created_at
+    for at, fld, old, new, _staff, _channel in history.events:
+        if fld != "status":
+            continue
+        if start is not None and new in DONE:
+            spells.append((start, at))
+            start = None
+        elif start is None and new in UNSOLVED and old == Status.SOLVED:
+            start = at
+    if start is not None:
+        spells.append((start, None))
+    return spells
+
+
+def ticket_facts(history: TicketHistory, instants: Sequence[datetime] = ()) -> list[Fact]:
+    """Every fact of one ticket; OPEN_AT facts for each of the sorted `instants` it was open at
+    (created before it, its status then unsolved: a solve exactly at the instant is after)."""
+    group = _Timeline(history, "group", history.group)
+    tier = _Timeline(history, "tier", history.tier)
+    created = history.created_at
+    facts = [Fact(CREATED, created, group.at(created), tier.at(created))]
+    spells = _spells(history)
+    previous_end: datetime | None = None
+    for start, end in spells:
+        facts.append(Fact(OPENED, start, group.at(start), tier.at(start), prev=previous_end))
+        previous_end = end
+        facts.extend(_open_at(history, start, end, instants, group, tier))
+    facts.extend(_solves_and_closes(history, group, tier))
+    facts.extend(_handled(history, group, tier))
+    facts.extend(_escalations(history, group, tier))
+    if history.first_responded_at is not None:
+        at = history.first_responded_at
+        seconds = (at - created).total_seconds()
+        facts.append(Fact(FIRST_RESPONSE, at, group.at(at), tier.at(at), seconds=seconds))
+    for metric, stopped_at, elapsed in history.clocks:
+        if stopped_at is None:
+            continue
+        kind = SLA_FIRST_RESPONSE if metric == "first_response" else SLA_RESOLUTION
+        facts.append(
+            Fact(kind, stopped_at, group.at(stopped_at), tier.at(stopped_at), seconds=elapsed)
+        )
+    return facts
+
+
+def _open_at(
+    history: TicketHistory,
+    start: datetime,
+    end: datetime | None,
+    instants: Sequence[datetime],
+    group: _Timeline,
+    tier: _Timeline,
+) -> Iterator[Fact]:
+    first = bisect_right(instants, start)  # instants strictly after the spell's start
+    for instant in instants[first:]:
+        if end is not None and instant > end:
+            break
+        age = age_class((instant - history.created_at).total_seconds())
+        # The state just before the instant: changes at the instant itself come after.
+        yield Fact(OPEN_AT, instant, group.at(instant, False), tier.at(instant, False), flags=age)
+
+
+def _touches_until(history: TicketHistory, moment: datetime) -> int:
+    """Staff public replies up to `moment`; the lines of a chat conversation are one touch."""
+    replies = chat = 0
+    for at, fld, _old, _new, staff, channel in history.events:
+        if at > moment:
+            break
+        if fld == "" and staff:
+            if (channel or history.channel) == Channel.CHAT:
+                chat = 1
+            else:
+                replies += 1
+    return replies + chat
+
+
+def _solves_and_closes(history: TicketHistory, group: _Timeline, tier: _Timeline) -> list[Fact]:
+    solves: list[datetime] = []
+    reopened_after: set[int] = set()
+    facts: list[Fact] = []
+    for at, fld, old, new, _staff, _channel in history.events:
+        if fld != "status":
+            continue
+        if new == Status.SOLVED and old != Status.SOLVED:
+            solves.append(at)
+        elif old == Status.SOLVED and new in UNSOLVED and solves:
+            reopened_after.add(len(solves) - 1)
+        elif new == Status.CLOSED and old != Status.CLOSED:
+            seconds = (at - history.created_at).total_seconds()
+            facts.append(Fact(CLOSED, at, group.at(at), tier.at(at), seconds=seconds))
+    for index, at in enumerate(solves):
+        flags = (ONE_TOUCH if _touches_until(history, at) == 1 else 0) | (
+            REOPENED_AFTER if index in reopened_after else 0
+        )
+        facts.append(
+            Fact(
+                SOLVED,
+                at,
+                group.at(at),
+                tier.at(at),
+                prev=solves[index - 1] if index else None,
+                next=solves[index + 1] if index + 1 < len(solves) else None,
+                flags=flags,
+                seconds=(at - history.created_at).total_seconds(),
+            )
+        )
+    return facts
+
+
+def _chained(kind: str, moments: list[datetime], group: _Timeline, tier: _Timeline) -> list[Fact]:
+    """Facts of one kind, each knowing the next one's time (to count a ticket once a period)."""
+    moments.sort()
+    return [
+        Fact(
+            kind,
+            at,
+            group.at(at),
+            tier.at(at),
+            next=moments[index + 1] if index + 1 < len(moments) else None,
+        )
+        for index, at in enumerate(moments)
+    ]
+
+
+def _handled(history: TicketHistory, group: _Timeline, tier: _Timeline) -> list[Fact]:
+    moments = [
+        at for at, fld, _o, _n, staff, _c in history.events if staff and fld in ("", "status")
+    ]
+    moments += [at for at, _from, _to, _status in history.escalations]
+    return _chained(HANDLED, moments, group, tier)
+
+
+def _escalations(history: TicketHistory, group: _Timeline, tier: _Timeline) -> list[Fact]:
+    kept = [row for row in history.escalations if row[3] != EscalationStatus.WITHDRAWN]
+    left_tier_1 = [at for at, from_tier, _to, _s in kept if from_tier == 1]
+    engineering = [at for at, _from, to_tier, _s in kept if to_tier == 3]
+    return _chained(ESCALATED, left_tier_1, group, tier) + _chained(
+        ENGINEERING, engineering, group, tier
+    )
+
+
+# --- reading histories ---------------------------------------------------------------------------
+
+
+def load_histories(ticket_ids: Iterable[int]) -> Iterator[TicketHistory]:
+    """The histories of these tickets, read in chunks (a few queries per chunk)."""
+    ids = sorted(set(ticket_ids))
+    for offset in range(0, len(ids), CHUNK):
+        yield from _load_chunk(ids[offset : offset + CHUNK])
+
+
+def _load_chunk(ids: list[int]) -> Iterator[TicketHistory]:
+    histories: dict[int, TicketHistory] = {}
+    rows = (
+        Ticket.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list(
+            "pk",
+            "created_at",
+            "channel",
+            "type",
+            "product_area",
+            "organization__region",
+            "group_id",
+            "tier",
+            "first_responded_at",
+        )
+    )
+    for pk, created, channel, kind, area, region, group, tier, first in rows:
+        histories[pk] = TicketHistory(
+            pk, created, channel, kind or "", area or "", region or "", group, tier, first
+        )
+    events = (
+        TicketEvent.objects.filter(ticket_id__in=ids)
+        .filter(
+            Q(kind=EventKind.CHANGED, field__in=("status", "group", "tier"))
+            | Q(kind=EventKind.MESSAGE, field="", actor__role__in=STAFF_ROLES)
+        )
+        .order_by("ticket_id", "created_at", "id")
+        .values_list(
+            "ticket_id",
+            "created_at",
+            "field",
+            "from_value",
+            "to_value",
+            "actor__role",
+            "message__channel",
+        )
+    )
+    for ticket_id, at, fld, old, new, role, channel in events:
+        histories[ticket_id].events.append((at, fld, old, new, role in STAFF_ROLES, channel))
+    escalations = (
+        Escalation.objects.filter(ticket_id__in=ids)
+        .order_by()
+        .values_list("ticket_id", "created_at", "from_tier", "to_tier", "status")
+    )
+    for ticket_id, at, from_tier, to_tier, status in escalations:
+        histories[ticket_id].escalations.append((at, from_tier, to_tier, status))
+    clocks = (
+        SlaClock.objects.filter(
+            ticket_id__in=ids,
+            state=ClockState.STOPPED,
+            metric__in=("first_response", "resolution"),
+            stopped_at__isnull=False,
+        )
+        .order_by()
+        .values_list("ticket_id", "metric", "stopped_at", "elapsed_seconds")
+    )
+    for ticket_id, metric, stopped_at, elapsed in clocks:
+        histories[ticket_id].clocks.append((metric, stopped_at, elapsed))
+    yield from histories.values()

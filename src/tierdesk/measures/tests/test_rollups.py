@@ -1,0 +1,263 @@
+"""The daily rollups agree with the raw facts: a seeded history of a few hundred tickets over six
+weeks is counted both ways, for every KPI, per week, for the whole period and by every key;
+kept current as the history grows, and past a day's end."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tierdesk.accounts.models import SkillGroup
+from tierdesk.escalations.models import Escalation, EscalationStatus
+from tierdesk.measures import rollups
+from tierdesk.measures.book import RAW, ROLLUPS, KpiBook, rollup_plan
+from tierdesk.measures.kpis import METRICS, Scope
+from tierdesk.measures.models import KpiRollup, KpiStaleTicket
+from tierdesk.measures.tests.conftest import History
+from tierdesk.sla.models import SlaClock
+from tierdesk.tickets.choices import EventKind
+from tierdesk.tickets.models import Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db
+
+# Six whole weeks, Monday 2026-02-02 .. Monday 2026-03-16 UTC; "now" is in the seventh week.
+START = datetime(2026, 2, 2, tzinfo=UTC)
+END = datetime(2026, 3, 16, tzinfo=UTC)
+NOW = datetime(2026, 3, 18, 15, 30, tzinfo=UTC)
+KEYS = {
+    "backlog": (None, "group", "channel", "tier", "age"),
+    "volume": (None, "group", "channel", "tier", "type", "hour_of_week"),
+}
+PERCENTILE_ERROR = 0.023  # buckets 2^(1/16) wide
+
+
+def _clock(ticket: Ticket, metric: str, stopped: datetime, seconds: int) -> None:
+    cycle = SlaClock.objects.filter(ticket=ticket, metric=metric).count() + 1
+    SlaClock.objects.create(
+        ticket=ticket,
+        metric=metric,
+        cycle=cycle,
+        policy_name="Standard",
+        target_seconds=3600,
+        started_at=ticket.created_at,
+        stopped_at=stopped,
+        decided_at=stopped,
+        state="stopped",
+        outcome="met",
+        elapsed_seconds=seconds,
+        channel=ticket.channel,
+        priority=ticket.priority,
+        computed_at=stopped,
+    )
+
+
+def _move(ticket: Ticket, when: datetime, field: str, old, new) -> None:
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=EventKind.CHANGED,
+        field=field,
+        from_value=str(old),
+        to_value=str(new),
+        created_at=when,
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(
+        **{f"{field}_id" if field == "group" else field: new}
+    )
+
+
+def seed(history: History, groups: list[SkillGroup], count: int, rng: random.Random) -> None:
+    """Tickets created from two weeks before the period to just before now, each living a
+    random life: replies, pending, solves, reopens, closes, group moves, escalations."""
+    first = START - timedelta(days=14)
+    span = (NOW - first).total_seconds()
+    for _ in range(count):
+        created = first + timedelta(seconds=rng.uniform(0, span))
+        created = created.replace(microsecond=0)
+        group = rng.choice(groups)
+        ticket = history.ticket(
+            created,
+            channel=rng.choice(["email", "portal", "chat", "phone"]),
+            type=rng.choice(["question", "problem", "incident"]),
+            group=group,
+            tier=1,
+        )
+        _life(history, ticket, groups, group, rng)
+
+
+def _life(history, ticket, groups, group, rng) -> None:
+    moment = ticket.created_at
+    status, tier = "new", 1
+    replied = False
+    for _step in range(rng.randint(1, 7)):
+        moment += timedelta(hours=rng.choice([0.5, 2, 7, 20, 49, 130]))
+        if moment >= NOW:
+            return
+        roll = rng.random()
+        if status in ("solved", "closed"):
+            if status == "solved" and roll < 0.3:
+                history.status(ticket, moment, "solved", "open")
+                status = "open"
+            elif status == "solved" and roll < 0.6:
+                history.status(ticket, moment, "solved", "closed")
+                status = "closed"
+            continue
+        if roll < 0.35:
+            history.reply(ticket, moment)
+            if not replied:
+                Ticket.objects.filter(pk=ticket.pk).update(first_responded_at=moment)
+                _clock(ticket, "first_response", moment, rng.randint(60, 40000))
+                replied = True
+        elif roll < 0.45:
+            other = rng.choice(groups)
+            if other != group:
+                _move(ticket, moment, "group", group.pk, other.pk)
+                group = other
+        elif roll < 0.55 and tier < 3:
+            to_tier = min(3, tier + rng.choice([1, 1, 2]))
+            Escalation.objects.create(
+                ticket=ticket,
+                from_tier=tier,
+                to_tier=to_tier,
+                requested_by=history.staff,
+                summary="Needs a deeper look",
+                created_at=moment,
+                status=rng.choice([EscalationStatus.ACCEPTED, EscalationStatus.WITHDRAWN]),
+            )
+            _move(ticket, moment, "tier", tier, to_tier)
+            tier = to_tier
+        elif roll < 0.65 and status != "pending":
+            history.status(ticket, moment, status, "pending", actor=history.staff)
+            status = "pending"
+        else:
+            history.status(ticket, moment, status, "solved", actor=history.staff)
+            _clock(ticket, "resolution", moment, rng.randint(600, 400000))
+            status = "solved"
+
+
+def _same(raw, rolled, label: str) -> None:
+    assert raw.keys() == rolled.keys(), label
+    for key, cell in raw.items():
+        other = rolled[key]
+        where = f"{label} {key}"
+        if cell.details.get("p50_seconds") is None and "ages" not in cell.details:
+            assert (cell.value, cell.numerator, cell.denominator) == (
+                other.value,
+                other.numerator,
+                other.denominator,
+            ), where
+            continue
+        if "ages" in cell.details:
+            assert (cell.value, cell.details) == (other.value, other.details), where
+            continue
+        assert cell.denominator == other.denominator, where
+        for name, value in cell.details.items():
+            if name.endswith("_count"):
+                assert value == other.details[name], where
+            elif value is not None:
+                assert other.details[name] == pytest.approx(value, rel=PERCENTILE_ERROR), where
+
+
+def _compare(scope: Scope, start=START, end=END, zone="UTC", now=NOW) -> None:
+    raw = KpiBook(scope, start, end, zone, source=RAW, now=now)
+    rolled = KpiBook(scope, start, end, zone, source=ROLLUPS, now=now)
+    for metric in METRICS:
+        weekly_raw, weekly_rolled = raw.weekly(metric), rolled.weekly(metric)
+        for (monday, cell), (_m, other) in zip(weekly_raw, weekly_rolled, strict=True):
+            _same({None: cell}, {None: other}, f"{metric} week {monday}")
+        for key in KEYS.get(metric, (None, "group", "channel", "tier")):
+            if rollup_plan(scope, key) is None:
+                continue
+            _same(raw.whole(metric, key), rolled.whole(metric, key), f"{metric} by {key}")
+    assert rolled.sources_used == {ROLLUPS}
+
+
+@pytest.fixture
+def desk(history):
+    groups = [SkillGroup.objects.create(name=f"Group {n}") for n in range(3)]
+    seed(history, groups, 220, random.Random(20260302))
+    return groups
+
+
+def test_rollups_agree_with_the_raw_facts_for_every_kpi_and_key(desk):
+    rollups.rollups_rebuild(now=NOW)
+
+    assert KpiRollup.objects.filter(zone="UTC").exists()
+    _compare(Scope(zone=UTC))
+    _compare(Scope(zone=UTC, group=desk[1].pk))
+    _compare(Scope(zone=UTC, channel="email"))
+    # A period that ends in the future: this week's facts come from the raw events.
+    _compare(Scope(zone=UTC), start=START, end=NOW.replace(hour=0, minute=0) + timedelta(days=3))
+
+
+def test_rollups_stay_in_agreement_as_the_history_grows(desk, history):
+    rollups.rollups_rebuild(now=NOW)
+    # Later events on tickets of the past weeks: a reopen of an old solve, a new solve, a move.
+    solved = Ticket.objects.filter(status="solved").order_by("pk")[:5]
+    for ticket in solved:
+        history.status(ticket, NOW - timedelta(hours=1), "solved", "open")
+        rollups.mark_stale([ticket.pk], now=NOW)
+    fresh = history.ticket(START + timedelta(days=3), group=desk[0], tier=1)
+    history.status(fresh, START + timedelta(days=4), "new", "solved", actor=history.staff)
+    rollups.mark_stale([fresh.pk], now=NOW)
+
+    assert rollups.rollups_refresh(now=NOW) == 6
+    assert not KpiStaleTicket.objects.exists()
+    _compare(Scope(zone=UTC))
+    # What the refresh left is what a rebuild writes.
+    kept = set(KpiRollup.objects.values_list("level", "member", "kind", "day", "count"))
+    rollups.rollups_rebuild(now=NOW)
+    assert set(KpiRollup.objects.values_list("level", "member", "kind", "day", "count")) == kept
+
+
+def test_a_day_ending_moves_the_horizon_and_counts_the_open_tickets_again(desk):
+    rollups.rollups_rebuild(now=NOW)
+    tomorrow = NOW + timedelta(days=1)
+    assert rollups.horizon_of("UTC", tomorrow) is None  # yesterday's rollups do not answer
+
+    marked = rollups.rollups_advance(now=tomorrow)
+    while rollups.rollups_refresh(now=tomorrow):
+        pass
+
+    assert marked > 0
+    assert rollups.horizon_of("UTC", tomorrow) == tomorrow.date().toordinal()
+    _compare(Scope(zone=UTC), end=END + timedelta(days=7), now=tomorrow)
+
+
+def test_a_question_the_rollups_do_not_hold_is_answered_from_raw_events(desk):
+    rollups.rollups_rebuild(now=NOW)
+    tokyo = KpiBook(Scope(zone=ZoneInfo("Asia/Tokyo")), START, END, "Asia/Tokyo", now=NOW)
+    two_filters = KpiBook(
+        Scope(zone=UTC, group=desk[0].pk, channel="email"), START, END, "UTC", now=NOW
+    )
+
+    tokyo.weekly("volume")
+    two_filters.whole("volume", None)
+
+    assert tokyo.sources_used == {RAW}
+    assert two_filters.sources_used == {RAW}
+    with pytest.raises(LookupError):
+        KpiBook(Scope(zone=UTC), START, END, "Asia/Tokyo", source=ROLLUPS, now=NOW).weekly("mttr")
+
+
+def test_every_event_written_marks_its_ticket_for_the_worker(desk, history, agent):
+    from tierdesk.tickets.services import ticket_reply
+
+    rollups.rollups_rebuild(now=NOW)
+    ticket = Ticket.objects.filter(status="open").first() or Ticket.objects.first()
+
+    ticket_reply(ticket=ticket, actor=agent, body="Here is what we found.")
+
+    assert KpiStaleTicket.objects.filter(ticket_id=ticket.pk).exists()
+
+
+def test_the_seeded_history_is_not_trivial(desk):
+    book = KpiBook(Scope(zone=UTC), START, END, "UTC", source=RAW, now=NOW)
+    cells = {metric: book.whole(metric, None)[None] for metric in METRICS}
+    assert cells["volume"].value > 100
+    assert 0 < cells["escalation_rate"].numerator < cells["escalation_rate"].denominator
+    assert 0 < cells["reopen_rate"].numerator < cells["reopen_rate"].denominator
+    assert 0 < cells["one_touch_rate"].numerator < cells["one_touch_rate"].denominator
+    assert cells["backlog"].value > 0
