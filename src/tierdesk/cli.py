@@ -407,6 +407,29 @@ def cmd_search_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_measures_rollup(args: argparse.Namespace) -> int:
+    setup_django()
+    from tierdesk.measures.rollups import rollup_zones, rollups_rebuild
+
+    started = time.monotonic()
+
+    def progress(zone: str, done: int, total: int) -> None:
+        print(f"  {zone}: {done:,} / {total:,} tickets counted", flush=True)
+
+    from zoneinfo import available_timezones
+
+    zones = args.zone or rollup_zones()
+    unknown = [zone for zone in zones if zone not in available_timezones()]
+    if unknown:
+        print(f"Unknown time zone: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    written = rollups_rebuild(zones=zones, progress=progress)
+    for zone, rows in written.items():
+        print(f"KPI rollups of {zone}: {rows:,} rows.")
+    print(f"Done in {time.monotonic() - started:.1f} s.")
+    return 0
+
+
 def cmd_mail_listen(args: argparse.Namespace) -> int:
     setup_django()
     from django.conf import settings
@@ -628,6 +651,22 @@ def build_parser() -> argparse.ArgumentParser:
     search_commands.add_parser(
         "reindex", help="Index every article and ticket again (first deploy, analyzer change)."
     ).set_defaults(handler=cmd_search_reindex)
+
+    measures = commands.add_parser("measures", help="Team KPIs.")
+    measures_commands = measures.add_subparsers(
+        dest="measures_command", required=True, metavar="action"
+    )
+    rollup = measures_commands.add_parser(
+        "rollup",
+        help="Count every ticket's history again into the daily KPI rollups (first deploy, "
+        "after a bulk import); the worker keeps them current afterwards.",
+    )
+    rollup.add_argument(
+        "--zone",
+        action="append",
+        help="A time zone to build (default: TIERDESK_KPI_ROLLUP_ZONES); repeat for more.",
+    )
+    rollup.set_defaults(handler=cmd_measures_rollup)
 
     mail = commands.add_parser("mail", help="Inbound email: the SMTP listener, IMAP mailboxes.")
     mail_commands = mail.add_subparsers(dest="mail_command", required=True, metavar="action")

@@ -61,6 +61,7 @@ def seed_working_tools() -> None:
     from tierdesk.macros.demo import seed_macros_demo
     from tierdesk.mail.demo import seed_mail_demo
     from tierdesk.measures.demo import seed_measures_demo
+    from tierdesk.measures.rollups import rollups_rebuild
     from tierdesk.phone.demo import seed_phone_demo
     from tierdesk.routing.demo import seed_routing_demo
     from tierdesk.search.services import reindex_all
@@ -80,11 +81,12 @@ def seed_working_tools() -> None:
     seed_knowledge_demo()
     seed_surveys_demo()
     seed_measures_demo()
-    # Last: the clocks follow every event the seeders above wrote, and search reads every
-    # ticket the seeders wrote in bulk.
+    # Last: the clocks follow every event the seeders above wrote, and search and the KPI
+    # rollups read every ticket the seeders wrote in bulk.
     seed_sla_demo()
     reindex_all()
     vectors_fill_missing()
+    rollups_rebuild()
 
 
 def seed_demo(

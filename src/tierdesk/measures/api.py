@@ -51,6 +51,7 @@ def kpi_read(request: HttpRequest, query: Query[KpiQueryIn]) -> Any:
         region=query.region,
         tz=query.tz,
         default_tz=time_zone_for(request.auth),
+        source=query.source,
     )
     return selectors.kpi_report(question)
 

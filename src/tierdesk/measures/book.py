@@ -10,6 +10,9 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tierdesk.core.errors import ValidationFailed
 
 from tierdesk.measures import facts as f
 from tierdesk.measures import rollups
@@ -111,6 +114,10 @@ class KpiBook:
         out, _source = self._tally(False, key)
         return cells_of(out, metric, key, 0)
 
+    def answered_by(self, weekly: bool, key: str | None) -> str:
+        """Where the figures of that shape were counted: rollups or raw."""
+        return self._tally(weekly, key)[1]
+
     # -- counting -----------------------------------------------------------------------------
 
     def _tally(self, weekly: bool, key: str | None) -> tuple[Tally, str]:
@@ -121,7 +128,12 @@ class KpiBook:
                 counted = self._from_rollups(bounds, key)
             if counted is None:
                 if self.source == ROLLUPS:
-                    raise LookupError("The rollups do not answer this question.")
+                    raise ValidationFailed(
+                        source=_(
+                            "The daily rollups do not hold this question (time zone, filters, "
+                            "or not built yet); ask with source=raw or auto."
+                        )
+                    )
                 counted = (self._from_raw(bounds, key), RAW)
             self._tallies[weekly, key] = counted
             self.sources_used.add(counted[1])

@@ -35,6 +35,11 @@ class KpiQueryIn(Schema):
     tz: str | None = Field(
         None, description="IANA time zone of dates and weeks. Default: yours, else UTC."
     )
+    source: str | None = Field(
+        None,
+        description="auto (default: the daily rollups where they hold the answer, else the raw "
+        "events), raw, or rollups (422 when they cannot answer).",
+    )
 
 
 class TargetOut(Schema):
@@ -67,6 +72,11 @@ class KpiOut(Schema):
     from_: datetime = Field(..., alias="from")
     to: datetime
     tz: str
+    source: str = Field(
+        ...,
+        description="Where the figures were counted: rollups (daily sums kept by the worker) "
+        "or raw (the ticket events themselves).",
+    )
     rows: list[KpiRowOut]
 
 

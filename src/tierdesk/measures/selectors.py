@@ -156,6 +156,10 @@ def kpi_book(query: KpiQuery, *, now: datetime | None = None) -> KpiBook:
     )
 
 
+def _whole_key(group_by: str | None) -> str | None:
+    return None if group_by == "week" else group_by
+
+
 def _cells(query: KpiQuery, book: KpiBook) -> list[tuple[Any, str | None, Cell]]:
     """(key, series, cell) of the ticket KPIs, keys in a stable order."""
     name = query.kpi.name
@@ -234,6 +238,7 @@ def kpi_report(query: KpiQuery, book: KpiBook | None = None) -> dict[str, Any]:
     group's target when rows are per group (else the team's, or the filtered group's), None
     without a target or a value; SLA attainment rows fall back to the SLA goal."""
     name = query.kpi.name
+    source = RAW
     if name in SURVEY_KPIS:
         cells = _survey_cells(query)
     elif name == "sla_attainment":
@@ -241,6 +246,7 @@ def kpi_report(query: KpiQuery, book: KpiBook | None = None) -> dict[str, Any]:
     else:
         book = book or kpi_book(query)
         cells = _cells(query, book)
+        source = book.answered_by(query.group_by == "week", _whole_key(query.group_by))
     by_group = _targets_of(name)
     team_target = by_group.get(query.period.group) or by_group.get(None)
     group_ids = [key for key, _s, _c in cells if query.group_by == "group" and key is not None]
@@ -275,6 +281,7 @@ def kpi_report(query: KpiQuery, book: KpiBook | None = None) -> dict[str, Any]:
         "from": query.period.start.astimezone(query.period.zone),
         "to": query.period.end.astimezone(query.period.zone),
         "tz": query.period.time_zone,
+        "source": source,
         "rows": rows,
     }
 

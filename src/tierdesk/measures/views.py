@@ -20,6 +20,7 @@ from tierdesk.accounts.models import SkillGroup
 from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tierdesk.core.spreadsheet import csv_cell
 from tierdesk.measures import selectors, services
+from tierdesk.measures.book import KpiBook
 from tierdesk.measures.definitions import KPIS, NOTES, SURVEY_KPIS
 from tierdesk.measures.models import Comparison
 from tierdesk.sla.attainment import known_time_zone, time_zone_for
@@ -124,10 +125,10 @@ def _chart(report: dict[str, Any]) -> dict[str, Any]:
     return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "axis_y": CHART_HEIGHT - 8}
 
 
-def _breakdown(request: HttpRequest, key: str) -> dict[str, Any]:
+def _breakdown(request: HttpRequest, key: str, book: KpiBook) -> dict[str, Any]:
     """Every ticket KPI over the whole period split by `key` (group or tier): a row per value,
     a column per KPI, each cell with its value and whether it meets the target."""
-    reports = [selectors.kpi_report(_query(request, name, key)) for name in TRENDS]
+    reports = [selectors.kpi_report(_query(request, name, key), book) for name in TRENDS]
     keys: dict[Any, str | None] = {}
     for report in reports:
         for row in report["rows"]:
@@ -142,9 +143,9 @@ def _breakdown(request: HttpRequest, key: str) -> dict[str, Any]:
     return {"key": key, "columns": reports, "rows": rows}
 
 
-def _heatmap(request: HttpRequest) -> dict[str, Any]:
+def _heatmap(request: HttpRequest, book: KpiBook) -> dict[str, Any]:
     """Tickets created per hour of the week (Monday 00:00 first) in the zone, shaded by count."""
-    report = selectors.kpi_report(_query(request, "volume", "hour_of_week"))
+    report = selectors.kpi_report(_query(request, "volume", "hour_of_week"), book)
     counts = {row["key"]: row["value"] for row in report["rows"]}
     top = max(counts.values(), default=0) or 1
     days = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
@@ -197,9 +198,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cards": [],
     }
     try:
+        # One book counts every ticket KPI of the period once, for all the cards and tables.
+        book = selectors.kpi_book(_query(request, "volume", None))
         for name in TRENDS:
-            team = selectors.kpi_report(_query(request, name, None))
-            weekly = selectors.kpi_report(_query(request, name, "week"))
+            team = selectors.kpi_report(_query(request, name, None), book)
+            weekly = selectors.kpi_report(_query(request, name, "week"), book)
             context["cards"].append(
                 {
                     "team": team,
@@ -225,10 +228,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 }
             )
         context["sla"] = selectors.kpi_report(_query(request, "sla_attainment", None))
-        context["ages"] = selectors.kpi_report(_query(request, "backlog", "age"))
-        context["per_group"] = _breakdown(request, "group")
-        context["per_tier"] = _breakdown(request, "tier")
-        context["heatmap"] = _heatmap(request)
+        context["ages"] = selectors.kpi_report(_query(request, "backlog", "age"), book)
+        context["per_group"] = _breakdown(request, "group", book)
+        context["per_tier"] = _breakdown(request, "tier", book)
+        context["heatmap"] = _heatmap(request, book)
     except ValidationFailed as error:
         context["errors"] = error.as_list()
         return render(request, "measures/dashboard.html", context, status=422)

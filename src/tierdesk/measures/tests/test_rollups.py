@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tierdesk.accounts.models import SkillGroup
+from tierdesk.core.errors import ValidationFailed
 from tierdesk.escalations.models import Escalation, EscalationStatus
 from tierdesk.measures import rollups
 from tierdesk.measures.book import RAW, ROLLUPS, KpiBook, rollup_plan
@@ -238,7 +239,7 @@ def test_a_question_the_rollups_do_not_hold_is_answered_from_raw_events(desk):
 
     assert tokyo.sources_used == {RAW}
     assert two_filters.sources_used == {RAW}
-    with pytest.raises(LookupError):
+    with pytest.raises(ValidationFailed):
         KpiBook(Scope(zone=UTC), START, END, "Asia/Tokyo", source=ROLLUPS, now=NOW).weekly("mttr")
 
 
@@ -261,3 +262,31 @@ def test_the_seeded_history_is_not_trivial(desk):
     assert 0 < cells["reopen_rate"].numerator < cells["reopen_rate"].denominator
     assert 0 < cells["one_touch_rate"].numerator < cells["one_touch_rate"].denominator
     assert cells["backlog"].value > 0
+
+
+def test_the_api_says_which_source_answered_and_refuses_rollups_it_does_not_hold(desk, manager):
+    from tierdesk.core.tests.api_support import API, client_for
+
+    rollups.rollups_rebuild()  # through yesterday, as the worker keeps them
+    client = client_for(manager)
+    week = {"metric": "volume", "from": "2026-02-02", "to": "2026-02-08", "tz": "UTC"}
+
+    auto = client.get(f"{API}/kpis", week).json()
+    raw = client.get(f"{API}/kpis", {**week, "source": "raw"}).json()
+    tokyo = client.get(f"{API}/kpis", {**week, "tz": "Asia/Tokyo", "source": "rollups"})
+    bad = client.get(f"{API}/kpis", {**week, "source": "cache"})
+
+    assert (auto["source"], raw["source"]) == ("rollups", "raw")
+    assert auto["rows"] == raw["rows"]
+    assert tokyo.status_code == 422
+    assert tokyo.json()["errors"][0]["field"] == "source"
+    assert bad.status_code == 422
+
+
+def test_the_command_builds_the_rollups(desk, capsys):
+    from tierdesk.cli import main
+
+    assert main(["measures", "rollup", "--zone", "UTC"]) == 0
+    assert "KPI rollups of UTC" in capsys.readouterr().out
+    assert KpiRollup.objects.filter(zone="UTC").exists()
+    assert main(["measures", "rollup", "--zone", "Mars/Base"]) == 2
