@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tierdesk.core.errors import ValidationFailed
-
 from tierdesk.measures import facts as f
 from tierdesk.measures import rollups
 from tierdesk.measures.kpis import (
