@@ -100,6 +100,17 @@ class SurveyResponse(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
+    # The ticket's group and tier when the answer came, so moving the ticket later never moves
+    # its score to another group's weeks.
+    group = models.ForeignKey(
+        "accounts.SkillGroup",
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True)
     created_at = models.DateTimeField(_("answered"))
 
     class Meta:

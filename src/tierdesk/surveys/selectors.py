@@ -22,10 +22,10 @@ from tierdesk.tickets.models import Ticket
 GROUP_BYS = frozenset({"week", "group", "channel"})
 # Filters on the answered ticket: the dashboard's selections.
 FILTERS = {
-    "group": "ticket__group_id",
+    "group": "group_id",
     "channel": "ticket__channel",
     "region": "ticket__organization__region",
-    "tier": "ticket__tier",
+    "tier": "tier",
     "product_area": "ticket__product_area",
 }
 
@@ -73,8 +73,8 @@ def survey_scores(
     Rows read {"key", "value", "responses", "numerator", "denominator", "average"} (NPS rows
     also count promoters, passives and detractors); see _score_row for each value. With no
     group_by, one row keyed None. By "week": a row for every week (Monday in `tz`, key its ISO
-    date) the period touches, empty weeks with value None. By "group": key the ticket's group
-    id (None: no group); by "channel": the ticket's channel; only keys with responses appear.
+    date) the period touches, empty weeks with value None. By "group": key the group the ticket
+    was in when the answer came (None: no group); by "channel": the ticket's channel; only keys with responses appear.
     `filters` may hold group, channel, region, tier, product_area of the answered ticket.
     """
     if kind not in ResponseKind.values:
@@ -87,7 +87,7 @@ def survey_scores(
             raise ValidationFailed({name: _("Unknown filter.")})
         if value not in (None, ""):
             responses = responses.filter(**{FILTERS[name]: value})
-    rows = responses.values_list("score", "created_at", "ticket__group_id", "ticket__channel")
+    rows = responses.values_list("score", "created_at", "group_id", "ticket__channel")
     if group_by is None:
         return [_score_row(None, kind, [score for score, *_rest in rows])]
     buckets: dict[Any, list[int]] = defaultdict(list)

@@ -321,8 +321,13 @@ def survey_answer(
                 pk=invitation.pk, answered_at__isnull=True
             ).update(answered_at=now):
                 raise Conflict(already)
+            group_id, tier = (
+                Ticket.objects.filter(pk=invitation.ticket_id).values_list("group_id", "tier").get()
+            )
             responses = SurveyResponse.objects.bulk_create(
                 SurveyResponse(
+                    group_id=group_id,
+                    tier=tier,
                     invitation_id=invitation.pk,
                     kind=kind,
                     score=score,

@@ -29,5 +29,7 @@ def respond(ticket, kind, score, *, at, comment="") -> SurveyResponse:
         comment=comment,
         ticket=ticket,
         person=ticket.requester,
+        group_id=ticket.group_id,
+        tier=ticket.tier,
         created_at=at,
     )

@@ -232,3 +232,21 @@ def test_an_answer_racing_another_shows_already_answered(client, ticket):
     assert b'data-survey="answered"' in page.content
     assert list(SurveyResponse.objects.values_list("score", flat=True)) == [5]
     assert not FollowUpTask.objects.exists()
+
+
+def test_an_answer_keeps_the_group_of_its_time_when_the_ticket_moves_later(ticket, group):
+    from datetime import UTC, datetime
+
+    from tierdesk.accounts.models import SkillGroup
+    from tierdesk.surveys.selectors import survey_scores
+
+    assert ticket.group_id == group.pk
+    services.survey_answer(invitation=invite(ticket), scores={"csat": 5})
+    ticket.group = SkillGroup.objects.create(name="Billing")
+    ticket.save(update_fields=["group"])
+
+    rows = survey_scores(
+        "csat", datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC), UTC, "group"
+    )
+
+    assert [(row["key"], row["responses"]) for row in rows] == [(group.pk, 1)]

@@ -1,0 +1,202 @@
+"""Team KPI benchmark: the dashboard's KPIs over 12 weeks on a desk of 1,000,000 tickets (default).
+
+Builds the desk once in a data folder on the embedded SQLite (bench/kpi_data.py: two years of
+tickets with their events, escalations and stopped SLA clocks, written in bulk; kept and reused
+by later runs), then the daily rollups (`rollups_rebuild`, timed). Then measures, in process
+(server time, no HTTP), a 12-week period ending today (the dashboard's default, so today's facts
+come from the raw events and the backlog as the tickets stand now):
+
+- the team dashboard's KPIs: every ticket KPI for the whole period and per week, the backlog by
+  age and the arrivals per hour of the week, counted with the rollups and from raw events;
+- the whole dashboard's ticket KPIs with the per-group and per-tier tables, with the rollups;
+- keeping the rollups current: counting 1,000 changed tickets again, and the day's end.
+
+Prints a table, writes bench/results/kpi_bench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchlib  # noqa: E402
+import kpi_data  # noqa: E402
+
+NOW = datetime(2026, 11, 18, 14, 30, tzinfo=UTC)  # a Wednesday afternoon
+TEAM_CARDS = (
+    "weekly_resolution_rate",
+    "escalation_rate",
+    "escalation_rate_engineering",
+    "first_response_time",
+    "resolution_time",
+    "mttr",
+    "time_to_close",
+    "one_touch_rate",
+    "reopen_rate",
+    "backlog",
+    "volume",
+)
+
+
+def period() -> tuple[datetime, datetime]:
+    today = NOW.date()
+    monday = today - timedelta(days=today.weekday())
+    start = datetime.combine(monday - timedelta(weeks=11), datetime.min.time(), tzinfo=UTC)
+    end = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    return start, end
+
+
+def team_dashboard(source: str, breakdowns: bool = False) -> dict:
+    """What the team dashboard counts: each KPI for the period and per week, backlog ages, the
+    hour-of-week arrivals (and per group and per tier)."""
+    from tierdesk.measures.book import KpiBook
+    from tierdesk.measures.kpis import Scope
+
+    start, end = period()
+    book = KpiBook(Scope(zone=UTC), start, end, "UTC", source=source, now=NOW)
+    figures = {}
+    for metric in TEAM_CARDS:
+        figures[metric] = (book.whole(metric, None)[None].value, [c.value for _m, c in book.weekly(metric)])
+    book.whole("backlog", "age")
+    book.whole("volume", "hour_of_week")
+    if breakdowns:
+        for key in ("group", "tier"):
+            for metric in TEAM_CARDS:
+                book.whole(metric, key)
+    return {"figures": figures, "sources": sorted(book.sources_used)}
+
+
+def timed(call, passes: int) -> dict:
+    seconds = []
+    result = None
+    for _ in range(passes):
+        started = time.perf_counter()
+        result = call()
+        seconds.append(time.perf_counter() - started)
+    return {
+        "passes": passes,
+        "median_ms": round(statistics.median(seconds) * 1000, 1),
+        "max_ms": round(max(seconds) * 1000, 1),
+        "min_ms": round(min(seconds) * 1000, 1),
+        "result": result,
+    }
+
+
+def refresh_cost(count: int) -> dict:
+    from tierdesk.measures.models import KpiStaleTicket
+    from tierdesk.measures.rollups import mark_stale, rollups_refresh
+    from tierdesk.tickets.models import Ticket
+
+    ids = list(Ticket.objects.order_by("-pk").values_list("pk", flat=True)[:count])
+    mark_stale(ids, now=NOW)
+    started = time.perf_counter()
+    while rollups_refresh(now=NOW):
+        pass
+    seconds = time.perf_counter() - started
+    assert not KpiStaleTicket.objects.exists()
+    return {"tickets": count, "seconds": round(seconds, 2)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--data-dir", default=None, help="Default: var/bench-kpi-<tickets>.")
+    parser.add_argument("--passes", type=int, default=5)
+    parser.add_argument("--raw-passes", type=int, default=3)
+    parser.add_argument("--output", default=None)
+    args = parser.parse_args()
+    data_dir = Path(args.data_dir or benchlib.ROOT / "var" / f"bench-kpi-{args.tickets}")
+    kpi_data.setup_django(data_dir)
+
+    from django.db import connection
+
+    from tierdesk.measures.models import KpiRollup
+    from tierdesk.measures.rollups import rollups_rebuild
+    from tierdesk.tickets.models import Ticket, TicketEvent
+
+    built: dict = {}
+    if not Ticket.objects.exists():
+        print(f"Writing {args.tickets:,} tickets into {data_dir} ...", flush=True)
+        built = kpi_data.build(args.tickets, now=NOW)
+    desk = {
+        "tickets": Ticket.objects.count(),
+        "events": TicketEvent.objects.count(),
+        **{k: v for k, v in built.items() if k.endswith("seconds")},
+    }
+    print(f"Desk: {desk['tickets']:,} tickets, {desk['events']:,} events", flush=True)
+
+    started = time.perf_counter()
+    rows = rollups_rebuild(
+        now=NOW, progress=lambda zone, done, total: print(f"  {done:,} / {total:,}", flush=True)
+    )
+    rebuild = {"seconds": round(time.perf_counter() - started, 1), "rows": rows}
+    print(f"Rollups rebuilt: {rows} rows in {rebuild['seconds']} s", flush=True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM") if connection.vendor == "sqlite" else None
+
+    results = {
+        "team_rollups": timed(lambda: team_dashboard("auto"), args.passes),
+        "dashboard_with_breakdowns_rollups": timed(
+            lambda: team_dashboard("auto", breakdowns=True), args.passes
+        ),
+        "team_raw": timed(lambda: team_dashboard("raw"), args.raw_passes),
+    }
+    rolled, raw = results["team_rollups"]["result"], results["team_raw"]["result"]
+    agree = _agree(rolled["figures"], raw["figures"])
+    refresh = refresh_cost(1000)
+    rollup_rows = KpiRollup.objects.count()
+
+    table = [
+        ["team dashboard KPIs, 12 weeks, rollups", results["team_rollups"]["median_ms"],
+         results["team_rollups"]["max_ms"], "< 300 ms", ",".join(rolled["sources"])],
+        ["same + per-group and per-tier tables, rollups",
+         results["dashboard_with_breakdowns_rollups"]["median_ms"],
+         results["dashboard_with_breakdowns_rollups"]["max_ms"], "", ""],
+        ["team dashboard KPIs, 12 weeks, raw events", results["team_raw"]["median_ms"],
+         results["team_raw"]["max_ms"], "< 5000 ms", ",".join(raw["sources"])],
+    ]
+    benchlib.print_table(["measure", "median ms", "max ms", "target", "source"], table)
+    print(f"rollup rows {rollup_rows:,}; rebuild {rebuild['seconds']} s; refresh of "
+          f"{refresh['tickets']:,} changed tickets {refresh['seconds']} s; raw and rollups "
+          f"agree: {agree['agree']} (largest percentile gap {agree['largest_gap_percent']} %)")
+    for entry in results.values():
+        entry.pop("result")
+    payload = {
+        "machine": benchlib.machine(),
+        "desk": desk,
+        "period": [moment.isoformat() for moment in period()],
+        "now": NOW.isoformat(),
+        "rebuild": rebuild,
+        "rollup_rows": rollup_rows,
+        "refresh": refresh,
+        "agreement": agree,
+        "results": results,
+    }
+    path = benchlib.write_json("kpi_bench", payload, args.output)
+    print(f"Wrote {path}")
+    return 0
+
+
+def _agree(rolled: dict, raw: dict) -> dict:
+    """Counts and rates must be equal; percentiles within the buckets' 2.2 %."""
+    gap = 0.0
+    same = True
+    for metric, (whole, weekly) in raw.items():
+        for a, b in zip([whole, *weekly], [rolled[metric][0], *rolled[metric][1]], strict=True):
+            if a is None or b is None:
+                same &= a == b
+            elif metric in ("first_response_time", "resolution_time", "time_to_close"):
+                gap = max(gap, abs(a - b) / a * 100 if a else 0)
+            else:  # mttr is rounded to 0.1 s after summing in another order
+                same &= abs(a - b) <= (0.1 if metric == "mttr" else 1e-6)
+    return {"agree": same and gap <= 2.3, "largest_gap_percent": round(gap, 2)}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
