@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import benchlib  # noqa: E402
-import kpi_data  # noqa: E402
+import benchlib
+import kpi_data
 
 NOW = datetime(2026, 11, 18, 14, 30, tzinfo=UTC)  # a Wednesday afternoon
 TEAM_CARDS = (
@@ -62,7 +62,10 @@ def team_dashboard(source: str, breakdowns: bool = False) -> dict:
     book = KpiBook(Scope(zone=UTC), start, end, "UTC", source=source, now=NOW)
     figures = {}
     for metric in TEAM_CARDS:
-        figures[metric] = (book.whole(metric, None)[None].value, [c.value for _m, c in book.weekly(metric)])
+        figures[metric] = (
+            book.whole(metric, None)[None].value,
+            [c.value for _m, c in book.weekly(metric)],
+        )
     book.whole("backlog", "age")
     book.whole("volume", "hour_of_week")
     if breakdowns:
@@ -153,18 +156,34 @@ def main() -> int:
     rollup_rows = KpiRollup.objects.count()
 
     table = [
-        ["team dashboard KPIs, 12 weeks, rollups", results["team_rollups"]["median_ms"],
-         results["team_rollups"]["max_ms"], "< 300 ms", ",".join(rolled["sources"])],
-        ["same + per-group and per-tier tables, rollups",
-         results["dashboard_with_breakdowns_rollups"]["median_ms"],
-         results["dashboard_with_breakdowns_rollups"]["max_ms"], "", ""],
-        ["team dashboard KPIs, 12 weeks, raw events", results["team_raw"]["median_ms"],
-         results["team_raw"]["max_ms"], "< 5000 ms", ",".join(raw["sources"])],
+        [
+            "team dashboard KPIs, 12 weeks, rollups",
+            results["team_rollups"]["median_ms"],
+            results["team_rollups"]["max_ms"],
+            "< 300 ms",
+            ",".join(rolled["sources"]),
+        ],
+        [
+            "same + per-group and per-tier tables, rollups",
+            results["dashboard_with_breakdowns_rollups"]["median_ms"],
+            results["dashboard_with_breakdowns_rollups"]["max_ms"],
+            "",
+            "",
+        ],
+        [
+            "team dashboard KPIs, 12 weeks, raw events",
+            results["team_raw"]["median_ms"],
+            results["team_raw"]["max_ms"],
+            "< 5000 ms",
+            ",".join(raw["sources"]),
+        ],
     ]
     benchlib.print_table(["measure", "median ms", "max ms", "target", "source"], table)
-    print(f"rollup rows {rollup_rows:,}; rebuild {rebuild['seconds']} s; refresh of "
-          f"{refresh['tickets']:,} changed tickets {refresh['seconds']} s; raw and rollups "
-          f"agree: {agree['agree']} (largest percentile gap {agree['largest_gap_percent']} %)")
+    print(
+        f"rollup rows {rollup_rows:,}; rebuild {rebuild['seconds']} s; refresh of "
+        f"{refresh['tickets']:,} changed tickets {refresh['seconds']} s; raw and rollups "
+        f"agree: {agree['agree']} (largest percentile gap {agree['largest_gap_percent']} %)"
+    )
     for entry in results.values():
         entry.pop("result")
     payload = {
