@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchlib
 import kpi_data
 
-NOW = datetime(2026, 11, 18, 14, 30, tzinfo=UTC)  # a Wednesday afternoon
+NOW = datetime(2026, 12, 6, 22, 0, tzinfo=UTC)  # the end of the generated history
 TEAM_CARDS = (
     "weekly_resolution_rate",
     "escalation_rate",

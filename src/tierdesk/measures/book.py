@@ -44,6 +44,9 @@ class Plan:
 def rollup_plan(scope: Scope, key: str | None) -> Plan | None:
     """The rollup level that holds the answer, or None when one level cannot (two filters,
     or a filter on one dimension and rows by another)."""
+    if scope.engineer is not None:
+        unsupported = scope.group or scope.channel or scope.region or key not in (None, "week")
+        return None if unsupported else Plan("engineer", str(scope.engineer))
     filters = [
         (level, value)
         for level, value in (
@@ -253,13 +256,13 @@ def rollup_rows(zone_name: str, plan: Plan, days: list[int], key: str | None) ->
 def _row(
     plan: Plan, r: dict[str, Any], kind: str, at: int, before: int, after: int, s: float
 ) -> Row:
-    dims: list[Any] = [None, None, None, None]
+    dims: list[Any] = [None, None, None, None, None]
     level = plan.level
     if level:
         member = r.get("member", plan.member)
-        if level in ("group", "tier"):
+        if level in ("group", "tier", "engineer"):
             member = int(member) if member else None
-        dims[DIMENSIONS.index(level)] = member
+        dims[(*DIMENSIONS, "engineer").index(level)] = member
     bucket = r.get("bucket", -1)
     value = rollups.bucket_value(bucket) if bucket is not None and bucket >= 0 else 0.0
     return (
@@ -278,4 +281,5 @@ def _row(
         r.get("type", ""),
         r.get("product_area", ""),
         r.get("slot"),
+        dims[4],
     )

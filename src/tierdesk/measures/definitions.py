@@ -37,7 +37,17 @@ _HANDLED = _(
 )
 _SOLVED = _("Solved = a status change to solved in the period (from the ticket's events).")
 _FILTERS = _(
-    "Group, channel, tier and region are the ticket's current ones (region of its organization)."
+    "Each event counts under the group and tier in force when it happened (read from the "
+    "ticket's change events), so moving a ticket never rewrites past weeks; channel and region "
+    "are the ticket's own (region of its organization)."
+)
+# xgettext:no-python-format
+_ROLLUPS = _(
+    "The figures are read from daily rollups the worker keeps (per day in each rollup time "
+    "zone, for the team and per group, channel, tier and region) and from the raw events for "
+    "today and for questions the rollups do not hold. Counts, rates and means are exact either "
+    "way; percentiles read from the rollups are within 2.2% (durations kept in buckets 2^(1/16) "
+    "wide)."
 )
 
 KPIS: dict[str, Kpi] = {
@@ -56,15 +66,19 @@ KPIS: dict[str, Kpi] = {
             "escalation_rate",
             _("Escalation rate to tier 2"),
             PERCENT,
-            _("Tickets escalated to tier 2 in the period / tickets handled in the period x 100."),
+            _(
+                "Tickets escalated from tier 1 in the period (to tier 2, or straight to "
+                "engineering; withdrawn escalations do not count) / tickets handled in the "
+                "period x 100."
+            ),
         ),
         Kpi(
             "escalation_rate_engineering",
             _("Escalation rate to engineering"),
             PERCENT,
             _(
-                "Tickets escalated to tier 3 (engineering) in the period / tickets handled in "
-                "the period x 100."
+                "Tickets escalated to tier 3 (engineering) in the period (withdrawn escalations "
+                "do not count) / tickets handled in the period x 100."
             ),
         ),
         Kpi(
@@ -110,8 +124,9 @@ KPIS: dict[str, Kpi] = {
             _("One-touch resolution rate"),
             PERCENT,
             _(
-                "Tickets solved in the period with exactly one public reply by staff before the "
-                "period's end / tickets solved in the period x 100."
+                "Tickets solved in the period whose last solve in it came after exactly one "
+                "touch by staff (a public reply; all the lines of a chat conversation are one "
+                "touch) / tickets solved in the period x 100."
             ),
         ),
         Kpi(
@@ -182,4 +197,4 @@ KPIS: dict[str, Kpi] = {
 }
 
 SURVEY_KPIS = ("csat", "nps", "ces")
-NOTES = (_OPEN, _SOLVED, _HANDLED, _FILTERS)
+NOTES = (_OPEN, _SOLVED, _HANDLED, _FILTERS, _ROLLUPS)

@@ -27,6 +27,7 @@ SOLVED = "solved"  # `prev`/`next`: the ticket's previous/next solve; seconds si
 CLOSED = "closed"  # seconds since created
 FIRST_RESPONSE = "first_response"  # seconds since created
 HANDLED = "handled"  # a staff reply, a staff status change or an escalation; `next` the next one
+HANDLED_BY = "handled_by"  # the same for each engineer: `next` that engineer's next one
 ESCALATED = "escalated"  # left tier 1 (to tier 2, or straight to engineering)
 ENGINEERING = "engineering"  # escalated to tier 3
 SLA_FIRST_RESPONSE = "sla_first_response"  # business seconds of a stopped clock
@@ -62,6 +63,7 @@ class Fact:
     next: datetime | None = None
     flags: int = 0
     seconds: float | None = None
+    engineer: int | None = None  # who did it: the solver, first responder, escalating engineer
 
 
 @dataclass
@@ -77,10 +79,13 @@ class TicketHistory:
     group: int | None  # current
     tier: int | None  # current
     first_responded_at: datetime | None
-    # (at, field, old, new, by_staff, message_channel) of status/group/tier changes and
+    # (at, field, old, new, staff id or None, message_channel) of status/group/tier changes and
     # staff public replies (field "" for a reply), in time order.
-    events: list[tuple[datetime, str, str, str, bool, str | None]] = field(default_factory=list)
-    escalations: list[tuple[datetime, int, int, str]] = field(default_factory=list)
+    events: list[tuple[datetime, str, str, str, int | None, str | None]] = field(
+        default_factory=list
+    )
+    # (at, from tier, to tier, status, requested by)
+    escalations: list[tuple[datetime, int, int, str, int | None]] = field(default_factory=list)
     clocks: list[tuple[str, datetime | None, float]] = field(default_factory=list)
 
 
@@ -138,18 +143,47 @@ def ticket_facts(history: TicketHistory, instants: Sequence[datetime] = ()) -> l
     facts.extend(_solves_and_closes(history, group, tier))
     facts.extend(_handled(history, group, tier))
     facts.extend(_escalations(history, group, tier))
+    responder = _first_responder(history)
     if history.first_responded_at is not None:
         at = history.first_responded_at
         seconds = (at - created).total_seconds()
-        facts.append(Fact(FIRST_RESPONSE, at, group.at(at), tier.at(at), seconds=seconds))
+        facts.append(
+            Fact(FIRST_RESPONSE, at, group.at(at), tier.at(at), seconds=seconds, engineer=responder)
+        )
     for metric, stopped_at, elapsed in history.clocks:
         if stopped_at is None:
             continue
-        kind = SLA_FIRST_RESPONSE if metric == "first_response" else SLA_RESOLUTION
+        kind, by = SLA_FIRST_RESPONSE, responder
+        if metric != "first_response":
+            kind, by = SLA_RESOLUTION, _solver_until(history, stopped_at)
         facts.append(
-            Fact(kind, stopped_at, group.at(stopped_at), tier.at(stopped_at), seconds=elapsed)
+            Fact(
+                kind,
+                stopped_at,
+                group.at(stopped_at),
+                tier.at(stopped_at),
+                seconds=elapsed,
+                engineer=by,
+            )
         )
     return facts
+
+
+def _first_responder(history: TicketHistory) -> int | None:
+    return next(
+        (staff for _at, fld, _o, _n, staff, _c in history.events if fld == "" and staff), None
+    )
+
+
+def _solver_until(history: TicketHistory, moment: datetime) -> int | None:
+    """Who made the last change to solved up to `moment`."""
+    solver = None
+    for at, fld, _old, new, staff, _channel in history.events:
+        if at > moment:
+            break
+        if fld == "status" and new == Status.SOLVED:
+            solver = staff
+    return solver
 
 
 def _open_at(
@@ -185,13 +219,15 @@ def _touches_until(history: TicketHistory, moment: datetime) -> int:
 
 def _solves_and_closes(history: TicketHistory, group: _Timeline, tier: _Timeline) -> list[Fact]:
     solves: list[datetime] = []
+    solvers: list[int | None] = []
     reopened_after: set[int] = set()
     facts: list[Fact] = []
-    for at, fld, old, new, _staff, _channel in history.events:
+    for at, fld, old, new, staff, _channel in history.events:
         if fld != "status":
             continue
         if new == Status.SOLVED and old != Status.SOLVED:
             solves.append(at)
+            solvers.append(staff)
         elif old == Status.SOLVED and new in UNSOLVED and solves:
             reopened_after.add(len(solves) - 1)
         elif new == Status.CLOSED and old != Status.CLOSED:
@@ -211,38 +247,55 @@ def _solves_and_closes(history: TicketHistory, group: _Timeline, tier: _Timeline
                 next=solves[index + 1] if index + 1 < len(solves) else None,
                 flags=flags,
                 seconds=(at - history.created_at).total_seconds(),
+                engineer=solvers[index],
             )
         )
     return facts
 
 
-def _chained(kind: str, moments: list[datetime], group: _Timeline, tier: _Timeline) -> list[Fact]:
-    """Facts of one kind, each knowing the next one's time (to count a ticket once a period)."""
-    moments.sort()
+def _chained(
+    kind: str,
+    moments: list[tuple[datetime, int | None]],
+    group: _Timeline,
+    tier: _Timeline,
+    *,
+    engineer: bool = True,
+) -> list[Fact]:
+    """Facts of one kind at (time, engineer) moments, each knowing the next one's time (to
+    count a ticket once a period); `engineer` False leaves them unattributed."""
+    moments.sort(key=lambda moment: moment[0])
     return [
         Fact(
             kind,
             at,
             group.at(at),
             tier.at(at),
-            next=moments[index + 1] if index + 1 < len(moments) else None,
+            next=moments[index + 1][0] if index + 1 < len(moments) else None,
+            engineer=by if engineer else None,
         )
-        for index, at in enumerate(moments)
+        for index, (at, by) in enumerate(moments)
     ]
 
 
 def _handled(history: TicketHistory, group: _Timeline, tier: _Timeline) -> list[Fact]:
+    """HANDLED once a period per ticket for the team; HANDLED_BY once per ticket and engineer."""
     moments = [
-        at for at, fld, _o, _n, staff, _c in history.events if staff and fld in ("", "status")
+        (at, staff)
+        for at, fld, _o, _n, staff, _c in history.events
+        if staff and fld in ("", "status")
     ]
-    moments += [at for at, _from, _to, _status in history.escalations]
-    return _chained(HANDLED, moments, group, tier)
+    moments += [(at, by) for at, _from, _to, _status, by in history.escalations]
+    facts = _chained(HANDLED, list(moments), group, tier, engineer=False)
+    for engineer in sorted({by for _at, by in moments if by is not None}):
+        mine = [moment for moment in moments if moment[1] == engineer]
+        facts += _chained(HANDLED_BY, mine, group, tier)
+    return facts
 
 
 def _escalations(history: TicketHistory, group: _Timeline, tier: _Timeline) -> list[Fact]:
     kept = [row for row in history.escalations if row[3] != EscalationStatus.WITHDRAWN]
-    left_tier_1 = [at for at, from_tier, _to, _s in kept if from_tier == 1]
-    engineering = [at for at, _from, to_tier, _s in kept if to_tier == 3]
+    left_tier_1 = [(at, by) for at, from_tier, _to, _s, by in kept if from_tier == 1]
+    engineering = [(at, by) for at, _from, to_tier, _s, by in kept if to_tier == 3]
     return _chained(ESCALATED, left_tier_1, group, tier) + _chained(
         ENGINEERING, engineering, group, tier
     )
@@ -292,19 +345,21 @@ def _load_chunk(ids: list[int]) -> Iterator[TicketHistory]:
             "field",
             "from_value",
             "to_value",
+            "actor_id",
             "actor__role",
             "message__channel",
         )
     )
-    for ticket_id, at, fld, old, new, role, channel in events:
-        histories[ticket_id].events.append((at, fld, old, new, role in STAFF_ROLES, channel))
+    for ticket_id, at, fld, old, new, actor, role, channel in events:
+        staff = actor if role in STAFF_ROLES else None
+        histories[ticket_id].events.append((at, fld, old, new, staff, channel))
     escalations = (
         Escalation.objects.filter(ticket_id__in=ids)
         .order_by()
-        .values_list("ticket_id", "created_at", "from_tier", "to_tier", "status")
+        .values_list("ticket_id", "created_at", "from_tier", "to_tier", "status", "requested_by_id")
     )
-    for ticket_id, at, from_tier, to_tier, status in escalations:
-        histories[ticket_id].escalations.append((at, from_tier, to_tier, status))
+    for ticket_id, at, from_tier, to_tier, status, by in escalations:
+        histories[ticket_id].escalations.append((at, from_tier, to_tier, status, by))
     clocks = (
         SlaClock.objects.filter(
             ticket_id__in=ids,

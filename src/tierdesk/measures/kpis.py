@@ -18,7 +18,7 @@ from tierdesk.measures import facts as f
 
 # The fields of a row, in order.
 KIND, AT, PREV, NEXT, FLAGS, VALUE, COUNT, SECONDS = range(8)
-GROUP, CHANNEL, TIER, REGION, TYPE, AREA, SLOT = range(8, 15)
+GROUP, CHANNEL, TIER, REGION, TYPE, AREA, SLOT, ENGINEER = range(8, 16)
 Row = tuple[Any, ...]
 NONE_BEFORE, NONE_AFTER = float("-inf"), float("inf")
 # Tickets unsolved as they stand now, for the backlog of a period that has not ended.
@@ -73,10 +73,12 @@ class Scope:
     group: int | None = None
     channel: str | None = None
     region: str | None = None
+    engineer: int | None = None  # the facts of one engineer's own work
 
     def admits(self, row: Row) -> bool:
         return (
-            (self.group is None or row[GROUP] == self.group)
+            (self.engineer is None or row[ENGINEER] == self.engineer)
+            and (self.group is None or row[GROUP] == self.group)
             and (self.channel is None or row[CHANNEL] == self.channel)
             and (self.region is None or row[REGION] == self.region)
         )
@@ -146,6 +148,11 @@ def tally(rows: Iterable[Row], periods: Periods, key: str | None, scope: Scope) 
         if not scope.admits(row):
             continue
         kind, count = row[KIND], row[COUNT]
+        if kind == f.HANDLED_BY:
+            # One engineer's work counts each ticket once for them; the team's counts it once.
+            if scope.engineer is None:
+                continue
+            kind = f.HANDLED
         if kind in (f.OPEN_AT, OPEN_NOW):
             k = key_of(row)
             if kind == f.OPEN_AT and row[AT] in start_index:
@@ -341,4 +348,5 @@ def fact_rows(
             history.type,
             history.product_area,
             slot,
+            fact.engineer,
         )

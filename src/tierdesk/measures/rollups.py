@@ -32,7 +32,9 @@ DURATIONS = frozenset(
     {f.SOLVED, f.CLOSED, f.FIRST_RESPONSE, f.SLA_FIRST_RESPONSE, f.SLA_RESOLUTION}
 )
 BATCH = 1000
-Entry = tuple[Any, ...]  # kind, day, prev, next, flags, bucket, slot, group, tier, seconds
+# kind, day, prev, next, flags, bucket, slot, group, tier, seconds, engineer
+Entry = tuple[Any, ...]
+SECONDS = 9  # the place of seconds in an entry
 RowKey = tuple[Any, ...]  # level, member, kind, day, prev, next, flags, bucket, slot, type, area
 KEY_FIELDS = (
     "level",
@@ -103,6 +105,7 @@ def ticket_share(
                 fact.group,
                 fact.tier,
                 seconds,
+                fact.engineer,
             )
         )
     traits = [history.channel, history.region, history.type, history.product_area]
@@ -112,10 +115,14 @@ def ticket_share(
 def _row_keys(traits: Sequence[str], entry: Entry) -> Iterator[RowKey]:
     """The rows an entry adds to: the team's (with type and product area for arrivals) and its
     group's, channel's, tier's and region's."""
-    kind, day, prev, nxt, flags, bucket, slot, group, tier, _seconds = entry
+    kind, day, prev, nxt, flags, bucket, slot, group, tier, _seconds, engineer = entry
     channel, region, kind_of_ticket, area = traits
     created = kind == f.CREATED
     tail = (kind, day, prev, nxt, flags, bucket, slot)
+    if engineer is not None:
+        yield ("engineer", str(engineer), *tail, "", "")
+    if kind == f.HANDLED_BY:
+        return  # only an engineer's own rows count it
     yield ("", "", *tail, kind_of_ticket if created else "", area if created else "")
     for level, member in (
         ("group", group),
@@ -131,7 +138,7 @@ def _add(totals: Counter, seconds: dict[RowKey, float], share: Any, sign: int) -
     for entry in entries:
         for key in _row_keys(traits, entry):
             totals[key] += sign
-            seconds[key] = seconds.get(key, 0.0) + sign * entry[-1]
+            seconds[key] = seconds.get(key, 0.0) + sign * entry[SECONDS]
 
 
 def _pack(share: tuple[list[str], list[Entry]]) -> bytes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -143,11 +143,14 @@ def _label(key: str | None, value: Any, groups: dict[int, str]) -> str | None:
     return str(value)
 
 
-def kpi_book(query: KpiQuery, *, now: datetime | None = None) -> KpiBook:
+def kpi_book(
+    query: KpiQuery, *, engineer: int | None = None, now: datetime | None = None
+) -> KpiBook:
     """The book that counts every ticket KPI of the query's period and scope once; pass it to
-    each kpi_report of the same period and filters."""
+    each kpi_report of the same period and filters. With `engineer`, only that engineer's own
+    work counts (their solves, first responses, actions and escalations)."""
     return KpiBook(
-        query.scope,
+        replace(query.scope, engineer=engineer),
         query.period.start,
         query.period.end,
         query.period.time_zone,
@@ -318,3 +321,62 @@ def definitions() -> list[dict[str, Any]]:
         }
         for kpi in KPIS.values()
     ]
+
+
+# --- an engineer's own view --------------------------------------------------------------------
+
+# The KPIs that measure one engineer's own work, each beside the team's.
+OWN_KPIS = (
+    "first_response_time",
+    "resolution_time",
+    "mttr",
+    "one_touch_rate",
+    "reopen_rate",
+    "escalation_rate",
+    "escalation_rate_engineering",
+)
+
+
+def engineer_figures(query: KpiQuery, engineer: User) -> dict[str, Any]:
+    """The engineer's numbers beside the team's over the query's period (never other
+    engineers'): counts of their work, the KPIs of OWN_KPIS, and their solves per week."""
+    team, mine = kpi_book(query), kpi_book(query, engineer=engineer.pk)
+    targets = {name: _targets_of(name).get(None) for name in OWN_KPIS}
+    rows = []
+    for name in OWN_KPIS:
+        kpi = KPIS[name]
+        team_cell, my_cell = team.whole(name, None)[None], mine.whole(name, None)[None]
+        target = targets[name]
+        rows.append(
+            {
+                "metric": name,
+                "label": str(kpi.label),
+                "unit": kpi.unit,
+                "mine": my_cell,
+                "team": team_cell,
+                "target": _target_out(target),
+                "met": target.met_by(my_cell.value) if target else None,
+            }
+        )
+    solved = "weekly_resolution_rate"
+    weeks = [
+        {"week": monday, "mine": mine_cell.numerator or 0, "team": team_cell.numerator or 0}
+        for (monday, mine_cell), (_m, team_cell) in zip(
+            mine.weekly(solved), team.weekly(solved), strict=True
+        )
+    ]
+    counts = {
+        "solved": (
+            mine.whole(solved, None)[None].numerator or 0,
+            team.whole(solved, None)[None].numerator or 0,
+        ),
+        "handled": (
+            mine.whole("escalation_rate", None)[None].denominator or 0,
+            team.whole("escalation_rate", None)[None].denominator or 0,
+        ),
+        "first_responses": (
+            mine.whole("first_response_time", None)[None].denominator or 0,
+            team.whole("first_response_time", None)[None].denominator or 0,
+        ),
+    }
+    return {"engineer": engineer, "rows": rows, "weeks": weeks, "counts": counts}

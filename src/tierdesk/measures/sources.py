@@ -89,6 +89,7 @@ def open_now_rows(scope: Scope, now: datetime, stamp: float) -> list[Row]:
             "",
             "",
             None,
+            None,
         )
         for row in grouped
     ]

@@ -175,10 +175,15 @@ def _compare(scope: Scope, start=START, end=END, zone="UTC", now=NOW) -> None:
     assert rolled.sources_used == {ROLLUPS}
 
 
+def history_staff(groups) -> int:
+    return groups[0].staff_id
+
+
 @pytest.fixture
 def desk(history):
     groups = [SkillGroup.objects.create(name=f"Group {n}") for n in range(3)]
     seed(history, groups, 220, random.Random(20260302))
+    groups[0].staff_id = history.staff.pk
     return groups
 
 
@@ -189,6 +194,7 @@ def test_rollups_agree_with_the_raw_facts_for_every_kpi_and_key(desk):
     _compare(Scope(zone=UTC))
     _compare(Scope(zone=UTC, group=desk[1].pk))
     _compare(Scope(zone=UTC, channel="email"))
+    _compare(Scope(zone=UTC, engineer=history_staff(desk)))
     # A period that ends in the future: this week's facts come from the raw events.
     _compare(Scope(zone=UTC), start=START, end=NOW.replace(hour=0, minute=0) + timedelta(days=3))
 
