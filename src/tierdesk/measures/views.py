@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tierdesk.accounts.choices import Region, Role
-from tierdesk.accounts.models import SkillGroup
+from tierdesk.accounts.models import SkillGroup, User
 from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tierdesk.core.spreadsheet import csv_cell
-from tierdesk.measures import selectors, services
+from tierdesk.measures import charts, selectors, services
 from tierdesk.measures.book import KpiBook
 from tierdesk.measures.definitions import KPIS, NOTES, SURVEY_KPIS
 from tierdesk.measures.models import Comparison
@@ -28,10 +28,10 @@ from tierdesk.tickets.choices import Channel
 from tierdesk.web.decorators import staff_required
 
 PRESET_WEEKS = (4, 12, 26)
+STAFF_ROLES = [role for role in Role.values if role != Role.CUSTOMER]
 FILTERS = ("group", "channel", "region", "tz")
 # The dashboard's trend charts: every ticket KPI per week.
 TRENDS = [name for name in KPIS if name not in (*SURVEY_KPIS, "sla_attainment")]
-CHART_WIDTH, CHART_HEIGHT, PLOT_TOP, PLOT_BOTTOM = 480, 140, 12, 24
 
 
 def _is_manager(request: HttpRequest) -> bool:
@@ -98,31 +98,6 @@ def _query(request: HttpRequest, metric: str, group_by: str | None) -> selectors
         tz=request.GET.get("tz"),
         default_tz=time_zone_for(request.user),
     )
-
-
-def _chart(report: dict[str, Any]) -> dict[str, Any]:
-    """Bars of the weekly values, scaled to the largest; a week with no value has no bar."""
-    rows = report["rows"]
-    top = max((row["value"] or 0 for row in rows), default=0)
-    top = top if top > 0 else 1
-    slot = CHART_WIDTH / max(1, len(rows))
-    plot = CHART_HEIGHT - PLOT_TOP - PLOT_BOTTOM
-    bars = []
-    for i, row in enumerate(rows):
-        # A negative NPS has no bar; its number is in the table beside the chart.
-        height = round(max(0, row["value"] or 0) / top * plot, 1)
-        bars.append(
-            {
-                "row": row,
-                "x": round(slot * i + slot * 0.15, 1),
-                "width": round(slot * 0.7, 1),
-                "y": round(PLOT_TOP + plot - height, 1),
-                "height": height,
-                "center": round(slot * i + slot / 2, 1),
-                "label": i % max(1, -(-len(rows) // 8)) == 0,
-            }
-        )
-    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "axis_y": CHART_HEIGHT - 8}
 
 
 def _breakdown(request: HttpRequest, key: str, book: KpiBook) -> dict[str, Any]:
@@ -208,7 +183,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                     "team": team,
                     "row": team["rows"][0] if team["rows"] else None,
                     "weekly": weekly,
-                    "chart": _chart(weekly),
+                    "chart": charts.line_chart(weekly["rows"], weekly["unit"], weekly["target"]),
                 }
             )
         for name in SURVEY_KPIS:
@@ -224,11 +199,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                     "team": team,
                     "row": team["rows"][0] if team["rows"] else None,
                     "weekly": weekly,
-                    "chart": _chart(weekly),
+                    "chart": charts.line_chart(weekly["rows"], weekly["unit"], weekly["target"]),
                 }
             )
         context["sla"] = selectors.kpi_report(_query(request, "sla_attainment", None))
         context["ages"] = selectors.kpi_report(_query(request, "backlog", "age"), book)
+        context["sla_chart"] = charts.sla_chart(context["sla"]["rows"], context["sla"]["target"])
+        context["ages_chart"] = charts.bar_chart(context["ages"]["rows"])
         context["per_group"] = _breakdown(request, "group", book)
         context["per_tier"] = _breakdown(request, "tier", book)
         context["heatmap"] = _heatmap(request, book)
@@ -268,3 +245,66 @@ def kpis_csv(request: HttpRequest) -> HttpResponse:
             + [report["unit"], report["tz"]]
         )
     return response
+
+
+def _own_period(request: HttpRequest, zone_name: str) -> tuple[dict[str, str], list[dict]]:
+    """The period asked for (default: the last 12 weeks to today) and the presets' links."""
+    today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone_name)).date()
+    monday = today - timedelta(days=today.weekday())
+    kept = {name: request.GET[name] for name in ("engineer", "tz") if request.GET.get(name)}
+    presets = []
+    for weeks in PRESET_WEEKS:
+        start = monday - timedelta(weeks=weeks - 1)
+        query = urlencode({"from": start.isoformat(), "to": today.isoformat(), **kept})
+        presets.append({"weeks": weeks, "from": start.isoformat(), "query": query})
+    form = {
+        "from": request.GET.get("from") or (monday - timedelta(weeks=11)).isoformat(),
+        "to": request.GET.get("to") or today.isoformat(),
+        "tz": request.GET.get("tz", ""),
+    }
+    return form, presets
+
+
+@staff_required
+@require_GET
+def engineer_view(request: HttpRequest) -> HttpResponse:
+    """An engineer's own numbers beside the team's (not a ranking: nobody else's are shown).
+    Managers may open an engineer's view with ?engineer=<id>."""
+    engineer = request.user
+    asked = request.GET.get("engineer", "").strip()
+    if asked and asked != str(request.user.pk):
+        if not _is_manager(request):
+            return HttpResponse(_("Only managers open another engineer's view."), status=403)
+        found = User.objects.filter(pk=int(asked) if asked.isdigit() else None).first()
+        if found is None or not found.is_support_staff:
+            return HttpResponse(_("No such engineer."), status=404)
+        engineer = found
+    asked_tz = request.GET.get("tz", "").strip()
+    zone_name = asked_tz if known_time_zone(asked_tz) else time_zone_for(request.user)
+    form, presets = _own_period(request, zone_name)
+    context: dict[str, Any] = {
+        "form": form,
+        "presets": presets,
+        "time_zone": zone_name,
+        "tools_view": "measures_own",
+        "errors": [],
+        "engineers": (
+            User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("username")
+            if _is_manager(request)
+            else []
+        ),
+    }
+    try:
+        query = selectors.kpi_query(
+            metric="volume",
+            start=form["from"],
+            end=form["to"],
+            tz=form["tz"] or None,
+            default_tz=zone_name,
+        )
+    except ValidationFailed as error:
+        context["errors"] = error.as_list()
+        context["engineer"] = engineer
+        return render(request, "measures/engineer.html", context, status=422)
+    context |= selectors.engineer_figures(query, engineer)
+    return render(request, "measures/engineer.html", context)

@@ -15,10 +15,18 @@ from django.utils.html import escape
 from conftest import PASSWORD
 from tierdesk.measures.definitions import KPIS
 from tierdesk.measures.models import KpiTarget
+from tierdesk.sla.choices import Metric, Outcome
+from tierdesk.sla.tests.test_attainment import make_clock, make_ticket
 
 pytestmark = pytest.mark.django_db
 
 WEEK = {"from": "2026-03-02", "to": "2026-03-08", "tz": "UTC"}
+
+
+def card_of(html: str, metric: str) -> str:
+    return re.search(
+        rf'<section class="card kpi-card" data-metric="{metric}">.*?</section>', html, re.S
+    ).group(0)
 
 
 def signed_in(user) -> Client:
@@ -44,12 +52,7 @@ def test_the_dashboard_shows_team_numbers_against_targets_with_weekly_numbers(
     response = signed_in(manager).get("/measures/", WEEK)
 
     assert response.status_code == 200
-    html = response.content.decode()
-    card = re.search(
-        r'<section class="card kpi-card" data-metric="escalation_rate_engineering">.*?</section>',
-        html,
-        re.S,
-    ).group(0)
+    card = card_of(response.content.decode(), "escalation_rate_engineering")
     assert 'data-value="50.0"' in card
     assert 'data-met="false"' in card
     assert "<svg" in card
@@ -185,6 +188,102 @@ def test_the_dashboard_shows_survey_scores_when_the_surveys_app_answers(monkeypa
 
     nps = re.search(r'data-metric="nps">.*?</section>', html, re.S).group(0)
     assert 'data-value="-20.0"' in nps
-    # A negative score has no bar, its number is in the table.
-    assert "<rect" not in nps
     assert "<td>-20.0</td>" in nps
+    # A negative score is a dot below the zero line, on a scale that reaches 0.
+    zero = float(re.search(r'<line class="grid zero" [^>]*y1="([\d.]+)"', nps).group(1))
+    dot = float(re.search(r'<circle class="dot" [^>]*cy="([\d.]+)"', nps).group(1))
+    assert dot > zero
+    assert '<polyline class="trend"' in nps
+    assert "<title>Week of 2026-03-02: -20.0</title>" in nps
+
+
+def test_a_weekly_trend_is_a_line_with_a_dot_per_week_and_the_dashed_target(
+    escalated_week, manager
+):
+    KpiTarget.objects.create(metric="escalation_rate_engineering", comparison="at_most", value=5)
+
+    html = signed_in(manager).get("/measures/", WEEK).content.decode()
+
+    card = card_of(html, "escalation_rate_engineering")
+    # One week at 50 %: a one-point line, its dot with the week and value as a tooltip.
+    assert '<polyline class="trend" points="' in card
+    assert re.search(
+        r'<g class="week" data-week="2026-03-02">\s*<title>Week of 2026-03-02: 50.0%</title>\s*<circle class="dot"',
+        card,
+    )
+    # The target is a dashed line, labelled in the KPI's unit, inside the scale.
+    assert re.search(r'<line class="target-line" [^>]*stroke-dasharray="6 4"', card)
+    assert '<text class="target-label"' in card
+    assert "target ≤ 5%" in card
+    assert "The dashed line is the target ≤ 5%." in card
+    # Without a target there is no target line.
+    assert "target-line" not in card_of(html, "reopen_rate")
+
+
+def test_a_duration_target_is_labelled_in_hours(manager):
+    KpiTarget.objects.create(metric="mttr", comparison="at_most", value=7200)
+
+    html = signed_in(manager).get("/measures/", WEEK).content.decode()
+
+    card = card_of(html, "mttr")
+    assert "target ≤ 2 h" in card
+    assert ">2 h</text>" in card  # a tick of the y axis
+
+
+def test_the_backlog_by_age_is_charted_above_its_table(history, manager):
+    # Unsolved at the end of Sunday 8 March: 2 tickets 2 days old, 1 over 30 days old.
+    history.ticket("03-06 12:00")
+    history.ticket("03-06 06:00")
+    history.ticket("01-10")
+
+    html = signed_in(manager).get("/measures/", WEEK).content.decode()
+
+    ages = re.search(r'id="kpi-backlog-ages".*?</section>', html, re.S).group(0)
+    assert ages.index('id="kpi-ages-chart"') < ages.index("<table")
+    bars = re.findall(r'<g class="age-bar" data-age="([^"]+)">\s*<title>([^<]*)</title>', ages)
+    assert bars == [
+        ("&lt;1d", "&lt;1d: 0 tickets"),
+        ("1-3d", "1-3d: 2 tickets"),
+        ("3-7d", "3-7d: 0 tickets"),
+        ("7-30d", "7-30d: 0 tickets"),
+        ("&gt;30d", "&gt;30d: 1 ticket"),
+    ]
+    # Empty buckets have no bar.
+    assert ages.count("<rect") == 2
+
+
+def test_sla_attainment_is_a_bar_per_target_against_its_goal(alice, manager):
+    # First responses: 3 met, 1 breached (75 % against a 90 % goal); resolution: 1 met of 1.
+    ticket = make_ticket(alice)
+    for day in (3, 4, 5):
+        make_clock(ticket, decided_at=datetime(2026, 3, day, 12, tzinfo=UTC))
+    make_clock(ticket, decided_at=datetime(2026, 3, 6, 12, tzinfo=UTC), outcome=Outcome.BREACHED)
+    make_clock(
+        ticket, decided_at=datetime(2026, 3, 6, 12, tzinfo=UTC), metric=Metric.RESOLUTION, goal=80
+    )
+
+    html = signed_in(manager).get("/measures/", WEEK).content.decode()
+
+    sla = re.search(r'id="kpi-sla".*?</section>', html, re.S).group(0)
+    assert sla.index('id="kpi-sla-chart"') < sla.index("<table")
+    first = re.search(
+        r'<g class="sla-bar sla-missed" data-series="first_response".*?</g>', sla, re.S
+    )
+    resolution = re.search(r'<g class="sla-bar sla-met" data-series="resolution".*?</g>', sla, re.S)
+    assert first and resolution
+    # Missed and met are said in words, not by colour only.
+    assert "<title>First response: 75.0% met, goal 90%: missed</title>" in first.group(0)
+    assert "75.0% · missed (goal 90%)" in first.group(0)
+    assert "100.0% · met (goal 80%)" in resolution.group(0)
+    # The bar runs from 0 to 75 % of the track, the goal mark at 90 %.
+    track = float(re.search(r'class="track" [^>]*width="([\d.]+)"', first.group(0)).group(1))
+    bar = float(re.search(r'class="attained" [^>]*width="([\d.]+)"', first.group(0)).group(1))
+    assert bar == pytest.approx(track * 0.75, abs=0.1)
+    assert 'class="goal-mark"' in first.group(0)
+
+
+def test_without_sla_clocks_there_is_no_attainment_chart(manager):
+    html = signed_in(manager).get("/measures/", WEEK).content.decode()
+
+    assert 'id="kpi-sla-chart"' not in html
+    assert "No target was met or breached in this period." in html
