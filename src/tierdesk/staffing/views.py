@@ -12,15 +12,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from tierdesk.core.errors import ValidationFailed
 from tierdesk.sla.attainment import time_zone_for
 from tierdesk.staffing.selectors import (
     CHANNELS,
+    DEFAULT_CHAT_CONCURRENCY,
     DEFAULT_EMAIL_MINUTES,
+    DEFAULT_EMAIL_TARGET_HOURS,
     DEFAULT_SHRINKAGE,
     DEFAULT_WEEKS,
+    FALLBACK_OCCUPANCY,
     HourPlan,
     PlanQuery,
     StaffingPlan,
@@ -29,7 +33,14 @@ from tierdesk.staffing.selectors import (
 )
 from tierdesk.web.decorators import staff_required
 
-FORM_FIELDS = ("weeks", "tz", "shrinkage", "email_minutes")
+FORM_FIELDS = (
+    "weeks",
+    "tz",
+    "shrinkage",
+    "email_minutes",
+    "email_target_hours",
+    "chat_concurrency",
+)
 
 # The chart's drawing area in SVG units, as on the SLA attainment page; it scales to the page.
 CHART_WIDTH = 960
@@ -47,6 +58,8 @@ def _question(request: HttpRequest) -> PlanQuery:
         default_tz=time_zone_for(request.user),
         shrinkage_percent=request.GET.get("shrinkage"),
         email_minutes=request.GET.get("email_minutes"),
+        email_target_hours=request.GET.get("email_target_hours"),
+        chat_concurrency=request.GET.get("chat_concurrency"),
     )
 
 
@@ -146,9 +159,10 @@ def _chart(plan: StaffingPlan) -> Chart:
 @staff_required
 @require_GET
 def plan_page(request: HttpRequest) -> HttpResponse:
-    """Engineers needed per hour of week (Erlang C for chat and phone, the clearing rate for
-    email, after shrinkage) against the people on shift, from the last weeks' tickets, in the
-    chosen time zone (the signed-in person's by default)."""
+    """Engineers needed per hour of week (Erlang C for chat and phone, the email backlog worked
+    within its first-response target, after shrinkage) against the people on shift, from the
+    last weeks' calls, chats and tickets, in the chosen time zone (the signed-in person's by
+    default)."""
     context: dict[str, Any] = {
         "channels": list(CHANNELS),
         "tools_view": "staffing",
@@ -158,6 +172,8 @@ def plan_page(request: HttpRequest) -> HttpResponse:
             "weeks": DEFAULT_WEEKS,
             "shrinkage": round(DEFAULT_SHRINKAGE * 100),
             "email_minutes": DEFAULT_EMAIL_MINUTES,
+            "email_target_hours": DEFAULT_EMAIL_TARGET_HOURS,
+            "chat_concurrency": DEFAULT_CHAT_CONCURRENCY,
         },
         "form": {name: request.GET.get(name, "") for name in FORM_FIELDS},
     }
@@ -177,7 +193,14 @@ def plan_page(request: HttpRequest) -> HttpResponse:
             "tz": question.time_zone,
             "shrinkage": f"{question.shrinkage * 100:g}",
             "email_minutes": f"{question.email_minutes:g}",
+            "email_target_hours": f"{question.email_target_hours:g}",
+            "chat_concurrency": question.chat_concurrency,
         },
+        beyond_calculator_hours=[h for h in plan.hours if h.beyond_calculator],
+        beyond_title=_("beyond the calculator: estimated at %(percent)s%% occupancy")
+        % {"percent": f"{FALLBACK_OCCUPANCY * 100:g}"},
+        fallback_percent=f"{FALLBACK_OCCUPANCY * 100:g}",
+        fallback_occupancy=f"{FALLBACK_OCCUPANCY:g}",
         csv_query=request.GET.urlencode(),
     )
     return render(request, "staffing/plan.html", context)
@@ -193,6 +216,10 @@ CSV_COLUMNS = [
     "on_shift",
     "gap",
     "tz",
+    "email_target_hours",
+    "chat_concurrency",
+    *(f"arrivals_from_{name}" for name in CHANNELS),
+    "beyond_calculator",
 ]
 
 
@@ -201,8 +228,11 @@ CSV_COLUMNS = [
 def plan_csv(request: HttpRequest) -> HttpResponse:
     """The page's 168 rows as CSV, Monday 00:00 first: weekday (0 = Monday), hour, average
     arrivals and engineers needed per channel, their total before and after shrinkage, people on
-    shift and the gap (on shift - needed with shrinkage). 422 with the reasons as text when the
-    query is refused."""
+    shift and the gap (on shift - needed with shrinkage); then the plan's time zone, email
+    first-response target (hours) and chats per engineer, what each channel's arrivals were
+    counted from ("calls", "chats" or "tickets"), and the channels whose need is the traffic
+    rule's estimate because their arrivals are beyond the calculator (space-separated, empty
+    otherwise). 422 with the reasons as text when the query is refused."""
     try:
         question = _question(request)
     except ValidationFailed as error:
@@ -225,6 +255,10 @@ def plan_csv(request: HttpRequest) -> HttpResponse:
                 f"{hour.on_shift:g}",
                 f"{hour.gap:g}",
                 question.time_zone,
+                f"{question.email_target_hours:g}",
+                question.chat_concurrency,
+                *(plan.arrivals_from[name] for name in CHANNELS),
+                " ".join(hour.beyond_calculator),
             ]
         )
     return response
