@@ -4,11 +4,12 @@ the daily rollups where they reach and fit the question, from the raw facts othe
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, IntegerField, Sum, Value, When
+from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,8 +46,7 @@ def rollup_plan(scope: Scope, key: str | None) -> Plan | None:
     """The rollup level that holds the answer, or None when one level cannot (two filters,
     or a filter on one dimension and rows by another)."""
     if scope.engineer is not None:
-        unsupported = scope.group or scope.channel or scope.region or key not in (None, "week")
-        return None if unsupported else Plan("engineer", str(scope.engineer))
+        return None  # an engineer's work is read from the tickets they touched
     filters = [
         (level, value)
         for level, value in (
@@ -172,7 +172,7 @@ class KpiBook:
             return None
         count = len(bounds) - 1
         periods = Periods(range(count), range(1, count + 1), range(1, count + 1))
-        rows = rollup_rows(self.zone_name, plan, days, key)
+        rows = rollup_rows(self.zone_name, plan, days, key, horizon)
         if days[-1] > horizon:
             rows += self._today_rows(bounds, days, horizon)
             now = self.now.timestamp()
@@ -220,7 +220,9 @@ def _case(column: str, days: list[int], below: int) -> Case:
     )
 
 
-def rollup_rows(zone_name: str, plan: Plan, days: list[int], key: str | None) -> list[Row]:
+def rollup_rows(
+    zone_name: str, plan: Plan, days: list[int], key: str | None, horizon: int
+) -> list[Row]:
     """The rollup rows of the periods between the `days` bounds, summed per period (their
     times are period numbers), open-at rows at the bounds (numbered by bound)."""
     rows = KpiRollup.objects.filter(zone=zone_name, level=plan.level)
@@ -233,38 +235,67 @@ def rollup_rows(zone_name: str, plan: Plan, days: list[int], key: str | None) ->
         extra += ["type", "product_area"]
     facts = (
         rows.filter(day__gte=days[0], day__lt=days[-1])
-        .exclude(kind=f.OPEN_AT)
+        .exclude(kind__in=(rollups.OPEN_IN, rollups.OPEN_OUT))
         .annotate(
-            at=_case("day", days, -1), before=_case("prev", days, -1), after=_case("next", days, -1)
+            at=_case("day", days, -1),
+            before=_case("prev", days, -1),
+            after=_case("next", days, -1),
         )
         .values("kind", "at", "before", "after", "flags", "bucket", *extra)
         .annotate(n=Sum("count"), s=Sum("seconds"))
         .order_by()
     )
-    open_at = (
-        rows.filter(kind=f.OPEN_AT, day__in=days)
-        .values("day", "flags", *extra)
-        .annotate(n=Sum("count"))
-        .order_by()
-    )
-    bound_of = {day: i for i, day in enumerate(days)}
     out = [_row(plan, r, r["kind"], r["at"], r["before"], r["after"], r["s"]) for r in facts]
-    out += [_row(plan, r, f.OPEN_AT, bound_of[r["day"]], 0, 0, 0.0) for r in open_at]
-    return out
+    return out + _open_at_bounds(rows, plan, [day for day in days if day <= horizon], extra)
+
+
+def _open_at_bounds(
+    rows: QuerySet[KpiRollup], plan: Plan, days: list[int], extra: list[str]
+) -> list[Row]:
+    """OPEN_AT rows at each bound up to the horizon (numbered by bound): the running sum of the open runs that
+    started on or before its day less those that ended on or before it."""
+    if not days:
+        return []
+    dims = [name for name in extra if name == "member"]
+    changes = (
+        rows.filter(kind__in=(rollups.OPEN_IN, rollups.OPEN_OUT), day__lte=days[-1])
+        .values("kind", "day", "flags", *dims)
+        .annotate(n=Sum("count"))
+        .order_by("day")
+    )
+    open_now: dict[tuple[Any, ...], int] = defaultdict(int)
+    at_bound: list[dict[tuple[Any, ...], int]] = []
+    bound = 0
+    for change in changes:
+        while bound < len(days) and change["day"] > days[bound]:
+            at_bound.append(dict(open_now))
+            bound += 1
+        key = (change["flags"], change.get("member"))
+        open_now[key] += change["n"] if change["kind"] == rollups.OPEN_IN else -change["n"]
+    while bound < len(days):
+        at_bound.append(dict(open_now))
+        bound += 1
+    return [
+        _row(plan, {"flags": flags, "n": n, **member}, f.OPEN_AT, i, 0, 0, 0.0)
+        for i, counts in enumerate(at_bound)
+        for (flags, value), n in counts.items()
+        if n
+        for member in [{"member": value} if dims else {}]
+    ]
 
 
 def _row(
     plan: Plan, r: dict[str, Any], kind: str, at: int, before: int, after: int, s: float
 ) -> Row:
-    dims: list[Any] = [None, None, None, None, None]
+    dims: list[Any] = [None, None, None, None]
     level = plan.level
     if level:
         member = r.get("member", plan.member)
-        if level in ("group", "tier", "engineer"):
+        if level in ("group", "tier"):
             member = int(member) if member else None
-        dims[(*DIMENSIONS, "engineer").index(level)] = member
+        dims[DIMENSIONS.index(level)] = member
     bucket = r.get("bucket", -1)
-    value = rollups.bucket_value(bucket) if bucket is not None and bucket >= 0 else 0.0
+    value = rollups.bucket_value(bucket, level) if bucket is not None and bucket >= 0 else 0.0
     return (
         kind,
         at,
@@ -281,5 +312,5 @@ def _row(
         r.get("type", ""),
         r.get("product_area", ""),
         r.get("slot"),
-        dims[4],
+        None,
     )

@@ -89,7 +89,7 @@ class TicketHistory:
     clocks: list[tuple[str, datetime | None, float]] = field(default_factory=list)
 
 
-class _Timeline:
+class Timeline:
     """The value of group or tier at any moment: the first change's old value before it."""
 
     def __init__(self, history: TicketHistory, name: str, current: int | None) -> None:
@@ -110,7 +110,7 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def _spells(history: TicketHistory) -> list[tuple[datetime, datetime | None]]:
+def spells(history: TicketHistory) -> list[tuple[datetime, datetime | None]]:
     """[start, end) of each unsolved stretch; end None while it lasts."""
     spells: list[tuple[datetime, datetime | None]] = []
     start: datetime | None = history.created_at
@@ -130,13 +130,13 @@ def _spells(history: TicketHistory) -> list[tuple[datetime, datetime | None]]:
 def ticket_facts(history: TicketHistory, instants: Sequence[datetime] = ()) -> list[Fact]:
     """Every fact of one ticket; OPEN_AT facts for each of the sorted `instants` it was open at
     (created before it, its status then unsolved: a solve exactly at the instant is after)."""
-    group = _Timeline(history, "group", history.group)
-    tier = _Timeline(history, "tier", history.tier)
+    group = Timeline(history, "group", history.group)
+    tier = Timeline(history, "tier", history.tier)
     created = history.created_at
     facts = [Fact(CREATED, created, group.at(created), tier.at(created))]
-    spells = _spells(history)
+    open_spells = spells(history)
     previous_end: datetime | None = None
-    for start, end in spells:
+    for start, end in open_spells:
         facts.append(Fact(OPENED, start, group.at(start), tier.at(start), prev=previous_end))
         previous_end = end
         facts.extend(_open_at(history, start, end, instants, group, tier))
@@ -191,8 +191,8 @@ def _open_at(
     start: datetime,
     end: datetime | None,
     instants: Sequence[datetime],
-    group: _Timeline,
-    tier: _Timeline,
+    group: Timeline,
+    tier: Timeline,
 ) -> Iterator[Fact]:
     first = bisect_right(instants, start)  # instants strictly after the spell's start
     for instant in instants[first:]:
@@ -217,7 +217,7 @@ def _touches_until(history: TicketHistory, moment: datetime) -> int:
     return replies + chat
 
 
-def _solves_and_closes(history: TicketHistory, group: _Timeline, tier: _Timeline) -> list[Fact]:
+def _solves_and_closes(history: TicketHistory, group: Timeline, tier: Timeline) -> list[Fact]:
     solves: list[datetime] = []
     solvers: list[int | None] = []
     reopened_after: set[int] = set()
@@ -256,8 +256,8 @@ def _solves_and_closes(history: TicketHistory, group: _Timeline, tier: _Timeline
 def _chained(
     kind: str,
     moments: list[tuple[datetime, int | None]],
-    group: _Timeline,
-    tier: _Timeline,
+    group: Timeline,
+    tier: Timeline,
     *,
     engineer: bool = True,
 ) -> list[Fact]:
@@ -277,9 +277,9 @@ def _chained(
     ]
 
 
-def _handled(history: TicketHistory, group: _Timeline, tier: _Timeline) -> list[Fact]:
+def _handled(history: TicketHistory, group: Timeline, tier: Timeline) -> list[Fact]:
     """HANDLED once a period per ticket for the team; HANDLED_BY once per ticket and engineer."""
-    moments = [
+    moments: list[tuple[datetime, int | None]] = [
         (at, staff)
         for at, fld, _o, _n, staff, _c in history.events
         if staff and fld in ("", "status")
@@ -292,7 +292,7 @@ def _handled(history: TicketHistory, group: _Timeline, tier: _Timeline) -> list[
     return facts
 
 
-def _escalations(history: TicketHistory, group: _Timeline, tier: _Timeline) -> list[Fact]:
+def _escalations(history: TicketHistory, group: Timeline, tier: Timeline) -> list[Fact]:
     kept = [row for row in history.escalations if row[3] != EscalationStatus.WITHDRAWN]
     left_tier_1 = [(at, by) for at, from_tier, _to, _s, by in kept if from_tier == 1]
     engineering = [(at, by) for at, _from, to_tier, _s, by in kept if to_tier == 3]

@@ -35,9 +35,17 @@ def touched_tickets(scope: Scope, start: datetime, end: datetime) -> QuerySet[Ti
     escalated = Escalation.objects.filter(created_at__gte=start, created_at__lt=end).values(
         "ticket_id"
     )
-    tickets = Ticket.objects.filter(created_at__lt=end).filter(
-        ~settled | Q(pk__in=acted) | Q(pk__in=escalated)
-    )
+    if scope.engineer is not None:
+        # Every fact of an engineer's in the period is an event of theirs or an escalation
+        # they asked for in it: only those tickets need reading.
+        tickets = Ticket.objects.filter(
+            Q(pk__in=acted.filter(actor_id=scope.engineer))
+            | Q(pk__in=escalated.filter(requested_by_id=scope.engineer))
+        )
+    else:
+        tickets = Ticket.objects.filter(created_at__lt=end).filter(
+            ~settled | Q(pk__in=acted) | Q(pk__in=escalated)
+        )
     return _static_filter(scope, tickets).order_by()
 
 

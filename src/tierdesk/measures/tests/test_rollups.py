@@ -32,7 +32,7 @@ KEYS = {
     "backlog": (None, "group", "channel", "tier", "age"),
     "volume": (None, "group", "channel", "tier", "type", "hour_of_week"),
 }
-PERCENTILE_ERROR = 0.023  # buckets 2^(1/16) wide
+PERCENTILE_ERROR = 0.045  # buckets 2^(1/8) wide per group, channel, tier and region
 
 
 def _clock(ticket: Ticket, metric: str, stopped: datetime, seconds: int) -> None:
@@ -175,15 +175,10 @@ def _compare(scope: Scope, start=START, end=END, zone="UTC", now=NOW) -> None:
     assert rolled.sources_used == {ROLLUPS}
 
 
-def history_staff(groups) -> int:
-    return groups[0].staff_id
-
-
 @pytest.fixture
 def desk(history):
     groups = [SkillGroup.objects.create(name=f"Group {n}") for n in range(3)]
     seed(history, groups, 220, random.Random(20260302))
-    groups[0].staff_id = history.staff.pk
     return groups
 
 
@@ -194,7 +189,6 @@ def test_rollups_agree_with_the_raw_facts_for_every_kpi_and_key(desk):
     _compare(Scope(zone=UTC))
     _compare(Scope(zone=UTC, group=desk[1].pk))
     _compare(Scope(zone=UTC, channel="email"))
-    _compare(Scope(zone=UTC, engineer=history_staff(desk)))
     # A period that ends in the future: this week's facts come from the raw events.
     _compare(Scope(zone=UTC), start=START, end=NOW.replace(hour=0, minute=0) + timedelta(days=3))
 
