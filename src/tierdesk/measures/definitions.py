@@ -46,8 +46,9 @@ _ROLLUPS = _(
     "The figures are read from daily rollups the worker keeps (per day in each rollup time "
     "zone, for the team and per group, channel, tier and region) and from the raw events for "
     "today and for questions the rollups do not hold. Counts, rates and means are exact either "
-    "way; percentiles read from the rollups are within 2.2% (durations kept in buckets 2^(1/16) "
-    "wide)."
+    "way; percentiles read from the rollups are within 2.2% for the team and 4.4% per group, "
+    "channel, tier or region (durations kept in buckets 2^(1/16) and 2^(1/8) wide). An "
+    "engineer's own figures are read from the events of the tickets they worked on."
 )
 
 KPIS: dict[str, Kpi] = {
