@@ -87,6 +87,8 @@ class KpiBook:
         self.weeks = self._weeks()
         self._tallies: dict[tuple[bool, str | None], tuple[Tally, str]] = {}
         self._raw: list[Row] | None = None
+        self._today: list[Row] | None = None
+        self._stale: list[tuple[Any, int]] | None = None
         self.sources_used: set[str] = set()
 
     def _weeks(self) -> list[tuple[date, datetime, datetime]]:
@@ -173,6 +175,7 @@ class KpiBook:
         count = len(bounds) - 1
         periods = Periods(range(count), range(1, count + 1), range(1, count + 1))
         rows = rollup_rows(self.zone_name, plan, days, key, horizon)
+        rows += correction_rows(plan, days, horizon, self._corrections(horizon))
         if days[-1] > horizon:
             rows += self._today_rows(bounds, days, horizon)
             now = self.now.timestamp()
@@ -181,14 +184,21 @@ class KpiBook:
                     rows += open_now_rows(self.scope, self.now, i + 1)
         return tally(rows, periods, key, self.scope), ROLLUPS
 
+    def _corrections(self, horizon: int) -> list[tuple[Any, int]]:
+        if self._stale is None:
+            self._stale = rollups.stale_corrections(self.zone_name, horizon)
+        return self._stale
+
     def _today_rows(self, bounds: list[datetime], days: list[int], horizon: int) -> list[Row]:
         """Facts of the days not rolled up yet (today), from the tickets touched since."""
         since = rollups.midnight(horizon, self.scope.zone)
         stamps = [moment.timestamp() for moment in bounds]
-        ids = sorted(rollups.touched_since(since))
+        if self._today is None:
+            ids = sorted(rollups.touched_since(since))
+            self._today = list(raw_rows(self.scope, ids, ()))
         since_stamp = since.timestamp()
         out = []
-        for row in raw_rows(self.scope, ids, ()):
+        for row in self._today:
             if row[1] < since_stamp or row[0] == f.OPEN_AT:
                 continue
             out.append(
@@ -282,6 +292,37 @@ def _open_at_bounds(
         if n
         for member in [{"member": value} if dims else {}]
     ]
+
+
+def correction_rows(
+    plan: Plan, days: list[int], horizon: int, corrections: list[tuple[Any, int]]
+) -> list[Row]:
+    """The rows of stale tickets' shares, out (-1) and in (+1), as rollup_rows reads the
+    stored ones: period numbers for days, running sums of open runs at the bounds."""
+    bounds = [day for day in days if day <= horizon]
+    out: list[Row] = []
+    for (traits, entries), sign in corrections:
+        for entry in entries:
+            for key in rollups.row_keys(traits, entry):
+                level, member, kind, day, prev, nxt, flags, bucket, slot, kind_of, area = key
+                if level != plan.level or plan.member not in (None, member):
+                    continue
+                r = {"flags": flags, "bucket": bucket, "slot": slot, "type": kind_of}
+                r |= {"product_area": area, "n": sign}
+                if plan.member is None:
+                    r["member"] = member
+                if kind in (rollups.OPEN_IN, rollups.OPEN_OUT):
+                    r["n"] = sign if kind == rollups.OPEN_IN else -sign
+                    out += [
+                        _row(plan, r, f.OPEN_AT, k, 0, 0, 0.0)
+                        for k, bound in enumerate(bounds)
+                        if bound >= day
+                    ]
+                elif days[0] <= day < days[-1]:
+                    at, before, after = (bisect_right(days, d) - 1 for d in (day, prev, nxt))
+                    seconds = sign * entry[rollups.SECONDS]
+                    out.append(_row(plan, r, kind, at, before, after, seconds))
+    return out
 
 
 def _row(

@@ -28,6 +28,8 @@ CLOSED = "closed"  # seconds since created
 FIRST_RESPONSE = "first_response"  # seconds since created
 HANDLED = "handled"  # a staff reply, a staff status change or an escalation; `next` the next one
 HANDLED_BY = "handled_by"  # the same for each engineer: `next` that engineer's next one
+HANDLED_IN_GROUP = "handled_g"  # the same per group: `next` the next one in the same group
+HANDLED_IN_TIER = "handled_t"  # the same per tier
 ESCALATED = "escalated"  # left tier 1 (to tier 2, or straight to engineering)
 ENGINEERING = "engineering"  # escalated to tier 3
 SLA_FIRST_RESPONSE = "sla_first_response"  # business seconds of a stopped clock
@@ -278,7 +280,8 @@ def _chained(
 
 
 def _handled(history: TicketHistory, group: Timeline, tier: Timeline) -> list[Fact]:
-    """HANDLED once a period per ticket for the team; HANDLED_BY once per ticket and engineer."""
+    """HANDLED once a period per ticket for the team; the same chains per engineer, per group
+    and per tier, so a ticket handled in two groups in a period counts once in each."""
     moments: list[tuple[datetime, int | None]] = [
         (at, staff)
         for at, fld, _o, _n, staff, _c in history.events
@@ -289,6 +292,12 @@ def _handled(history: TicketHistory, group: Timeline, tier: Timeline) -> list[Fa
     for engineer in sorted({by for _at, by in moments if by is not None}):
         mine = [moment for moment in moments if moment[1] == engineer]
         facts += _chained(HANDLED_BY, mine, group, tier)
+    for kind, timeline in ((HANDLED_IN_GROUP, group), (HANDLED_IN_TIER, tier)):
+        by_value: dict[int | None, list[tuple[datetime, int | None]]] = {}
+        for at, by in moments:
+            by_value.setdefault(timeline.at(at), []).append((at, by))
+        for same in by_value.values():
+            facts += _chained(kind, same, group, tier, engineer=False)
     return facts
 
 
@@ -336,6 +345,8 @@ def _load_chunk(ids: list[int]) -> Iterator[TicketHistory]:
         TicketEvent.objects.filter(ticket_id__in=ids)
         .filter(
             Q(kind=EventKind.CHANGED, field__in=("status", "group", "tier"))
+            # Routing rules move tickets between groups (and tiers) with events of their own.
+            | Q(kind=EventKind.ROUTED, field__in=("group", "tier"))
             | Q(kind=EventKind.MESSAGE, field="", actor__role__in=STAFF_ROLES)
         )
         .order_by("ticket_id", "created_at", "id")

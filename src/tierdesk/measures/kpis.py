@@ -23,6 +23,7 @@ Row = tuple[Any, ...]
 NONE_BEFORE, NONE_AFTER = float("-inf"), float("inf")
 # Tickets unsolved as they stand now, for the backlog of a period that has not ended.
 OPEN_NOW = "open_now"
+HANDLED_KINDS = frozenset({f.HANDLED, f.HANDLED_BY, f.HANDLED_IN_GROUP, f.HANDLED_IN_TIER})
 
 KEY_FIELDS = {
     "group": GROUP,
@@ -135,9 +136,21 @@ def _key_getter(key: str | None) -> Callable[[Row], Any]:
     return lambda row: row[index]
 
 
+def handled_chain(scope: Scope, key: str | None) -> str:
+    """Which handled facts count a ticket once per period for this question's rows."""
+    if scope.engineer is not None:
+        return f.HANDLED_BY
+    if key == "group" or (scope.group is not None and key != "tier"):
+        return f.HANDLED_IN_GROUP
+    if key == "tier":
+        return f.HANDLED_IN_TIER
+    return f.HANDLED
+
+
 def tally(rows: Iterable[Row], periods: Periods, key: str | None, scope: Scope) -> Tally:
     """One pass over the rows, each added to its period's sums."""
     out = Tally()
+    handled = handled_chain(scope, key)
     counts, values = out.counts, out.values
     key_of = _key_getter(key)
     start_index = {s: i for i, s in enumerate(periods.starts)}
@@ -148,9 +161,10 @@ def tally(rows: Iterable[Row], periods: Periods, key: str | None, scope: Scope) 
         if not scope.admits(row):
             continue
         kind, count = row[KIND], row[COUNT]
-        if kind == f.HANDLED_BY:
-            # One engineer's work counts each ticket once for them; the team's counts it once.
-            if scope.engineer is None:
+        if kind in HANDLED_KINDS:
+            # Each handled chain counts a ticket once a period for its own key: the team, an
+            # engineer, a group, a tier. The question's key picks the chain.
+            if kind != handled:
                 continue
             kind = f.HANDLED
         if kind in (f.OPEN_AT, OPEN_NOW):
@@ -194,9 +208,12 @@ def tally(rows: Iterable[Row], periods: Periods, key: str | None, scope: Scope) 
 
 def weighted_percentile(values: Values, share: float) -> float | None:
     """`percentile` (interpolated between the nearest ranks) of values given with counts."""
-    if not values:
+    netted: dict[float, int] = defaultdict(int)
+    for value, count in values:
+        netted[value] += count  # a stale ticket's stored share comes out with a count of -1
+    ordered = sorted((value, count) for value, count in netted.items() if count > 0)
+    if not ordered:
         return None
-    ordered = sorted(values)
     total = sum(count for _value, count in ordered)
     rank = (total - 1) * share
     low, high = int(rank), min(int(rank) + 1, total - 1)

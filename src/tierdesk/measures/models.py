@@ -92,6 +92,8 @@ class KpiRollup(models.Model):
                 name="kpirollup_key_uniq",
             )
         ]
+        # Reads take one level's days (all members, for rows by group or tier).
+        indexes = [models.Index(fields=["zone", "level", "day"], name="kpirollup_level_day_idx")]
 
     def __str__(self) -> str:
         return f"{self.zone} {self.level}={self.member} {self.kind} day {self.day}: {self.count}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -155,14 +156,19 @@ def _first_day_at_or_after(moment: datetime, zone: tzinfo) -> int:
     return day if midnight(day, zone) >= moment else day + 1
 
 
-def _row_keys(traits: Sequence[str], entry: Entry) -> Iterator[RowKey]:
+def row_keys(traits: Sequence[str], entry: Entry) -> Iterator[RowKey]:
     """The rows an entry adds to: the team's (with type and product area for arrivals) and its
     group's, channel's, tier's and region's (coarser duration buckets). An engineer's own
     figures are read from the raw events of the tickets they worked on, not from rollups."""
     kind, day, prev, nxt, flags, bucket, slot, group, tier, _seconds, _engineer = entry
-    if kind == f.HANDLED_BY:
-        return
     channel, region, kind_of_ticket, area = traits
+    coarse = bucket // 2 if bucket >= 0 else bucket
+    tail = (kind, day, prev, nxt, flags, coarse, slot)
+    if kind in (f.HANDLED_IN_GROUP, f.HANDLED_IN_TIER):
+        # Each level's own chain: the group's rows count a ticket once per group.
+        level, member = ("group", group) if kind == f.HANDLED_IN_GROUP else ("tier", tier)
+        yield (level, "" if member is None else str(member), *tail, "", "")
+        return
     created = kind == f.CREATED
     yield (
         "",
@@ -177,21 +183,21 @@ def _row_keys(traits: Sequence[str], entry: Entry) -> Iterator[RowKey]:
         kind_of_ticket if created else "",
         area if created else "",
     )
-    coarse = bucket // 2 if bucket >= 0 else bucket
-    tail = (kind, day, prev, nxt, flags, coarse, slot)
     for level, member in (
         ("group", group),
         ("channel", channel),
         ("tier", tier),
         ("region", region),
     ):
+        if kind == f.HANDLED and level in ("group", "tier"):
+            continue  # those levels keep their own chains
         yield (level, "" if member is None else str(member), *tail, "", "")
 
 
 def _add(totals: Counter, seconds: dict[RowKey, float], share: Any, sign: int) -> None:
     traits, entries = share
     for entry in entries:
-        for key in _row_keys(traits, entry):
+        for key in row_keys(traits, entry):
             totals[key] += sign
             seconds[key] = seconds.get(key, 0.0) + sign * entry[SECONDS]
 
@@ -224,7 +230,11 @@ def _apply(zone_name: str, totals: Counter, seconds: dict[RowKey, float]) -> Non
     with connection.cursor() as cursor:
         for offset in range(0, len(params), BATCH):
             cursor.executemany(sql, params[offset : offset + BATCH])
-    KpiRollup.objects.filter(zone=zone_name, count=0).delete()
+    days = sorted({key[3] for key, _n in changed})
+    for offset in range(0, len(days), 500):
+        KpiRollup.objects.filter(
+            zone=zone_name, level__in=LEVELS, day__in=days[offset : offset + 500], count=0
+        ).delete()
 
 
 def _zone_state(zone_name: str) -> KpiRollupState | None:
@@ -242,6 +252,9 @@ def rollups_rebuild(
         zone = ZoneInfo(zone_name)
         horizon = day_of(now, zone)
         with transaction.atomic():
+            # The zone's state row first, as the refresh and the advance take it: whoever
+            # comes second waits instead of deadlocking on the rows the other changes.
+            _locked_state(zone_name, horizon, now)
             KpiRollup.objects.filter(zone=zone_name).delete()
             KpiTicketShare.objects.filter(zone=zone_name).delete()
             totals: Counter = Counter()
@@ -293,72 +306,123 @@ def mark_stale(ticket_ids: Iterable[int], *, now: datetime | None = None) -> Non
     )
 
 
+_STATE_SEEN: dict[str, float] = {}
+
+
 def history_changed(ticket_ids: Iterable[int], changes: Iterable[tuple[str, str]]) -> None:
-    """HISTORY_LISTENERS hook: the tickets' shares are counted again by the worker."""
-    if KpiRollupState.objects.exists():
+    """HISTORY_LISTENERS hook: the tickets' shares are counted again by the worker (once any
+    rollups exist; whether they do is asked at most once a minute per process)."""
+    checked = _STATE_SEEN.get("at", 0.0)
+    if time.monotonic() - checked > 60 or not _STATE_SEEN.get("exists"):
+        _STATE_SEEN.update(at=time.monotonic(), exists=KpiRollupState.objects.exists())
+    if _STATE_SEEN["exists"]:
         mark_stale(ticket_ids)
 
 
-def rollups_refresh(*, limit: int = 5000, now: datetime | None = None) -> int:
-    """Counts the stale tickets again (at most `limit`) in every zone; returns how many."""
-    now = now or timezone.now()
+def _locked_state(zone_name: str, horizon: int, now: datetime) -> KpiRollupState:
+    state = KpiRollupState.objects.select_for_update().filter(zone=zone_name).first()
+    if state is None:
+        state = KpiRollupState.objects.create(
+            zone=zone_name, horizon=horizon, rebuilt_at=now, updated_at=now
+        )
+    return state
+
+
+def _fresh_shares(ids: Sequence[int], zone: tzinfo, horizon: int) -> dict[int, Any]:
+    """The tickets' shares as their histories read now (outside any transaction: reading a
+    thousand histories must not hold the database's write lock)."""
+    return {history.pk: ticket_share(history, zone, horizon) for history in f.load_histories(ids)}
+
+
+def _replace_shares(state: KpiRollupState, fresh: dict[int, Any], ids: Sequence[int]) -> None:
+    """In the caller's transaction: takes the tickets' stored shares out of the rollups and
+    puts the fresh ones in (a ticket gone since keeps nothing)."""
+    totals: Counter = Counter()
+    seconds: dict[RowKey, float] = {}
+    for stored in KpiTicketShare.objects.filter(zone=state.zone, ticket_id__in=ids):
+        _add(totals, seconds, _unpack(stored.entries), -1)
+    for share in fresh.values():
+        _add(totals, seconds, share, 1)
+    KpiTicketShare.objects.filter(zone=state.zone, ticket_id__in=ids).delete()
+    _insert(
+        KpiTicketShare,
+        ("ticket_id", "zone", "entries"),
+        [(pk, state.zone, _pack(share)) for pk, share in fresh.items()],
+    )
+    _apply(state.zone, totals, seconds)
+
+
+def rollups_refresh(*, limit: int = 2000, now: datetime | None = None) -> int:
+    """Counts the stale tickets again (at most `limit`) in every zone; returns how many. A
+    zone whose horizon moved meanwhile is left to the next run (the marks stay)."""
     stale = list(
         KpiStaleTicket.objects.order_by("marked_at").values_list("ticket_id", "marked_at")[:limit]
     )
     if not stale:
         return 0
     ids = [pk for pk, _at in stale]
+    computed = {
+        state.zone: (state.horizon, _fresh_shares(ids, ZoneInfo(state.zone), state.horizon))
+        for state in KpiRollupState.objects.order_by("zone")
+    }
     with transaction.atomic():
         for state in KpiRollupState.objects.select_for_update().order_by("zone"):
-            _recount(state, ids)
+            horizon, fresh = computed.get(state.zone, (None, {}))
+            if horizon != state.horizon:
+                return 0
+            _replace_shares(state, fresh, ids)
+            state.updated_at = now or timezone.now()
+            state.save(update_fields=["updated_at"])
         for pk, marked_at in stale:
             KpiStaleTicket.objects.filter(ticket_id=pk, marked_at=marked_at).delete()
     return len(ids)
 
 
-def _recount(state: KpiRollupState, ids: list[int]) -> None:
-    zone = ZoneInfo(state.zone)
-    totals: Counter = Counter()
-    seconds: dict[RowKey, float] = {}
-    old = {
-        share.ticket_id: share
-        for share in KpiTicketShare.objects.filter(zone=state.zone, ticket_id__in=ids)
-    }
-    fresh: list[KpiTicketShare] = []
-    seen: set[int] = set()
-    for history in f.load_histories(ids):
-        seen.add(history.pk)
-        share = ticket_share(history, zone, state.horizon)
-        _add(totals, seconds, share, 1)
-        fresh.append(KpiTicketShare(ticket_id=history.pk, zone=state.zone, entries=_pack(share)))
-    for stored in old.values():
-        _add(totals, seconds, _unpack(stored.entries), -1)
-    KpiTicketShare.objects.filter(zone=state.zone, ticket_id__in=ids).delete()
-    KpiTicketShare.objects.bulk_create(fresh, batch_size=BATCH)
-    _apply(state.zone, totals, seconds)
-    state.updated_at = timezone.now()
-    state.save(update_fields=["updated_at"])
-
-
 def rollups_advance(*, now: datetime | None = None) -> int:
-    """Moves each zone's horizon to today once a day has ended there: the tickets open at the
-    old horizon or touched since are counted again. Returns the tickets marked."""
+    """Moves each zone's horizon to today once a day has ended there, counting again the
+    tickets open at the old horizon or touched since, all in one transaction: a reader sees
+    the rollups through the old horizon or through the new one, never between. Returns the
+    tickets counted again."""
     now = now or timezone.now()
-    marked = 0
+    counted = 0
     for state in KpiRollupState.objects.order_by("zone"):
         zone = ZoneInfo(state.zone)
         today = day_of(now, zone)
         if state.horizon >= today:
             continue
-        since = midnight(state.horizon, zone)
-        ids = set(touched_since(since))
+        ids = touched_since(midnight(state.horizon, zone))
         ids |= set(
             Ticket.objects.filter(status__in=sorted(UNSOLVED_STATUSES)).values_list("pk", flat=True)
         )
-        mark_stale(ids, now=now)
-        KpiRollupState.objects.filter(pk=state.pk).update(horizon=today, updated_at=now)
-        marked += len(ids)
-    return marked
+        ordered = sorted(ids)
+        fresh = _fresh_shares(ordered, zone, today)
+        with transaction.atomic():
+            locked = KpiRollupState.objects.select_for_update().get(pk=state.pk)
+            if locked.horizon != state.horizon:
+                continue  # another advance or a rebuild got there first
+            _replace_shares(locked, fresh, ordered)
+            locked.horizon, locked.updated_at = today, now
+            locked.save(update_fields=["horizon", "updated_at"])
+        counted += len(ordered)
+    return counted
+
+
+def stale_corrections(zone_name: str, horizon: int) -> list[tuple[Any, int]]:
+    """For the tickets whose history changed since they were counted: (share, sign) pairs that
+    take their stored share out and put their share as it reads now in, so a reader's answer
+    is exact before the worker has caught up."""
+    ids = list(KpiStaleTicket.objects.values_list("ticket_id", flat=True))
+    if not ids:
+        return []
+    corrections: list[tuple[Any, int]] = [
+        (_unpack(blob), -1)
+        for blob in KpiTicketShare.objects.filter(zone=zone_name, ticket_id__in=ids).values_list(
+            "entries", flat=True
+        )
+    ]
+    fresh = _fresh_shares(ids, ZoneInfo(zone_name), horizon)
+    corrections += [(share, 1) for share in fresh.values()]
+    return corrections
 
 
 def touched_since(moment: datetime) -> set[int]:
@@ -380,6 +444,4 @@ def horizon_of(zone_name: str, now: datetime | None = None) -> int | None:
     now = now or timezone.now()
     if state is None or state.horizon != day_of(now, ZoneInfo(zone_name)):
         return None
-    if KpiStaleTicket.objects.filter(marked_at__lt=now - timedelta(minutes=10)).exists():
-        return None  # the worker is behind: the raw path answers
     return state.horizon

@@ -14,6 +14,8 @@ from tierdesk.measures.book import RAW, KpiBook
 from tierdesk.measures.kpis import Scope
 from tierdesk.measures.tests.conftest import at
 from tierdesk.sla.models import SlaClock
+from tierdesk.tickets.choices import EventKind
+from tierdesk.tickets.models import Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -368,3 +370,50 @@ def test_backlog_of_a_period_ending_in_the_future_ages_tickets_as_they_are_now(h
 
     assert ages["<1d"].value == 1
     assert ages["1-3d"].value == 0
+
+
+def test_a_group_change_by_a_routing_rule_keeps_past_weeks_in_the_old_group(history):
+    first, second = (
+        SkillGroup.objects.create(name="First"),
+        SkillGroup.objects.create(name="Second"),
+    )
+    ticket = history.ticket("03-03", group=first)
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=EventKind.ROUTED,
+        field="group",
+        from_value=str(first.pk),
+        to_value=str(second.pk),
+        created_at=at("03-12"),
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(group=second)
+
+    by_group = team("volume", "group")
+
+    assert {key: cell.value for key, cell in by_group.items()} == {first.pk: 1}
+
+
+def test_a_ticket_handled_in_two_tiers_counts_as_handled_in_each(history, agent):
+    # t: handled and escalated at tier 1, then handled at tier 2 after the move; u: handled at
+    # tier 1. Tier 1: escalated 1 (t) / handled 2 (t, u) = 50 %; tier 2: 0 / 1.
+    t = history.ticket("02-20", tier=1)
+    history.reply(t, "03-02 10:00", actor=agent)
+    history.escalate(t, "03-02 11:00", 2)
+    TicketEvent.objects.create(
+        ticket=t,
+        kind=EventKind.CHANGED,
+        field="tier",
+        from_value="1",
+        to_value="2",
+        created_at=at("03-03 09:00"),
+    )
+    Ticket.objects.filter(pk=t.pk).update(tier=2)
+    history.reply(t, "03-03 10:00", actor=agent)
+    u = history.ticket("02-20", tier=1)
+    history.reply(u, "03-04 10:00", actor=agent)
+
+    by_tier = team("escalation_rate", "tier")
+
+    assert (by_tier[1].numerator, by_tier[1].denominator) == (1, 2)
+    assert (by_tier[2].numerator, by_tier[2].denominator) == (0, 1)
+    assert team("escalation_rate")[None].denominator == 2

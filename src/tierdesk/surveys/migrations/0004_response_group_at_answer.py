@@ -9,11 +9,13 @@ def group_at_answer(apps, schema_editor):
     ticket's change events (the ticket's current ones when it never changed)."""
     response_model = apps.get_model("surveys", "SurveyResponse")
     event_model = apps.get_model("tickets", "TicketEvent")
+    # An event may name a group deleted since; the answer then keeps no group.
+    groups = set(apps.get_model("accounts", "SkillGroup").objects.values_list("pk", flat=True))
     for response in response_model.objects.select_related("ticket").iterator():
         values = {}
         for field in ("group", "tier"):
             changes = event_model.objects.filter(
-                ticket_id=response.ticket_id, kind="changed", field=field
+                ticket_id=response.ticket_id, kind__in=("changed", "routed"), field=field
             )
             before = changes.filter(created_at__lte=response.created_at).order_by(
                 "-created_at", "-id"
@@ -27,9 +29,8 @@ def group_at_answer(apps, schema_editor):
                 values[field] = current
             else:
                 values[field] = int(text) if text.isdigit() else None
-        response_model.objects.filter(pk=response.pk).update(
-            group_id=values["group"], tier=values["tier"]
-        )
+        group = values["group"] if values["group"] in groups else None
+        response_model.objects.filter(pk=response.pk).update(group_id=group, tier=values["tier"])
 
 
 class Migration(migrations.Migration):
