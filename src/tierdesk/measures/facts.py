@@ -22,6 +22,10 @@ from tierdesk.tickets.models import Ticket, TicketEvent
 # to the next solve or close.
 CREATED = "created"
 OPENED = "opened"  # a spell starts; `prev` is the end of the ticket's previous spell
+# The same per group and per tier: a stretch of a spell in one group (tier) starts, by the
+# spell's start or a move into it; `prev` is the end of the previous stretch in that group.
+OPENED_IN_GROUP = "opened_g"
+OPENED_IN_TIER = "opened_t"
 OPEN_AT = "open_at"  # open at an instant (backlog); `flags` is the age class
 SOLVED = "solved"  # `prev`/`next`: the ticket's previous/next solve; seconds since created
 CLOSED = "closed"  # seconds since created
@@ -142,6 +146,8 @@ def ticket_facts(history: TicketHistory, instants: Sequence[datetime] = ()) -> l
         facts.append(Fact(OPENED, start, group.at(start), tier.at(start), prev=previous_end))
         previous_end = end
         facts.extend(_open_at(history, start, end, instants, group, tier))
+    facts.extend(_stretches(OPENED_IN_GROUP, open_spells, group, group, tier))
+    facts.extend(_stretches(OPENED_IN_TIER, open_spells, tier, group, tier))
     facts.extend(_solves_and_closes(history, group, tier))
     facts.extend(_handled(history, group, tier))
     facts.extend(_escalations(history, group, tier))
@@ -168,6 +174,28 @@ def ticket_facts(history: TicketHistory, instants: Sequence[datetime] = ()) -> l
                 engineer=by,
             )
         )
+    return facts
+
+
+def _stretches(
+    kind: str,
+    open_spells: list[tuple[datetime, datetime | None]],
+    by: Timeline,
+    group: Timeline,
+    tier: Timeline,
+) -> list[Fact]:
+    """A fact at the start of each stretch of the open spells spent under one value of `by`
+    (a group or a tier), knowing when the previous stretch under the same value ended."""
+    facts: list[Fact] = []
+    ended: dict[int | None, datetime | None] = {}
+    for start, end in open_spells:
+        moves = [at for at in by.times if start < at and (end is None or at < end)]
+        for begins, finishes in zip([start, *moves], [*moves, end], strict=True):
+            value = by.at(begins)
+            facts.append(
+                Fact(kind, begins, group.at(begins), tier.at(begins), prev=ended.get(value))
+            )
+            ended[value] = finishes
     return facts
 
 

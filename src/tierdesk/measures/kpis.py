@@ -24,6 +24,7 @@ NONE_BEFORE, NONE_AFTER = float("-inf"), float("inf")
 # Tickets unsolved as they stand now, for the backlog of a period that has not ended.
 OPEN_NOW = "open_now"
 HANDLED_KINDS = frozenset({f.HANDLED, f.HANDLED_BY, f.HANDLED_IN_GROUP, f.HANDLED_IN_TIER})
+OPENED_KINDS = frozenset({f.OPENED, f.OPENED_IN_GROUP, f.OPENED_IN_TIER})
 
 KEY_FIELDS = {
     "group": GROUP,
@@ -136,21 +137,22 @@ def _key_getter(key: str | None) -> Callable[[Row], Any]:
     return lambda row: row[index]
 
 
-def handled_chain(scope: Scope, key: str | None) -> str:
-    """Which handled facts count a ticket once per period for this question's rows."""
+def chains(scope: Scope, key: str | None) -> tuple[str, str]:
+    """Which handled and which opened facts count a ticket once per period for this
+    question's rows: the team's, or those kept per engineer, per group or per tier."""
     if scope.engineer is not None:
-        return f.HANDLED_BY
+        return f.HANDLED_BY, f.OPENED
     if key == "group" or (scope.group is not None and key != "tier"):
-        return f.HANDLED_IN_GROUP
+        return f.HANDLED_IN_GROUP, f.OPENED_IN_GROUP
     if key == "tier":
-        return f.HANDLED_IN_TIER
-    return f.HANDLED
+        return f.HANDLED_IN_TIER, f.OPENED_IN_TIER
+    return f.HANDLED, f.OPENED
 
 
 def tally(rows: Iterable[Row], periods: Periods, key: str | None, scope: Scope) -> Tally:
     """One pass over the rows, each added to its period's sums."""
     out = Tally()
-    handled = handled_chain(scope, key)
+    handled, opened = chains(scope, key)
     counts, values = out.counts, out.values
     key_of = _key_getter(key)
     start_index = {s: i for i, s in enumerate(periods.starts)}
@@ -161,12 +163,12 @@ def tally(rows: Iterable[Row], periods: Periods, key: str | None, scope: Scope) 
         if not scope.admits(row):
             continue
         kind, count = row[KIND], row[COUNT]
-        if kind in HANDLED_KINDS:
-            # Each handled chain counts a ticket once a period for its own key: the team, an
-            # engineer, a group, a tier. The question's key picks the chain.
-            if kind != handled:
+        if kind in HANDLED_KINDS or kind in OPENED_KINDS:
+            # Each chain counts a ticket once a period for its own key: the team, an engineer,
+            # a group, a tier. The question's key picks the chain.
+            if kind not in (handled, opened):
                 continue
-            kind = f.HANDLED
+            kind = f.HANDLED if kind in HANDLED_KINDS else f.OPENED
         if kind in (f.OPEN_AT, OPEN_NOW):
             k = key_of(row)
             if kind == f.OPEN_AT and row[AT] in start_index:

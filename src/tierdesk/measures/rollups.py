@@ -39,6 +39,12 @@ DURATIONS = frozenset(
     {f.SOLVED, f.CLOSED, f.FIRST_RESPONSE, f.SLA_FIRST_RESPONSE, f.SLA_RESOLUTION}
 )
 BATCH = 1000
+LEVEL_CHAINS = {
+    f.HANDLED_IN_GROUP: "group",
+    f.OPENED_IN_GROUP: "group",
+    f.HANDLED_IN_TIER: "tier",
+    f.OPENED_IN_TIER: "tier",
+}
 # kind, day, prev, next, flags, bucket, slot, group, tier, seconds, engineer
 Entry = tuple[Any, ...]
 SECONDS = 9  # the place of seconds in an entry
@@ -164,9 +170,10 @@ def row_keys(traits: Sequence[str], entry: Entry) -> Iterator[RowKey]:
     channel, region, kind_of_ticket, area = traits
     coarse = bucket // 2 if bucket >= 0 else bucket
     tail = (kind, day, prev, nxt, flags, coarse, slot)
-    if kind in (f.HANDLED_IN_GROUP, f.HANDLED_IN_TIER):
+    if kind in LEVEL_CHAINS:
         # Each level's own chain: the group's rows count a ticket once per group.
-        level, member = ("group", group) if kind == f.HANDLED_IN_GROUP else ("tier", tier)
+        level = LEVEL_CHAINS[kind]
+        member = group if level == "group" else tier
         yield (level, "" if member is None else str(member), *tail, "", "")
         return
     created = kind == f.CREATED
@@ -189,7 +196,7 @@ def row_keys(traits: Sequence[str], entry: Entry) -> Iterator[RowKey]:
         ("tier", tier),
         ("region", region),
     ):
-        if kind == f.HANDLED and level in ("group", "tier"):
+        if kind in (f.HANDLED, f.OPENED) and level in ("group", "tier"):
             continue  # those levels keep their own chains
         yield (level, "" if member is None else str(member), *tail, "", "")
 

@@ -417,3 +417,31 @@ def test_a_ticket_handled_in_two_tiers_counts_as_handled_in_each(history, agent)
     assert (by_tier[1].numerator, by_tier[1].denominator) == (1, 2)
     assert (by_tier[2].numerator, by_tier[2].denominator) == (0, 1)
     assert team("escalation_rate")[None].denominator == 2
+
+
+def test_a_ticket_moved_into_a_group_while_open_counts_as_open_there(history, agent):
+    # Open in First since before the week, moved to Second on Wednesday, solved there Friday:
+    # First 0 solved / 1 open; Second 1 / 1 (the move in counts as open); the team 1 / 1.
+    first, second = (
+        SkillGroup.objects.create(name="First"),
+        SkillGroup.objects.create(name="Second"),
+    )
+    ticket = history.ticket("02-27", group=first)
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=EventKind.CHANGED,
+        field="group",
+        from_value=str(first.pk),
+        to_value=str(second.pk),
+        created_at=at("03-04"),
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(group=second)
+    history.status(ticket, "03-06", "open", "solved", actor=agent)
+
+    by_group = team("weekly_resolution_rate", "group")
+
+    assert (by_group[first.pk].numerator, by_group[first.pk].denominator) == (0, 1)
+    assert (by_group[second.pk].numerator, by_group[second.pk].denominator) == (1, 1)
+    assert team("weekly_resolution_rate")[None].value == 100.0
+    only_second = team("weekly_resolution_rate", scope=Scope(zone=UTC, group=second.pk))
+    assert only_second[None].value == 100.0
