@@ -292,14 +292,16 @@ def _chained(
     engineer: bool = True,
 ) -> list[Fact]:
     """Facts of one kind at (time, engineer) moments, each knowing the next one's time (to
-    count a ticket once a period); `engineer` False leaves them unattributed."""
+    count a ticket once a period); `engineer` False leaves them unattributed. An action counts
+    under the group and tier in force just before it: an escalation written with its own tier
+    change belongs to the tier it left."""
     moments.sort(key=lambda moment: moment[0])
     return [
         Fact(
             kind,
             at,
-            group.at(at),
-            tier.at(at),
+            group.at(at, False),
+            tier.at(at, False),
             next=moments[index + 1][0] if index + 1 < len(moments) else None,
             engineer=by if engineer else None,
         )
@@ -323,7 +325,7 @@ def _handled(history: TicketHistory, group: Timeline, tier: Timeline) -> list[Fa
     for kind, timeline in ((HANDLED_IN_GROUP, group), (HANDLED_IN_TIER, tier)):
         by_value: dict[int | None, list[tuple[datetime, int | None]]] = {}
         for at, by in moments:
-            by_value.setdefault(timeline.at(at), []).append((at, by))
+            by_value.setdefault(timeline.at(at, False), []).append((at, by))
         for same in by_value.values():
             facts += _chained(kind, same, group, tier, engineer=False)
     return facts

@@ -445,3 +445,21 @@ def test_a_ticket_moved_into_a_group_while_open_counts_as_open_there(history, ag
     assert team("weekly_resolution_rate")[None].value == 100.0
     only_second = team("weekly_resolution_rate", scope=Scope(zone=UTC, group=second.pk))
     assert only_second[None].value == 100.0
+
+
+def test_an_escalation_written_with_its_tier_change_counts_under_the_tier_it_left(history, agent):
+    ticket = history.ticket("02-20", tier=1)
+    history.escalate(ticket, "03-03 11:00", 2)
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=EventKind.CHANGED,
+        field="tier",
+        from_value="1",
+        to_value="2",
+        created_at=at("03-03 11:00"),
+    )
+    Ticket.objects.filter(pk=ticket.pk).update(tier=2)
+
+    by_tier = team("escalation_rate", "tier")
+
+    assert {tier: (c.numerator, c.denominator) for tier, c in by_tier.items()} == {1: (1, 1)}
