@@ -9,7 +9,11 @@ class MeasuresConfig(AppConfig):
     def ready(self) -> None:
         # The daily rollups count a ticket again whenever its history grows.
         from tierdesk.measures import rollups
+        from tierdesk.sla.services import CLOCK_LISTENERS
         from tierdesk.tickets.events import HISTORY_LISTENERS
 
         if rollups.history_changed not in HISTORY_LISTENERS:
             HISTORY_LISTENERS.append(rollups.history_changed)
+        # Stopped SLA clocks are computed after the change that stops them (business time).
+        if rollups.clocks_changed not in CLOCK_LISTENERS:
+            CLOCK_LISTENERS.append(rollups.clocks_changed)

@@ -9,7 +9,7 @@ import math
 import time
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -324,6 +324,11 @@ def history_changed(ticket_ids: Iterable[int], changes: Iterable[tuple[str, str]
         _STATE_SEEN.update(at=time.monotonic(), exists=KpiRollupState.objects.exists())
     if _STATE_SEEN["exists"]:
         mark_stale(ticket_ids)
+
+
+def clocks_changed(ticket_ids: Collection[int]) -> None:
+    """sla CLOCK_LISTENERS hook: a stopped clock's business time is in the ticket's share."""
+    history_changed(ticket_ids, ())
 
 
 def _locked_state(zone_name: str, horizon: int, now: datetime) -> KpiRollupState:

@@ -3,7 +3,7 @@ changed, keeping what the sweep recorded and never rewriting a clock that alread
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 
 from django.db import connections, router, transaction
@@ -142,6 +142,11 @@ def _keep_recorded_breach(clock: SlaClock, values: dict[str, object]) -> None:
         values[name] = getattr(clock, name)
 
 
+# Capabilities that keep figures derived from stopped clocks (the KPI rollups) listen here;
+# each is called with the numbers of tickets whose stopped clocks changed, in the transaction.
+CLOCK_LISTENERS: list[Callable[[Collection[int]], None]] = []
+
+
 def clocks_refresh(
     ticket_numbers: Iterable[int], *, now: datetime | None = None, book: PolicyBook | None = None
 ) -> int:
@@ -168,18 +173,24 @@ def clocks_refresh(
         create: list[SlaClock] = []
         update: list[SlaClock] = []
         delete: list[int] = []
+        stopped_changed: set[int] = set()
         for ticket in tickets:
             results = replay(found[ticket.pk], book, now)
             c, u, d = _sync(ticket, results, stored[ticket.pk], now)
             create += c
             update += u
             delete += d
+            if d or any(clock.state == ClockState.STOPPED for clock in c + u):
+                stopped_changed.add(ticket.pk)
         if delete:
             SlaClock.objects.filter(pk__in=delete).delete()
         if update:
             update_rows(update, COMPUTED_FIELDS)
         if create:
             SlaClock.objects.bulk_create(create, batch_size=500)
+        for listener in CLOCK_LISTENERS:
+            if stopped_changed:
+                listener(stopped_changed)
         done += len(tickets)
     return done
 

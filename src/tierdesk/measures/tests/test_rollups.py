@@ -306,3 +306,20 @@ def test_the_command_builds_the_rollups(desk, capsys):
     assert "KPI rollups of UTC" in capsys.readouterr().out
     assert KpiRollup.objects.filter(zone="UTC").exists()
     assert main(["measures", "rollup", "--zone", "Mars/Base"]) == 2
+
+
+def test_a_clock_stopped_by_the_sla_worker_marks_its_ticket_for_the_rollups(desk):
+    from django.db import transaction
+
+    from tierdesk.sla.services import clocks_refresh
+
+    rollups.rollups_rebuild(now=NOW)
+    ticket = Ticket.objects.filter(status__in=("solved", "closed")).order_by("pk").first()
+    SlaClock.objects.filter(ticket=ticket).delete()
+    KpiStaleTicket.objects.all().delete()
+
+    with transaction.atomic():
+        clocks_refresh([ticket.pk], now=NOW)
+
+    assert SlaClock.objects.filter(ticket=ticket, state="stopped").exists()
+    assert list(KpiStaleTicket.objects.values_list("ticket_id", flat=True)) == [ticket.pk]
