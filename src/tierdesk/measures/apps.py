@@ -8,7 +8,7 @@ class MeasuresConfig(AppConfig):
 
     def ready(self) -> None:
         # The daily rollups count a ticket again whenever its history grows.
-        from tierdesk.measures import rollups
+        from tierdesk.measures import rollups, signals
         from tierdesk.sla.services import CLOCK_LISTENERS
         from tierdesk.tickets.events import HISTORY_LISTENERS
 
@@ -17,3 +17,4 @@ class MeasuresConfig(AppConfig):
         # Stopped SLA clocks are computed after the change that stops them (business time).
         if rollups.clocks_changed not in CLOCK_LISTENERS:
             CLOCK_LISTENERS.append(rollups.clocks_changed)
+        signals.connect()

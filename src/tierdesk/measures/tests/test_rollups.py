@@ -323,3 +323,18 @@ def test_a_clock_stopped_by_the_sla_worker_marks_its_ticket_for_the_rollups(desk
 
     assert SlaClock.objects.filter(ticket=ticket, state="stopped").exists()
     assert list(KpiStaleTicket.objects.values_list("ticket_id", flat=True)) == [ticket.pk]
+
+
+def test_an_organization_moving_region_marks_its_tickets(desk, alice):
+    rollups.rollups_rebuild(now=NOW)
+    KpiStaleTicket.objects.all().delete()
+    organization = alice.organization
+
+    organization.region = "japan" if organization.region != "japan" else "emea"
+    organization.save()
+
+    marked = set(KpiStaleTicket.objects.values_list("ticket_id", flat=True))
+    assert marked == set(
+        Ticket.objects.filter(organization=organization).values_list("pk", flat=True)
+    )
+    assert marked
