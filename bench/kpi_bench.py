@@ -29,19 +29,6 @@ import benchlib
 import kpi_data
 
 NOW = datetime(2026, 12, 6, 22, 0, tzinfo=UTC)  # the end of the generated history
-TEAM_CARDS = (
-    "weekly_resolution_rate",
-    "escalation_rate",
-    "escalation_rate_engineering",
-    "first_response_time",
-    "resolution_time",
-    "mttr",
-    "time_to_close",
-    "one_touch_rate",
-    "reopen_rate",
-    "backlog",
-    "volume",
-)
 
 
 def period() -> tuple[datetime, datetime]:
@@ -56,12 +43,12 @@ def team_dashboard(source: str, breakdowns: bool = False) -> dict:
     """What the team dashboard counts: each KPI for the period and per week, backlog ages, the
     hour-of-week arrivals (and per group and per tier)."""
     from tierdesk.measures.book import KpiBook
-    from tierdesk.measures.kpis import Scope
+    from tierdesk.measures.kpis import METRICS, Scope
 
     start, end = period()
     book = KpiBook(Scope(zone=UTC), start, end, "UTC", source=source, now=NOW)
     figures = {}
-    for metric in TEAM_CARDS:
+    for metric in METRICS:
         figures[metric] = (
             book.whole(metric, None)[None].value,
             [c.value for _m, c in book.weekly(metric)],
@@ -70,7 +57,7 @@ def team_dashboard(source: str, breakdowns: bool = False) -> dict:
     book.whole("volume", "hour_of_week")
     if breakdowns:
         for key in ("group", "tier"):
-            for metric in TEAM_CARDS:
+            for metric in METRICS:
                 book.whole(metric, key)
     return {"figures": figures, "sources": sorted(book.sources_used)}
 

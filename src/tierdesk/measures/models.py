@@ -51,6 +51,22 @@ class KpiTarget(models.Model):
         return value >= float(self.value)
 
 
+# What tells one rollup row from another within a zone (rollups writes rows by these columns).
+ROLLUP_KEY = (
+    "level",
+    "member",
+    "kind",
+    "day",
+    "prev",
+    "next",
+    "flags",
+    "bucket",
+    "slot",
+    "type",
+    "product_area",
+)
+
+
 class KpiRollup(models.Model):
     """Daily sums of KPI facts (measures.facts) in one time zone, at one level: the team
     (level ""), or one group, channel, tier or region (`member`). `day` is the local date's
@@ -75,20 +91,7 @@ class KpiRollup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "zone",
-                    "level",
-                    "member",
-                    "kind",
-                    "day",
-                    "prev",
-                    "next",
-                    "flags",
-                    "bucket",
-                    "slot",
-                    "type",
-                    "product_area",
-                ],
+                fields=["zone", *ROLLUP_KEY],
                 name="kpirollup_key_uniq",
             )
         ]

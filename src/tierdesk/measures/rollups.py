@@ -20,7 +20,13 @@ from django.utils import timezone
 
 from tierdesk.escalations.models import Escalation
 from tierdesk.measures import facts as f
-from tierdesk.measures.models import KpiRollup, KpiRollupState, KpiStaleTicket, KpiTicketShare
+from tierdesk.measures.models import (
+    ROLLUP_KEY,
+    KpiRollup,
+    KpiRollupState,
+    KpiStaleTicket,
+    KpiTicketShare,
+)
 from tierdesk.sla.models import SlaClock
 from tierdesk.tickets.choices import UNSOLVED_STATUSES
 from tierdesk.tickets.models import Ticket, TicketEvent
@@ -49,19 +55,7 @@ LEVEL_CHAINS = {
 Entry = tuple[Any, ...]
 SECONDS = 9  # the place of seconds in an entry
 RowKey = tuple[Any, ...]  # level, member, kind, day, prev, next, flags, bucket, slot, type, area
-KEY_FIELDS = (
-    "level",
-    "member",
-    "kind",
-    "day",
-    "prev",
-    "next",
-    "flags",
-    "bucket",
-    "slot",
-    "type",
-    "product_area",
-)
+KEY_FIELDS = ROLLUP_KEY
 
 
 def rollup_zones() -> list[str]:
