@@ -23,6 +23,7 @@ from tierdesk.measures import charts, selectors, services
 from tierdesk.measures.book import KpiBook
 from tierdesk.measures.definitions import KPIS, NOTES, SURVEY_KPIS
 from tierdesk.measures.models import Comparison
+from tierdesk.measures.rollups import rollup_zones
 from tierdesk.sla.attainment import known_time_zone, time_zone_for
 from tierdesk.tickets.choices import Channel
 from tierdesk.web.decorators import staff_required
@@ -86,6 +87,18 @@ def target_remove(request: HttpRequest, target_id: int) -> HttpResponse:
     return redirect("measures:definitions")
 
 
+def _team_zone(request: HttpRequest) -> str:
+    """The time zone the team's figures are read in unless one is asked for: the person's own
+    when the daily rollups are kept in it, else the desk's first rollup zone (its reporting
+    zone), so the dashboard answers from the rollups rather than from every event."""
+    asked = request.GET.get("tz", "").strip()
+    if known_time_zone(asked):
+        return asked
+    own = time_zone_for(request.user)
+    zones = rollup_zones()
+    return own if own in zones or not zones else zones[0]
+
+
 def _query(request: HttpRequest, metric: str, group_by: str | None) -> selectors.KpiQuery:
     return selectors.kpi_query(
         metric=metric,
@@ -96,7 +109,7 @@ def _query(request: HttpRequest, metric: str, group_by: str | None) -> selectors
         channel=request.GET.get("channel"),
         region=request.GET.get("region"),
         tz=request.GET.get("tz"),
-        default_tz=time_zone_for(request.user),
+        default_tz=_team_zone(request),
     )
 
 
@@ -146,8 +159,7 @@ def _heatmap(request: HttpRequest, book: KpiBook) -> dict[str, Any]:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The team's KPIs over the period with their targets, and each KPI's trend per week."""
-    asked_tz = request.GET.get("tz", "").strip()
-    zone_name = asked_tz if known_time_zone(asked_tz) else time_zone_for(request.user)
+    zone_name = _team_zone(request)
     today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone_name)).date()
     kept = {name: request.GET.get(name, "") for name in FILTERS if request.GET.get(name)}
     monday = today - timedelta(days=today.weekday())
@@ -279,8 +291,7 @@ def engineer_view(request: HttpRequest) -> HttpResponse:
         if found is None or not found.is_support_staff:
             return HttpResponse(_("No such engineer."), status=404)
         engineer = found
-    asked_tz = request.GET.get("tz", "").strip()
-    zone_name = asked_tz if known_time_zone(asked_tz) else time_zone_for(request.user)
+    zone_name = _team_zone(request)
     form, presets = _own_period(request, zone_name)
     context: dict[str, Any] = {
         "form": form,

@@ -287,3 +287,16 @@ def test_without_sla_clocks_there_is_no_attainment_chart(manager):
 
     assert 'id="kpi-sla-chart"' not in html
     assert "No target was met or breached in this period." in html
+
+
+def test_the_dashboard_reads_the_desks_rollup_zone_unless_another_is_asked_for(manager, settings):
+    settings.TIERDESK_KPI_ROLLUP_ZONES = ["Europe/Berlin"]
+    manager.time_zone = "Asia/Tokyo"
+    manager.save(update_fields=["time_zone"])
+    client = signed_in(manager)
+
+    default = client.get("/measures/")
+    asked = client.get("/measures/", {"tz": "Asia/Tokyo"})
+
+    assert b'value="Europe/Berlin"' in default.content
+    assert b'value="Asia/Tokyo"' in asked.content
