@@ -17,7 +17,6 @@ from tierdesk.core.errors import ValidationFailed
 from tierdesk.measures import facts as f
 from tierdesk.measures import rollups
 from tierdesk.measures.kpis import (
-    NONE_AFTER,
     Cell,
     Periods,
     Row,
@@ -87,7 +86,8 @@ class KpiBook:
         self.weeks = self._weeks()
         self._tallies: dict[tuple[bool, str | None], tuple[Tally, str]] = {}
         self._raw: list[Row] | None = None
-        self._today: list[Row] | None = None
+        self._rollup_rows: dict[str | None, list[Row]] = {}
+        self._open: dict[str | None, list[Row]] = {}
         self._stale: list[tuple[Any, int]] | None = None
         self.sources_used: set[str] = set()
 
@@ -149,7 +149,7 @@ class KpiBook:
         periods = Periods(stamps[:-1], stamps[1:], [min(e, now) for e in stamps[1:]])
         rows: list[Row] = list(self._raw_rows())
         if any(e > now for e in stamps[1:]):
-            rows += open_now_rows(self.scope, self.now, now)
+            rows += open_now_rows(self.scope, self.now, now, key)
         return tally(rows, periods, key, self.scope)
 
     def _raw_rows(self) -> list[Row]:
@@ -163,61 +163,62 @@ class KpiBook:
         return self._raw
 
     def _from_rollups(self, bounds: list[datetime], key: str | None) -> tuple[Tally, str] | None:
+        """Rollup rows of the weeks (one query serves the weekly and the whole-period shapes:
+        the whole period's rows are the weeks' renumbered), the stale tickets' corrections,
+        and the tickets unsolved now for a period that has not ended."""
         plan = rollup_plan(self.scope, key)
         if plan is None or self.zone_name not in rollups.rollup_zones():
             return None
         horizon = rollups.horizon_of(self.zone_name, self.now)
         zone = self.scope.zone
-        days = [rollups.day_of(moment, zone) for moment in bounds]
-        aligned = all(rollups.midnight(d, zone) == m for d, m in zip(days, bounds, strict=True))
+        weekly_bounds = self._bounds(True)
+        days = [rollups.day_of(moment, zone) for moment in weekly_bounds]
+        aligned = all(
+            rollups.midnight(d, zone) == m for d, m in zip(days, weekly_bounds, strict=True)
+        )
         if horizon is None or not aligned:
             return None
+        # The team's rows serve every KPI and the backlog by age alike: one read per shape.
+        shape = key if key in (*DIMENSIONS, *rollups.DETAIL_KEYS) else None
+        if shape not in self._rollup_rows:
+            rows = rollup_rows(self.zone_name, plan, days, shape, horizon)
+            rows += correction_rows(plan, days, horizon, self._corrections(horizon), shape)
+            self._rollup_rows[shape] = rows
+        rows = self._rollup_rows[shape]
+        weeks = len(days) - 1
+        if len(bounds) == 2 and weeks > 1:
+            rows = [whole for row in rows if (whole := _as_whole(row, weeks)) is not None]
         count = len(bounds) - 1
         periods = Periods(range(count), range(1, count + 1), range(1, count + 1))
-        rows = rollup_rows(self.zone_name, plan, days, key, horizon)
-        rows += correction_rows(plan, days, horizon, self._corrections(horizon))
-        if days[-1] > horizon:
-            rows += self._today_rows(bounds, days, horizon)
-            now = self.now.timestamp()
-            for i, moment in enumerate(bounds[1:]):
-                if moment.timestamp() > now:
-                    rows += open_now_rows(self.scope, self.now, i + 1)
+        now = self.now.timestamp()
+        for i, moment in enumerate(bounds[1:]):
+            if moment.timestamp() > now:
+                rows = rows + self._open_now(shape if shape in DIMENSIONS else None, i + 1)
         return tally(rows, periods, key, self.scope), ROLLUPS
+
+    def _open_now(self, key: str | None, stamp: int) -> list[Row]:
+        if key not in self._open:
+            self._open[key] = open_now_rows(self.scope, self.now, 0, key)
+        return [(row[0], stamp, *row[2:]) for row in self._open[key]]
 
     def _corrections(self, horizon: int) -> list[tuple[Any, int]]:
         if self._stale is None:
             self._stale = rollups.stale_corrections(self.zone_name, horizon)
         return self._stale
 
-    def _today_rows(self, bounds: list[datetime], days: list[int], horizon: int) -> list[Row]:
-        """Facts of the days not rolled up yet (today), from the tickets touched since."""
-        since = rollups.midnight(horizon, self.scope.zone)
-        stamps = [moment.timestamp() for moment in bounds]
-        if self._today is None:
-            ids = sorted(rollups.touched_since(since))
-            self._today = list(raw_rows(self.scope, ids, ()))
-        since_stamp = since.timestamp()
-        out = []
-        for row in self._today:
-            if row[1] < since_stamp or row[0] == f.OPEN_AT:
-                continue
-            out.append(
-                (
-                    row[0],
-                    _index(stamps, row[1]),
-                    _index(stamps, row[2]),
-                    _index(stamps, row[3]),
-                    *row[4:],
-                )
-            )
-        return out
 
-
-def _index(stamps: list[float], moment: float) -> int:
-    """The number of the period a time falls in: -1 before the first, len - 1 after the last."""
-    if moment == NONE_AFTER:
-        return len(stamps) - 1
-    return bisect_right(stamps, moment) - 1
+def _as_whole(row: Row, weeks: int) -> Row | None:
+    """A row numbered by week as the whole period's: inside it is period 0, a previous fact
+    before its start stays before it, a next fact after its end stays after it; open-at rows
+    count only at its first and last bounds."""
+    kind, at, before, after = row[0], row[1], row[2], row[3]
+    if kind == f.OPEN_AT:
+        if at not in (0, weeks):
+            return None
+        return (kind, 0 if at == 0 else 1, *row[2:])
+    if not 0 <= at < weeks:
+        return None
+    return (kind, 0, -1 if before < 0 else 0, 1 if after >= weeks else 0, *row[4:])
 
 
 def _case(column: str, days: list[int], below: int) -> Case:
@@ -243,10 +244,13 @@ def rollup_rows(
         extra.append("slot")
     if key in ("type", "product_area"):
         extra += ["type", "product_area"]
+    in_days = rows.filter(day__gte=days[0], day__lt=days[-1])
+    if key in rollups.DETAIL_KEYS:
+        in_days = in_days.filter(kind=rollups.ARRIVED)  # only volume is asked by these
+    else:
+        in_days = in_days.exclude(kind__in=(rollups.OPEN_IN, rollups.OPEN_OUT, rollups.ARRIVED))
     facts = (
-        rows.filter(day__gte=days[0], day__lt=days[-1])
-        .exclude(kind__in=(rollups.OPEN_IN, rollups.OPEN_OUT))
-        .annotate(
+        in_days.annotate(
             at=_case("day", days, -1),
             before=_case("prev", days, -1),
             after=_case("next", days, -1),
@@ -255,7 +259,9 @@ def rollup_rows(
         .annotate(n=Sum("count"), s=Sum("seconds"))
         .order_by()
     )
-    out = [_row(plan, r, r["kind"], r["at"], r["before"], r["after"], r["s"]) for r in facts]
+    out = [
+        _row(plan, r, _arrival(r["kind"]), r["at"], r["before"], r["after"], r["s"]) for r in facts
+    ]
     return out + _open_at_bounds(rows, plan, [day for day in days if day <= horizon], extra)
 
 
@@ -294,8 +300,16 @@ def _open_at_bounds(
     ]
 
 
+def _arrival(kind: str) -> str:
+    return f.CREATED if kind == rollups.ARRIVED else kind
+
+
 def correction_rows(
-    plan: Plan, days: list[int], horizon: int, corrections: list[tuple[Any, int]]
+    plan: Plan,
+    days: list[int],
+    horizon: int,
+    corrections: list[tuple[Any, int]],
+    key: str | None,
 ) -> list[Row]:
     """The rows of stale tickets' shares, out (-1) and in (+1), as rollup_rows reads the
     stored ones: period numbers for days, running sums of open runs at the bounds."""
@@ -303,9 +317,16 @@ def correction_rows(
     out: list[Row] = []
     for (traits, entries), sign in corrections:
         for entry in entries:
-            for key in rollups.row_keys(traits, entry):
-                level, member, kind, day, prev, nxt, flags, bucket, slot, kind_of, area = key
+            for row_key in rollups.row_keys(traits, entry):
+                level, member, kind, day, prev, nxt, flags, bucket, slot, kind_of, area = row_key
                 if level != plan.level or plan.member not in (None, member):
+                    continue
+                detail = key in rollups.DETAIL_KEYS
+                if kind in (rollups.ARRIVED, f.CREATED):
+                    if (kind == rollups.ARRIVED) != detail:
+                        continue  # as rollup_rows reads them: one of the two arrival rows
+                    kind = f.CREATED
+                elif detail:
                     continue
                 r = {"flags": flags, "bucket": bucket, "slot": slot, "type": kind_of}
                 r |= {"product_area": area, "n": sign}

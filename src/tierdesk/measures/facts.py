@@ -48,6 +48,8 @@ UNSOLVED = frozenset(UNSOLVED_STATUSES)
 DONE = frozenset({Status.SOLVED, Status.CLOSED})
 AGE_BUCKETS = (("<1d", 1), ("1-3d", 3), ("3-7d", 7), ("7-30d", 30), (">30d", None))
 CHUNK = 2000
+# The event fields facts are read from ("" is a reply).
+FACT_FIELDS = ("", "status", "group", "tier")
 
 
 def age_class(seconds: float) -> int:

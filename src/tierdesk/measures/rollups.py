@@ -27,7 +27,6 @@ from tierdesk.measures.models import (
     KpiStaleTicket,
     KpiTicketShare,
 )
-from tierdesk.sla.models import SlaClock
 from tierdesk.tickets.choices import UNSOLVED_STATUSES
 from tierdesk.tickets.models import Ticket, TicketEvent
 
@@ -35,6 +34,9 @@ NEVER = 10**7  # `next` of the last fact of its kind: after every day
 # Open tickets at each midnight are kept as runs: a ticket is open at the midnights from an
 # OPEN_IN day up to, not including, its OPEN_OUT day (the backlog is their running sum).
 OPEN_IN, OPEN_OUT = "open_in", "open_out"
+# Arrivals by hour of the week, type and product area (rollups only; see row_keys).
+ARRIVED = "arrived"
+DETAIL_KEYS = ("hour_of_week", "type", "product_area")
 LEVELS = ("", "group", "channel", "tier", "region")
 # Durations are kept in buckets 2^(1/16) wide for the team (a percentile read from them is
 # within 2.2 %) and 2^(1/8) wide per group, channel, tier and region (4.4 %): finer buckets
@@ -87,13 +89,14 @@ def midnight(day: int, zone: tzinfo) -> datetime:
 def ticket_share(
     history: f.TicketHistory, zone: tzinfo, horizon: int
 ) -> tuple[list[str], list[Entry]]:
-    """The ticket's facts of days before `horizon` as day entries (its open days up to the
-    horizon as OPEN_IN / OPEN_OUT pairs), and its fixed traits (channel, region, type,
-    product area)."""
+    """The ticket's facts as day entries, today's too (the worker counts a ticket again
+    within a minute of each change, and readers correct for the ones it has not yet), its open
+    days up to the horizon as OPEN_IN / OPEN_OUT pairs, and its fixed traits (channel, region,
+    type, product area)."""
     entries: list[Entry] = []
     for fact in f.ticket_facts(history):
         day = day_of(fact.at, zone)
-        if day >= horizon or fact.kind == f.HANDLED_BY:
+        if fact.kind == f.HANDLED_BY:
             continue
         slot = -1
         if fact.kind == f.CREATED:
@@ -170,20 +173,21 @@ def row_keys(traits: Sequence[str], entry: Entry) -> Iterator[RowKey]:
         member = group if level == "group" else tier
         yield (level, "" if member is None else str(member), *tail, "", "")
         return
-    created = kind == f.CREATED
-    yield (
-        "",
-        "",
-        kind,
-        day,
-        prev,
-        nxt,
-        flags,
-        bucket,
-        slot,
-        kind_of_ticket if created else "",
-        area if created else "",
-    )
+    if kind == f.CREATED:
+        # Arrivals twice: a plain count per day that every question reads, and ARRIVED with
+        # the hour of the week (and, team-wide, type and product area) for the questions by
+        # those, so the others do not read an arrival row per hour.
+        yield ("", "", ARRIVED, day, prev, nxt, flags, bucket, slot, kind_of_ticket, area)
+        for level, member in (
+            ("group", group),
+            ("channel", channel),
+            ("tier", tier),
+            ("region", region),
+        ):
+            yield (level, "" if member is None else str(member), ARRIVED, *tail[1:], "", "")
+        tail = (kind, day, prev, nxt, flags, coarse, -1)
+        bucket, slot = -1, -1
+    yield ("", "", kind, day, prev, nxt, flags, bucket, slot, "", "")
     for level, member in (
         ("group", group),
         ("channel", channel),
@@ -432,15 +436,13 @@ def stale_corrections(zone_name: str, horizon: int) -> list[tuple[Any, int]]:
 
 
 def touched_since(moment: datetime) -> set[int]:
-    """Tickets with anything a fact is made of at or after `moment`."""
-    ids = set(Ticket.objects.filter(created_at__gte=moment).values_list("pk", flat=True))
-    ids |= set(
-        TicketEvent.objects.filter(created_at__gte=moment).values_list("ticket_id", flat=True)
-    )
-    ids |= set(
-        Escalation.objects.filter(created_at__gte=moment).values_list("ticket_id", flat=True)
-    )
-    ids |= set(SlaClock.objects.filter(stopped_at__gte=moment).values_list("ticket_id", flat=True))
+    """Tickets with anything a fact is made of at or after `moment` (a clock stops with the
+    reply or the solve that stops it, so the events find those tickets too)."""
+    ids = set(Ticket.objects.filter(created_at__gte=moment).order_by().values_list("pk", flat=True))
+    events = TicketEvent.objects.filter(field__in=f.FACT_FIELDS, created_at__gte=moment)
+    ids |= set(events.order_by().values_list("ticket_id", flat=True))
+    escalated = Escalation.objects.filter(created_at__gte=moment).order_by()
+    ids |= set(escalated.values_list("ticket_id", flat=True))
     return ids
 
 

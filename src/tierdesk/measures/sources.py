@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from tierdesk.escalations.models import Escalation
 from tierdesk.measures import facts as f
 from tierdesk.measures.kpis import OPEN_NOW, Row, Scope, fact_rows
 from tierdesk.tickets.choices import UNSOLVED_STATUSES, Status
 from tierdesk.tickets.models import Ticket, TicketEvent
+
+# In the order the partial index of unsolved tickets names them.
+UNSOLVED = sorted(UNSOLVED_STATUSES)
 
 
 def _static_filter(scope: Scope, tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -58,46 +63,54 @@ def raw_rows(
         yield from fact_rows(history, instants, scope.zone)
 
 
-def open_now_rows(scope: Scope, now: datetime, stamp: float) -> list[Row]:
-    """The tickets unsolved now, by group, channel, tier, region and age class, each row
-    stamped `stamp` (the end of the period whose backlog they are)."""
-    age = Case(
-        *[
-            When(created_at__gt=now - timedelta(days=days), then=Value(index))
-            for index, (_label, days) in enumerate(f.AGE_BUCKETS)
-            if days is not None
-        ],
-        default=Value(len(f.AGE_BUCKETS) - 1),
-        output_field=IntegerField(),
-    )
-    tickets = Ticket.objects.filter(status__in=sorted(UNSOLVED_STATUSES), created_at__lt=now)
+def open_now_rows(scope: Scope, now: datetime, stamp: float, key: str | None) -> list[Row]:
+    """The tickets unsolved now by age class (and by the key's dimension when it is group,
+    channel, tier or region), each row stamped `stamp` (the end of the period whose backlog
+    they are). Counted on the index of unsolved tickets alone where no other column is
+    needed."""
+    tickets = Ticket.objects.filter(status__in=UNSOLVED, created_at__lt=now)
     if scope.group is not None:
         tickets = tickets.filter(group_id=scope.group)
-    grouped = (
-        _static_filter(scope, tickets)
-        .order_by()
-        .annotate(age=age)
-        .values("group_id", "channel", "tier", "organization__region", "age")
-        .annotate(n=Count("pk"))
-    )
-    return [
-        (
-            OPEN_NOW,
-            stamp,
-            0,
-            0,
-            row["age"],
-            0.0,
-            row["n"],
-            0.0,
-            row["group_id"],
-            row["channel"],
-            row["tier"],
-            row["organization__region"] or "",
-            "",
-            "",
-            None,
-            None,
-        )
-        for row in grouped
-    ]
+    tickets = _static_filter(scope, tickets).order_by()
+    column = {
+        "group": "group_id",
+        "channel": "channel",
+        "tier": "tier",
+        "region": "organization__region",
+    }.get(key or "")
+    ages = {
+        f"age{index}": Count("pk", filter=_age_q(now, index)) for index in range(len(f.AGE_BUCKETS))
+    }
+    grouped: list[dict[str, Any]]
+    if column:
+        # Grouped on an expression: grouping on the bare column lets SQLite walk that column's
+        # index over the whole table instead of the unsolved tickets' index.
+        blank = Value("") if column in ("channel", "organization__region") else Value(0)
+        by_member = tickets.annotate(member=Coalesce(column, blank)).values("member")
+        grouped = list(by_member.annotate(**ages))  # type: ignore[arg-type]
+    else:
+        grouped = [tickets.aggregate(**ages)]
+    rows: list[Row] = []
+    for found in grouped:
+        member = (found["member"] or None) if column else None
+        dims: list[Any] = [None, None, None, None]
+        if column:
+            dims[("group_id", "channel", "tier", "organization__region").index(column)] = member
+        for index in range(len(f.AGE_BUCKETS)):
+            if found[f"age{index}"]:
+                count = found[f"age{index}"]
+                rows.append(
+                    (OPEN_NOW, stamp, 0, 0, index, 0.0, count, 0.0, *dims, "", "", None, None)
+                )
+    return rows
+
+
+def _age_q(now: datetime, index: int) -> Q:
+    """Tickets in age class `index` at `now` (created within its days, before the next's)."""
+    q = Q()
+    limit = f.AGE_BUCKETS[index][1]
+    if limit is not None:
+        q &= Q(created_at__gt=now - timedelta(days=limit))
+    if index > 0:
+        q &= Q(created_at__lte=now - timedelta(days=f.AGE_BUCKETS[index - 1][1] or 0))
+    return q

@@ -145,6 +145,12 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["requester", "-updated_at"], name="ticket_requester_updated_idx"),
             models.Index(fields=["created_at"], name="ticket_created_idx"),
+            # The backlog as it stands now, counted by age and by group, channel, tier or
+            # organization from the index alone (team KPIs read it on every dashboard).
+            models.Index(
+                fields=["status", "created_at", "group", "channel", "tier", "organization"],
+                name="ticket_status_created_idx",
+            ),
             # Solved tickets waiting to be closed by the worker's autoclose sweep.
             models.Index(
                 fields=["solved_at"], name="ticket_solved_open_idx", condition=Q(status="solved")
