@@ -93,6 +93,7 @@ bench: setup
 	$(PY) bench/sla_bench.py
 	$(PY) bench/search_quality.py
 	$(PY) bench/search_bench.py
+	$(PY) bench/kpi_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules var/test var/test-pg .pytest_cache

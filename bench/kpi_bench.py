@@ -184,7 +184,7 @@ def main() -> int:
         "agreement": agree,
         "results": results,
     }
-    path = benchlib.write_json("kpi_bench", payload, args.output)
+    path = benchlib.write_json("kpi_bench.json", payload, args.output)
     print(f"Wrote {path}")
     return 0
 

@@ -26,12 +26,16 @@ def test_a_manager_reads_the_dashboard_and_narrows_the_period(page, sign_in, man
     # Given two tickets handled this week, one escalated to engineering, and one handled
     # 60 days ago; the team keeps escalations to engineering at most 5 %
     now = timezone.now()
+    # "This week" is the dashboard's current week (UTC, the desk's rollup zone): on a Monday
+    # just after midnight, two days ago is last week.
+    monday = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0)
+    handled_at = max(monday + timedelta(minutes=1), now - timedelta(days=2))
     history = History(alice, agent)
     for escalate in (True, False):
         ticket = history.ticket(now - timedelta(days=3))
-        history.reply(ticket, now - timedelta(days=2))
+        history.reply(ticket, handled_at)
         if escalate:
-            history.escalate(ticket, now - timedelta(days=2), 3)
+            history.escalate(ticket, handled_at, 3)
     old = history.ticket(now - timedelta(days=61))
     history.reply(old, now - timedelta(days=60))
     KpiTarget.objects.create(metric="escalation_rate_engineering", comparison="at_most", value=5)
