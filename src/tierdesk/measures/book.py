@@ -125,6 +125,8 @@ class KpiBook:
     # -- counting -----------------------------------------------------------------------------
 
     def _tally(self, weekly: bool, key: str | None) -> tuple[Tally, str]:
+        # The backlog by age is in the team's sums already (their ages): no count of its own.
+        key = None if key == "age" else key
         if (weekly, key) not in self._tallies:
             bounds = self._bounds(weekly)
             counted = None
@@ -258,10 +260,12 @@ def rollup_rows(
         .values("kind", "at", "before", "after", "flags", "bucket", *extra)
         .annotate(n=Sum("count"), s=Sum("seconds"))
         .order_by()
+        .values_list("kind", "at", "before", "after", "flags", "bucket", "n", "s", *extra)
     )
-    out = [
-        _row(plan, r, _arrival(r["kind"]), r["at"], r["before"], r["after"], r["s"]) for r in facts
-    ]
+    out = []
+    for kind, at, before, after, flags, bucket, n, s, *more in facts:
+        r = {"flags": flags, "bucket": bucket, "n": n, **dict(zip(extra, more, strict=True))}
+        out.append(_row(plan, r, _arrival(kind), at, before, after, s))
     return out + _open_at_bounds(rows, plan, [day for day in days if day <= horizon], extra)
 
 
