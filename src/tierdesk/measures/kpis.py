@@ -35,7 +35,6 @@ KEY_FIELDS = {
     "product_area": AREA,
     "hour_of_week": SLOT,
 }
-TICKET_KEYS = ("group", "channel", "tier", "type", "product_area")
 AGE_BUCKETS = f.AGE_BUCKETS
 TIMES = {
     "first_response_time": (f.FIRST_RESPONSE, f.SLA_FIRST_RESPONSE),

@@ -29,7 +29,6 @@ from tierdesk.tickets.choices import Channel
 from tierdesk.web.decorators import staff_required
 
 PRESET_WEEKS = (4, 12, 26)
-STAFF_ROLES = [role for role in Role.values if role != Role.CUSTOMER]
 FILTERS = ("group", "channel", "region", "tz")
 # The dashboard's trend charts: every ticket KPI per week.
 TRENDS = [name for name in KPIS if name not in (*SURVEY_KPIS, "sla_attainment")]
@@ -160,18 +159,10 @@ def _heatmap(request: HttpRequest, book: KpiBook) -> dict[str, Any]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The team's KPIs over the period with their targets, and each KPI's trend per week."""
     zone_name = _team_zone(request)
-    today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone_name)).date()
-    kept = {name: request.GET.get(name, "") for name in FILTERS if request.GET.get(name)}
-    monday = today - timedelta(days=today.weekday())
-    presets = []
-    for weeks in PRESET_WEEKS:
-        start = monday - timedelta(weeks=weeks - 1)
-        query = urlencode({"from": start.isoformat(), "to": today.isoformat(), **kept})
-        presets.append({"weeks": weeks, "from": start.isoformat(), "query": query})
+    default, presets = _periods(request, zone_name, FILTERS)
     params = request.GET.copy()
     if not params.get("from"):
-        params["from"] = (monday - timedelta(weeks=11)).isoformat()
-        params["to"] = today.isoformat()
+        params["from"], params["to"] = default
     request.GET = params
     context: dict[str, Any] = {
         "presets": presets,
@@ -259,19 +250,28 @@ def kpis_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _own_period(request: HttpRequest, zone_name: str) -> tuple[dict[str, str], list[dict]]:
-    """The period asked for (default: the last 12 weeks to today) and the presets' links."""
+def _periods(
+    request: HttpRequest, zone_name: str, kept_names: tuple[str, ...]
+) -> tuple[tuple[str, str], list[dict[str, Any]]]:
+    """The default period (the last 12 weeks to today in the zone, from-to as dates) and the
+    presets' links, keeping the request's `kept_names` parameters."""
     today = timezone.now().astimezone(zoneinfo.ZoneInfo(zone_name)).date()
     monday = today - timedelta(days=today.weekday())
-    kept = {name: request.GET[name] for name in ("engineer", "tz") if request.GET.get(name)}
+    kept = {name: request.GET[name] for name in kept_names if request.GET.get(name)}
     presets = []
     for weeks in PRESET_WEEKS:
         start = monday - timedelta(weeks=weeks - 1)
         query = urlencode({"from": start.isoformat(), "to": today.isoformat(), **kept})
         presets.append({"weeks": weeks, "from": start.isoformat(), "query": query})
+    return ((monday - timedelta(weeks=11)).isoformat(), today.isoformat()), presets
+
+
+def _own_period(request: HttpRequest, zone_name: str) -> tuple[dict[str, str], list[dict]]:
+    """The period asked for on the engineer's view, and the presets' links."""
+    (start, end), presets = _periods(request, zone_name, ("engineer", "tz"))
     form = {
-        "from": request.GET.get("from") or (monday - timedelta(weeks=11)).isoformat(),
-        "to": request.GET.get("to") or today.isoformat(),
+        "from": request.GET.get("from") or start,
+        "to": request.GET.get("to") or end,
         "tz": request.GET.get("tz", ""),
     }
     return form, presets
@@ -287,7 +287,7 @@ def engineer_view(request: HttpRequest) -> HttpResponse:
     if asked and asked != str(request.user.pk):
         if not _is_manager(request):
             return HttpResponse(_("Only managers open another engineer's view."), status=403)
-        found = User.objects.filter(pk=int(asked) if asked.isdigit() else None).first()
+        found = User.objects.filter(pk=int(asked)).first() if asked.isdigit() else None
         if found is None or not found.is_support_staff:
             return HttpResponse(_("No such engineer."), status=404)
         engineer = found
@@ -300,7 +300,7 @@ def engineer_view(request: HttpRequest) -> HttpResponse:
         "tools_view": "measures_own",
         "errors": [],
         "engineers": (
-            User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("username")
+            User.objects.exclude(role=Role.CUSTOMER).filter(is_active=True).order_by("username")
             if _is_manager(request)
             else []
         ),
