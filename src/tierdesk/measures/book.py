@@ -4,7 +4,8 @@ the daily rollups where they reach and fit the question, from the raw facts othe
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from tierdesk.core.errors import ValidationFailed
 from tierdesk.measures import facts as f
 from tierdesk.measures import rollups
 from tierdesk.measures.kpis import (
+    SOLVED_TIME,
     Cell,
     Periods,
     Row,
@@ -25,7 +27,7 @@ from tierdesk.measures.kpis import (
     cells_of,
     tally,
 )
-from tierdesk.measures.models import KpiRollup
+from tierdesk.measures.models import KpiDurations, KpiRollup
 from tierdesk.measures.sources import open_now_rows, raw_rows, touched_tickets
 from tierdesk.sla.attainment import period_starts
 
@@ -189,7 +191,7 @@ class KpiBook:
         rows = self._rollup_rows[shape]
         weeks = len(days) - 1
         if len(bounds) == 2 and weeks > 1:
-            rows = [whole for row in rows if (whole := _as_whole(row, weeks)) is not None]
+            rows = _merged(whole for row in rows if (whole := _as_whole(row, weeks)) is not None)
         count = len(bounds) - 1
         periods = Periods(range(count), range(1, count + 1), range(1, count + 1))
         now = self.now.timestamp()
@@ -223,6 +225,19 @@ def _as_whole(row: Row, weeks: int) -> Row | None:
     return (kind, 0, -1 if before < 0 else 0, 1 if after >= weeks else 0, *row[4:])
 
 
+def _merged(rows: Iterable[Row]) -> list[Row]:
+    """Rows alike but for their count and seconds as one (the weeks' rows of a whole period)."""
+    sums: dict[Row, list[float]] = {}
+    for row in rows:
+        key = row[:6] + row[8:]
+        if key in sums:
+            sums[key][0] += row[6]
+            sums[key][1] += row[7]
+        else:
+            sums[key] = [row[6], row[7]]
+    return [(*key[:6], n, s, *key[6:]) for key, (n, s) in sums.items()]
+
+
 def _case(column: str, days: list[int], below: int) -> Case:
     """The period number of a day column (`below` before the first period)."""
     return Case(
@@ -247,8 +262,10 @@ def rollup_rows(
     if key in ("type", "product_area"):
         extra += ["type", "product_area"]
     in_days = rows.filter(day__gte=days[0], day__lt=days[-1])
-    if key in rollups.DETAIL_KEYS:
-        in_days = in_days.filter(kind=rollups.ARRIVED)  # only volume is asked by these
+    if key == "hour_of_week":
+        in_days = in_days.filter(kind=rollups.ARRIVED, slot__gte=0)  # only volume is asked
+    elif key in rollups.DETAIL_KEYS:
+        in_days = in_days.filter(kind=rollups.ARRIVED, slot=-1)
     else:
         in_days = in_days.exclude(kind__in=(rollups.OPEN_IN, rollups.OPEN_OUT, rollups.ARRIVED))
     facts = (
@@ -266,7 +283,36 @@ def rollup_rows(
     for kind, at, before, after, flags, bucket, n, s, *more in facts:
         r = {"flags": flags, "bucket": bucket, "n": n, **dict(zip(extra, more, strict=True))}
         out.append(_row(plan, r, _arrival(kind), at, before, after, s))
+    if key not in rollups.DETAIL_KEYS:
+        out += _duration_rows(zone_name, plan, days)
     return out + _open_at_bounds(rows, plan, [day for day in days if day <= horizon], extra)
+
+
+def _duration_rows(zone_name: str, plan: Plan, days: list[int]) -> list[Row]:
+    """The duration histograms of the periods between the `days` bounds, summed per period
+    (and per `next` period for solves), one row per bucket."""
+    histograms = KpiDurations.objects.filter(
+        zone=zone_name, level=plan.level, day__gte=days[0], day__lt=days[-1]
+    )
+    if plan.member is not None:
+        histograms = histograms.filter(member=plan.member)
+    summed: dict[tuple[str, int, int, str], Counter] = defaultdict(Counter)
+    for kind, day, nxt, counts, member in histograms.values_list(
+        "kind", "day", "next", "counts", "member"
+    ):
+        at, after = bisect_right(days, day) - 1, bisect_right(days, nxt) - 1
+        into = summed[kind, at, after, member]
+        for bucket, n in rollups.unpack_counts(counts):
+            into[bucket] += n
+    return [
+        _row(
+            plan, {"flags": 0, "bucket": bucket, "n": n, "member": member}, kind, at, -1, after, 0.0
+        )
+        for (stored, at, after, member), counts in summed.items()
+        for kind in [SOLVED_TIME if stored == f.SOLVED else stored]
+        for bucket, n in counts.items()
+        if n
+    ]
 
 
 def _open_at_bounds(
@@ -318,6 +364,7 @@ def correction_rows(
     """The rows of stale tickets' shares, out (-1) and in (+1), as rollup_rows reads the
     stored ones: period numbers for days, running sums of open runs at the bounds."""
     bounds = [day for day in days if day <= horizon]
+    detail = key in rollups.DETAIL_KEYS
     out: list[Row] = []
     for (traits, entries), sign in corrections:
         for entry in entries:
@@ -325,13 +372,18 @@ def correction_rows(
                 level, member, kind, day, prev, nxt, flags, bucket, slot, kind_of, area = row_key
                 if level != plan.level or plan.member not in (None, member):
                     continue
-                detail = key in rollups.DETAIL_KEYS
                 if kind in (rollups.ARRIVED, f.CREATED):
-                    if (kind == rollups.ARRIVED) != detail:
-                        continue  # as rollup_rows reads them: one of the two arrival rows
+                    # As rollup_rows reads them: one of the arrival rows.
+                    if (kind == rollups.ARRIVED) != detail or (
+                        detail and (slot >= 0) != (key == "hour_of_week")
+                    ):
+                        continue
                     kind = f.CREATED
                 elif detail:
                     continue
+                duration = rollups.is_duration(row_key)
+                if duration and kind == f.SOLVED:
+                    kind = SOLVED_TIME
                 r = {"flags": flags, "bucket": bucket, "slot": slot, "type": kind_of}
                 r |= {"product_area": area, "n": sign}
                 if plan.member is None:
@@ -345,7 +397,7 @@ def correction_rows(
                     ]
                 elif days[0] <= day < days[-1]:
                     at, before, after = (bisect_right(days, d) - 1 for d in (day, prev, nxt))
-                    seconds = sign * entry[rollups.SECONDS]
+                    seconds = 0.0 if duration else sign * entry[rollups.SECONDS]
                     out.append(_row(plan, r, kind, at, before, after, seconds))
     return out
 
@@ -361,7 +413,7 @@ def _row(
             member = int(member) if member else None
         dims[DIMENSIONS.index(level)] = member
     bucket = r.get("bucket", -1)
-    value = rollups.bucket_value(bucket, level) if bucket is not None and bucket >= 0 else 0.0
+    value = rollups.bucket_value(bucket, level) if bucket is not None and bucket >= 0 else None
     return (
         kind,
         at,

@@ -25,6 +25,9 @@ NONE_BEFORE, NONE_AFTER = float("-inf"), float("inf")
 OPEN_NOW = "open_now"
 HANDLED_KINDS = frozenset({f.HANDLED, f.HANDLED_BY, f.HANDLED_IN_GROUP, f.HANDLED_IN_TIER})
 OPENED_KINDS = frozenset({f.OPENED, f.OPENED_IN_GROUP, f.OPENED_IN_TIER})
+# Rollups keep a solve's count and its duration in separate rows: the duration's rows (a
+# count of solves with one duration, `next` their next solve) have this kind and no flags.
+SOLVED_TIME = "solved_time"
 
 KEY_FIELDS = {
     "group": GROUP,
@@ -190,6 +193,10 @@ def tally(rows: Iterable[Row], periods: Periods, key: str | None, scope: Scope) 
                 if row[PREV] >= periods.starts[i] or row[FLAGS] & f.REOPENED_AFTER:
                     counts["reopened"][slot] += count
                 out.solve_seconds[slot] += row[SECONDS]
+                if row[VALUE] is not None:
+                    values[f.SOLVED][slot].append((row[VALUE], count))
+        elif kind == SOLVED_TIME:
+            if row[NEXT] >= periods.ends[i]:
                 values[f.SOLVED][slot].append((row[VALUE], count))
         elif kind == f.OPENED:
             if row[PREV] < periods.starts[i]:

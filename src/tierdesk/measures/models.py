@@ -102,6 +102,33 @@ class KpiRollup(models.Model):
         return f"{self.zone} {self.level}={self.member} {self.kind} day {self.day}: {self.count}"
 
 
+class KpiDurations(models.Model):
+    """The durations of one kind of fact in a day at one level, as counts per bucket (a JSON
+    list of bucket, count pairs): a day's hundreds of durations are one row to read, not one
+    row per bucket. `next` is the day of the ticket's next solve for solves (NEVER when none),
+    as in KpiRollup; the other kinds have NEVER."""
+
+    zone = models.CharField(max_length=64)
+    level = models.CharField(max_length=8, blank=True)
+    member = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=20)
+    day = models.IntegerField()
+    next = models.IntegerField()
+    counts = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "level", "member", "kind", "day", "next"],
+                name="kpidurations_key_uniq",
+            )
+        ]
+        indexes = [models.Index(fields=["zone", "level", "day"], name="kpidurations_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.zone} {self.level}={self.member} {self.kind} day {self.day}"
+
+
 class KpiRollupState(models.Model):
     """How far the rollups of a time zone reach: facts of days before `horizon` and the open
     tickets at each midnight up to it."""

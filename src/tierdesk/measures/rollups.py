@@ -22,6 +22,7 @@ from tierdesk.escalations.models import Escalation
 from tierdesk.measures import facts as f
 from tierdesk.measures.models import (
     ROLLUP_KEY,
+    KpiDurations,
     KpiRollup,
     KpiRollupState,
     KpiStaleTicket,
@@ -160,43 +161,54 @@ def _first_day_at_or_after(moment: datetime, zone: tzinfo) -> int:
 
 
 def row_keys(traits: Sequence[str], entry: Entry) -> Iterator[RowKey]:
-    """The rows an entry adds to: the team's (with type and product area for arrivals) and its
-    group's, channel's, tier's and region's (coarser duration buckets). An engineer's own
-    figures are read from the raw events of the tickets they worked on, not from rollups."""
+    """The rows an entry adds to: the team's and its group's, channel's, tier's and region's.
+    A duration goes to its day's histogram (a key with a bucket, coarser below the team); a
+    solve is also counted in a row of its own. An engineer's own figures are read from the raw
+    events of the tickets they worked on, not from rollups."""
     kind, day, prev, nxt, flags, bucket, slot, group, tier, _seconds, _engineer = entry
     channel, region, kind_of_ticket, area = traits
-    coarse = bucket // 2 if bucket >= 0 else bucket
-    tail = (kind, day, prev, nxt, flags, coarse, slot)
     if kind in LEVEL_CHAINS:
         # Each level's own chain: the group's rows count a ticket once per group.
         level = LEVEL_CHAINS[kind]
-        member = group if level == "group" else tier
-        yield (level, "" if member is None else str(member), *tail, "", "")
+        member = _member(group if level == "group" else tier)
+        yield (level, member, kind, day, prev, nxt, flags, -1, -1, "", "")
         return
-    if kind == f.CREATED:
-        # Arrivals twice: a plain count per day that every question reads, and ARRIVED with
-        # the hour of the week (and, team-wide, type and product area) for the questions by
-        # those, so the others do not read an arrival row per hour.
-        yield ("", "", ARRIVED, day, prev, nxt, flags, bucket, slot, kind_of_ticket, area)
-        for level, member in (
+    members = [("", "")] + [
+        (level, _member(value))
+        for level, value in (
             ("group", group),
             ("channel", channel),
             ("tier", tier),
             ("region", region),
-        ):
-            yield (level, "" if member is None else str(member), ARRIVED, *tail[1:], "", "")
-        tail = (kind, day, prev, nxt, flags, coarse, -1)
-        bucket, slot = -1, -1
-    yield ("", "", kind, day, prev, nxt, flags, bucket, slot, "", "")
-    for level, member in (
-        ("group", group),
-        ("channel", channel),
-        ("tier", tier),
-        ("region", region),
-    ):
-        if kind in (f.HANDLED, f.OPENED) and level in ("group", "tier"):
-            continue  # those levels keep their own chains
-        yield (level, "" if member is None else str(member), *tail, "", "")
+        )
+        # The team's handled and opened chains; groups and tiers keep their own.
+        if not (kind in (f.HANDLED, f.OPENED) and level in ("group", "tier"))
+    ]
+    for level, member in members:
+        if kind == f.CREATED:
+            # Arrivals as a plain count per day that every question reads, and as ARRIVED by
+            # the hour of the week and (team-wide) by type and product area, for the questions
+            # by those alone.
+            yield (level, member, kind, day, prev, nxt, flags, -1, -1, "", "")
+            yield (level, member, ARRIVED, day, prev, nxt, flags, -1, slot, "", "")
+            if not level:
+                yield (level, member, ARRIVED, day, prev, nxt, flags, -1, -1, kind_of_ticket, area)
+        elif kind in DURATIONS:
+            if kind == f.SOLVED:
+                yield (level, member, kind, day, prev, nxt, flags, -1, -1, "", "")
+            coarse = bucket // 2 if level else bucket
+            yield (level, member, kind, day, 0, nxt, 0, coarse, -1, "", "")
+        else:
+            yield (level, member, kind, day, prev, nxt, flags, -1, slot, "", "")
+
+
+def _member(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def is_duration(key: RowKey) -> bool:
+    """A key of a duration histogram (rows of counts have no bucket)."""
+    return key[7] >= 0
 
 
 def _add(totals: Counter, seconds: dict[RowKey, float], share: Any, sign: int) -> None:
@@ -204,7 +216,8 @@ def _add(totals: Counter, seconds: dict[RowKey, float], share: Any, sign: int) -
     for entry in entries:
         for key in row_keys(traits, entry):
             totals[key] += sign
-            seconds[key] = seconds.get(key, 0.0) + sign * entry[SECONDS]
+            if not is_duration(key):  # a histogram keeps no seconds (a solve's row does)
+                seconds[key] = seconds.get(key, 0.0) + sign * entry[SECONDS]
 
 
 def _pack(share: tuple[list[str], list[Entry]]) -> bytes:
@@ -219,8 +232,16 @@ def _unpack(blob: bytes | memoryview) -> Any:
 
 
 def _apply(zone_name: str, totals: Counter, seconds: dict[RowKey, float]) -> None:
-    """Adds the counts to the zone's rows (an upsert that increments), dropping emptied rows."""
-    changed = [(key, n) for key, n in totals.items() if n or abs(seconds.get(key, 0.0)) > 1e-9]
+    """Adds the counts to the zone's rows (an upsert that increments) and durations to its
+    histograms, dropping emptied rows. In the caller's transaction, which holds the zone's
+    state row: the histograms are read, changed and written back."""
+    durations = {key: n for key, n in totals.items() if is_duration(key) and n}
+    changed = [
+        (key, n)
+        for key, n in totals.items()
+        if not is_duration(key) and (n or abs(seconds.get(key, 0.0)) > 1e-9)
+    ]
+    _apply_durations(zone_name, durations)
     if not changed:
         return
     table = KpiRollup._meta.db_table
@@ -242,6 +263,66 @@ def _apply(zone_name: str, totals: Counter, seconds: dict[RowKey, float]) -> Non
         ).delete()
 
 
+# A histogram: level, member, kind, day, next -> {bucket: count}.
+Histograms = dict[tuple[Any, ...], Counter]
+
+
+def _histograms(totals: Iterable[tuple[RowKey, int]]) -> Histograms:
+    out: Histograms = {}
+    for key, n in totals:
+        level, member, kind, day, _prev, nxt, _flags, bucket = key[:8]
+        out.setdefault((level, member, kind, day, nxt), Counter())[bucket] += n
+    return out
+
+
+def pack_counts(counts: Counter) -> str:
+    return json.dumps(
+        [x for bucket in sorted(counts) if counts[bucket] for x in (bucket, counts[bucket])]
+    )
+
+
+def unpack_counts(text: str) -> Iterator[tuple[int, int]]:
+    values = json.loads(text)
+    return zip(values[::2], values[1::2], strict=True)
+
+
+def _apply_durations(zone_name: str, durations: dict[RowKey, int]) -> None:
+    """Adds duration counts to the histograms they belong to, read and written back."""
+    if not durations:
+        return
+    changes = _histograms(durations.items())
+    days = sorted({key[3] for key in changes})
+    stored: dict[tuple[Any, ...], tuple[int, str]] = {}
+    for offset in range(0, len(days), 500):
+        rows = KpiDurations.objects.filter(zone=zone_name, day__in=days[offset : offset + 500])
+        for pk, *key, counts in rows.values_list(
+            "pk", "level", "member", "kind", "day", "next", "counts"
+        ):
+            if tuple(key) in changes:
+                stored[tuple(key)] = (pk, counts)
+    emptied: list[int] = []
+    written: list[tuple[Any, ...]] = []
+    for key, change in changes.items():
+        pk, counts = stored.get(key, (None, "[]"))
+        total = Counter(dict(unpack_counts(counts)))
+        total.update(change)
+        packed = pack_counts(total)
+        if packed == "[]":
+            emptied += [pk] if pk is not None else []
+        else:
+            written.append((zone_name, *key, packed))
+    KpiDurations.objects.filter(pk__in=emptied).delete()
+    table = KpiDurations._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (zone, level, member, kind, day, next, counts) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (zone, level, member, kind, day, next) "
+        "DO UPDATE SET counts = excluded.counts"
+    )
+    with connection.cursor() as cursor:
+        for offset in range(0, len(written), BATCH):
+            cursor.executemany(sql, written[offset : offset + BATCH])
+
+
 def _zone_state(zone_name: str) -> KpiRollupState | None:
     return KpiRollupState.objects.filter(zone=zone_name).first()
 
@@ -261,6 +342,7 @@ def rollups_rebuild(
             # comes second waits instead of deadlocking on the rows the other changes.
             _locked_state(zone_name, horizon, now)
             KpiRollup.objects.filter(zone=zone_name).delete()
+            KpiDurations.objects.filter(zone=zone_name).delete()
             KpiTicketShare.objects.filter(zone=zone_name).delete()
             totals: Counter = Counter()
             seconds: dict[RowKey, float] = {}
@@ -276,13 +358,23 @@ def rollups_rebuild(
                 if progress and done % 50000 == 0:
                     progress(zone_name, done, len(ids))
             _insert(KpiTicketShare, ("ticket_id", "zone", "entries"), shares)
-            rows = [(zone_name, *key, n, seconds[key]) for key, n in totals.items() if n]
+            rows = [
+                (zone_name, *key, n, seconds[key])
+                for key, n in totals.items()
+                if n and not is_duration(key)
+            ]
             _insert(KpiRollup, ("zone", *KEY_FIELDS, "count", "seconds"), rows)
+            histograms = _histograms((k, n) for k, n in totals.items() if n and is_duration(k))
+            _insert(
+                KpiDurations,
+                ("zone", "level", "member", "kind", "day", "next", "counts"),
+                [(zone_name, *key, pack_counts(counts)) for key, counts in histograms.items()],
+            )
             KpiRollupState.objects.update_or_create(
                 zone=zone_name,
                 defaults={"horizon": horizon, "rebuilt_at": now, "updated_at": now},
             )
-        written[zone_name] = len(rows)
+        written[zone_name] = len(rows) + len(histograms)
     return written
 
 
