@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import chain
 from typing import Any
 
 from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
@@ -151,9 +152,13 @@ class KpiBook:
         now = self.now.timestamp()
         stamps = [moment.timestamp() for moment in bounds]
         periods = Periods(stamps[:-1], stamps[1:], [min(e, now) for e in stamps[1:]])
-        rows: list[Row] = list(self._raw_rows())
+        rows: list[Row] = self._raw_rows()
+        if key in rollups.DETAIL_KEYS:  # only volume is asked by these: arrivals alone
+            rows = [row for row in rows if row[0] == f.CREATED]
         if any(e > now for e in stamps[1:]):
-            rows += open_now_rows(self.scope, self.now, now, key)
+            return tally(
+                chain(rows, open_now_rows(self.scope, self.now, now, key)), periods, key, self.scope
+            )
         return tally(rows, periods, key, self.scope)
 
     def _raw_rows(self) -> list[Row]:

@@ -348,10 +348,11 @@ def _cells_of(out: Tally, metric: str, key: str | None, period: int) -> Cells:
 
 
 def fact_rows(
-    history: f.TicketHistory, instants: Sequence[datetime], zone: tzinfo
+    history: f.TicketHistory, instants: Sequence[datetime], scope: Scope
 ) -> Iterable[Row]:
     """The ticket's facts as rows timed in seconds since the epoch."""
-    for fact in f.ticket_facts(history, instants):
+    zone = scope.zone
+    for fact in f.ticket_facts(history, instants, per_engineer=scope.engineer is not None):
         slot = None
         if fact.kind == f.CREATED:
             local = fact.at.astimezone(zone)

@@ -95,10 +95,8 @@ def ticket_share(
     days up to the horizon as OPEN_IN / OPEN_OUT pairs, and its fixed traits (channel, region,
     type, product area)."""
     entries: list[Entry] = []
-    for fact in f.ticket_facts(history):
+    for fact in f.ticket_facts(history, per_engineer=False):
         day = day_of(fact.at, zone)
-        if fact.kind == f.HANDLED_BY:
-            continue
         slot = -1
         if fact.kind == f.CREATED:
             local = fact.at.astimezone(zone)

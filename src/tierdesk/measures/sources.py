@@ -60,7 +60,7 @@ def raw_rows(
     """The rows of these tickets' facts, OPEN_AT at each of the sorted `instants`."""
     ids = tickets if isinstance(tickets, Sequence) else list(tickets.values_list("pk", flat=True))
     for history in f.load_histories(ids):
-        yield from fact_rows(history, instants, scope.zone)
+        yield from fact_rows(history, instants, scope)
 
 
 def open_now_rows(scope: Scope, now: datetime, stamp: float, key: str | None) -> list[Row]:

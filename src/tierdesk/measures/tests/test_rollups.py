@@ -16,7 +16,7 @@ from tierdesk.escalations.models import Escalation, EscalationStatus
 from tierdesk.measures import rollups
 from tierdesk.measures.book import RAW, ROLLUPS, KpiBook, rollup_plan
 from tierdesk.measures.kpis import METRICS, Scope
-from tierdesk.measures.models import KpiRollup, KpiStaleTicket
+from tierdesk.measures.models import ROLLUP_KEY, KpiDurations, KpiRollup, KpiStaleTicket
 from tierdesk.measures.tests.conftest import History
 from tierdesk.sla.models import SlaClock
 from tierdesk.tickets.choices import EventKind
@@ -208,9 +208,22 @@ def test_rollups_stay_in_agreement_as_the_history_grows(desk, history):
     assert not KpiStaleTicket.objects.exists()
     _compare(Scope(zone=UTC))
     # What the refresh left is what a rebuild writes.
-    kept = set(KpiRollup.objects.values_list("level", "member", "kind", "day", "count"))
+    kept = _stored()
     rollups.rollups_rebuild(now=NOW)
-    assert set(KpiRollup.objects.values_list("level", "member", "kind", "day", "count")) == kept
+    assert _stored() == kept
+
+
+def _stored() -> tuple[set, set]:
+    """The rollup rows and duration histograms, as comparable sets."""
+    rows = set(KpiRollup.objects.values_list(*ROLLUP_KEY, "count"))
+    histograms = {
+        (*key, tuple(rollups.unpack_counts(counts)))
+        for *key, counts in KpiDurations.objects.values_list(
+            "level", "member", "kind", "day", "next", "counts"
+        )
+    }
+    assert histograms  # durations are kept there
+    return rows, histograms
 
 
 def test_answers_are_exact_before_the_worker_counts_a_changed_ticket_again(desk, history):
