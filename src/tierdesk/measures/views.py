@@ -21,7 +21,7 @@ from tierdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from tierdesk.core.spreadsheet import csv_cell
 from tierdesk.measures import charts, selectors, services
 from tierdesk.measures.book import KpiBook
-from tierdesk.measures.definitions import KPIS, NOTES, SURVEY_KPIS
+from tierdesk.measures.definitions import KPIS, NOTES, SURVEY_KPIS, TICKETS
 from tierdesk.measures.models import Comparison
 from tierdesk.measures.rollups import rollup_zones
 from tierdesk.sla.attainment import known_time_zone, time_zone_for
@@ -318,4 +318,8 @@ def engineer_view(request: HttpRequest) -> HttpResponse:
         context["engineer"] = engineer
         return render(request, "measures/engineer.html", context, status=422)
     context |= selectors.engineer_figures(query, engineer)
+    own_weeks = [
+        {"key": week["week"].isoformat(), "value": week["mine"]} for week in context["weeks"]
+    ]
+    context["solved_chart"] = charts.line_chart(own_weeks, TICKETS, None)
     return render(request, "measures/engineer.html", context)

@@ -75,6 +75,11 @@ def test_an_engineer_sees_their_numbers_beside_the_teams(shared_week, agent):
     assert re.findall(r'<td class="num">(\d+)</td>', solved) == ["2", "3"]
     assert 'data-metric="first_response_time"' in html
     assert 'id="own-engineer"' not in html  # no choice of engineer: only their own
+    # Their solves per week as a chart: one dot for the week, at their 2 tickets.
+    chart = re.search(r'<svg class="kpi-chart-svg kpi-line-chart".*?</svg>', html, re.S).group(0)
+    assert 'id="kpi-chart-own-solved-title"' in chart
+    assert re.findall(r"Week of 2026-03-02: (\d+)", chart) == ["2"]
+    assert chart.count('<circle class="dot"') == 1
 
 
 def test_only_managers_open_another_engineers_view(shared_week, agent, backline, manager):
