@@ -9,7 +9,8 @@ come from the raw events and the backlog as the tickets stand now):
 - the team dashboard's KPIs: every ticket KPI for the whole period and per week, the backlog by
   age and the arrivals per hour of the week, counted with the rollups and from raw events;
 - the whole dashboard's ticket KPIs with the per-group and per-tier tables, with the rollups;
-- keeping the rollups current: counting 1,000 changed tickets again, and the day's end.
+- keeping the rollups current: counting 1,000 changed tickets again, and the day's end (every
+  unsolved ticket counted again; rolled back afterwards).
 
 Prints a table, writes bench/results/kpi_bench.json.
 """
@@ -94,6 +95,38 @@ def refresh_cost(count: int) -> dict:
     return {"tickets": count, "seconds": round(seconds, 2)}
 
 
+def day_end_cost() -> dict:
+    """The midnight advance (every unsolved ticket and those touched since counted again), timed
+    and then rolled back so the rollups stay as built; `locked_seconds` is the part inside its
+    write transaction."""
+    from django.db import transaction
+
+    from tierdesk.measures import rollups
+
+    replace = rollups._write_recount
+    locked: list[float] = []
+
+    def timed_replace(*args, **kwargs):
+        started = time.perf_counter()
+        replace(*args, **kwargs)
+        locked.append(time.perf_counter() - started)
+
+    rollups._write_recount = timed_replace
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            counted = rollups.rollups_advance(now=NOW + timedelta(hours=3))
+            seconds = time.perf_counter() - started
+            transaction.set_rollback(True)
+    finally:
+        rollups._write_recount = replace
+    return {
+        "tickets": counted,
+        "seconds": round(seconds, 1),
+        "locked_seconds": round(sum(locked), 1),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=1_000_000)
@@ -112,7 +145,7 @@ def main() -> int:
 
     from django.db import connection
 
-    from tierdesk.measures.models import KpiRollup
+    from tierdesk.measures.models import KpiDurations, KpiRollup
     from tierdesk.measures.rollups import rollups_rebuild
     from tierdesk.tickets.models import Ticket, TicketEvent
 
@@ -160,7 +193,9 @@ def main() -> int:
     rolled, raw = results["team_rollups"]["result"], results["team_raw"]["result"]
     agree = _agree(rolled["figures"], raw["figures"])
     refresh = refresh_cost(1000)
+    day_end = day_end_cost()
     rollup_rows = KpiRollup.objects.count()
+    histograms = KpiDurations.objects.count()
 
     table = [
         [
@@ -187,8 +222,10 @@ def main() -> int:
     ]
     benchlib.print_table(["measure", "median ms", "max ms", "target", "source"], table)
     print(
-        f"rollup rows {rollup_rows:,}; rebuild {rebuild['seconds']} s; refresh of "
-        f"{refresh['tickets']:,} changed tickets {refresh['seconds']} s; raw and rollups "
+        f"rollup rows {rollup_rows:,} and {histograms:,} duration histograms; rebuild {rebuild['seconds']} s; refresh of "
+        f"{refresh['tickets']:,} changed tickets {refresh['seconds']} s; day end "
+        f"{day_end['tickets']:,} tickets {day_end['seconds']} s ({day_end['locked_seconds']} s "
+        f"in its write transaction); raw and rollups "
         f"agree: {agree['agree']} (largest percentile gap {agree['largest_gap_percent']} %)"
     )
     for entry in results.values():
@@ -200,7 +237,9 @@ def main() -> int:
         "now": NOW.isoformat(),
         "rebuild": rebuild,
         "rollup_rows": rollup_rows,
+        "duration_histograms": histograms,
         "refresh": refresh,
+        "day_end": day_end,
         "agreement": agree,
         "results": results,
     }

@@ -137,6 +137,9 @@ class KpiRollupState(models.Model):
     horizon = models.IntegerField()
     rebuilt_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # One more at every change of the zone's rollups: work counted outside the write
+    # transaction is written only onto the version it was counted against.
+    version = models.PositiveBigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.zone} through day {self.horizon}"

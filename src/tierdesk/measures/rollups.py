@@ -10,6 +10,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -218,8 +219,12 @@ def _add(totals: Counter, seconds: dict[RowKey, float], share: Any, sign: int) -
                 seconds[key] = seconds.get(key, 0.0) + sign * entry[SECONDS]
 
 
+def _dump(share: tuple[list[str], list[Entry]]) -> bytes:
+    return json.dumps(share, separators=(",", ":")).encode()
+
+
 def _pack(share: tuple[list[str], list[Entry]]) -> bytes:
-    return zlib.compress(json.dumps(share, separators=(",", ":")).encode())
+    return zlib.compress(_dump(share))
 
 
 def _unpack(blob: bytes | memoryview) -> Any:
@@ -338,7 +343,7 @@ def rollups_rebuild(
         with transaction.atomic():
             # The zone's state row first, as the refresh and the advance take it: whoever
             # comes second waits instead of deadlocking on the rows the other changes.
-            _locked_state(zone_name, horizon, now)
+            state = _locked_state(zone_name, horizon, now)
             KpiRollup.objects.filter(zone=zone_name).delete()
             KpiDurations.objects.filter(zone=zone_name).delete()
             KpiTicketShare.objects.filter(zone=zone_name).delete()
@@ -370,7 +375,12 @@ def rollups_rebuild(
             )
             KpiRollupState.objects.update_or_create(
                 zone=zone_name,
-                defaults={"horizon": horizon, "rebuilt_at": now, "updated_at": now},
+                defaults={
+                    "horizon": horizon,
+                    "rebuilt_at": now,
+                    "updated_at": now,
+                    "version": state.version + 1,
+                },
             )
         written[zone_name] = len(rows) + len(histograms)
     return written
@@ -434,45 +444,79 @@ def _fresh_shares(ids: Sequence[int], zone: tzinfo, horizon: int) -> dict[int, A
     return {history.pk: ticket_share(history, zone, horizon) for history in f.load_histories(ids)}
 
 
-def _replace_shares(state: KpiRollupState, fresh: dict[int, Any], ids: Sequence[int]) -> None:
-    """In the caller's transaction: takes the tickets' stored shares out of the rollups and
-    puts the fresh ones in (a ticket gone since keeps nothing)."""
-    totals: Counter = Counter()
-    seconds: dict[RowKey, float] = {}
-    for stored in KpiTicketShare.objects.filter(zone=state.zone, ticket_id__in=ids):
-        _add(totals, seconds, _unpack(stored.entries), -1)
-    for share in fresh.values():
-        _add(totals, seconds, share, 1)
-    KpiTicketShare.objects.filter(zone=state.zone, ticket_id__in=ids).delete()
-    _insert(
-        KpiTicketShare,
-        ("ticket_id", "zone", "entries"),
-        [(pk, state.zone, _pack(share)) for pk, share in fresh.items()],
-    )
-    _apply(state.zone, totals, seconds)
+@dataclass
+class Recount:
+    """What counting tickets again changes in a zone, worked out before its write transaction
+    against one version of its rollups: the tickets whose share differs from the stored one,
+    their new shares (packed) and the sums to add (new less stored)."""
+
+    version: int
+    ids: list[int]
+    shares: list[tuple[int, str, bytes]]
+    totals: Counter
+    seconds: dict[RowKey, float]
+
+
+def _recount(state: KpiRollupState, fresh: dict[int, Any], ids: Sequence[int]) -> Recount:
+    """Outside any transaction. A ticket whose share reads as stored is left out: at a day's
+    end most unsolved tickets only stay open, which their stored runs already say."""
+    stored: dict[int, bytes] = {}
+    for offset in range(0, len(ids), 5000):
+        rows = KpiTicketShare.objects.filter(
+            zone=state.zone, ticket_id__in=ids[offset : offset + 5000]
+        )
+        stored.update((pk, bytes(blob)) for pk, blob in rows.values_list("ticket_id", "entries"))
+    out = Recount(state.version, [], [], Counter(), {})
+    for pk in ids:
+        old = zlib.decompress(stored[pk]) if pk in stored else None
+        share = fresh.get(pk)
+        new = _dump(share) if share is not None else None
+        if new == old:
+            continue
+        out.ids.append(pk)
+        if old is not None:
+            _add(out.totals, out.seconds, json.loads(old), -1)
+        if share is not None:
+            _add(out.totals, out.seconds, share, 1)
+            out.shares.append((pk, state.zone, zlib.compress(new)))
+    return out
+
+
+def _write_recount(state: KpiRollupState, recount: Recount, now: datetime) -> None:
+    """In the caller's transaction, which holds the state row at the recount's version: the
+    shares and sums replaced, the version moved on."""
+    for offset in range(0, len(recount.ids), 5000):
+        chunk = recount.ids[offset : offset + 5000]
+        KpiTicketShare.objects.filter(zone=state.zone, ticket_id__in=chunk).delete()
+    _insert(KpiTicketShare, ("ticket_id", "zone", "entries"), recount.shares)
+    _apply(state.zone, recount.totals, recount.seconds)
+    state.version, state.updated_at = state.version + 1, now
 
 
 def rollups_refresh(*, limit: int = 2000, now: datetime | None = None) -> int:
     """Counts the stale tickets again (at most `limit`) in every zone; returns how many. A
-    zone whose horizon moved meanwhile is left to the next run (the marks stay)."""
+    zone whose rollups changed meanwhile is left to the next run (the marks stay)."""
+    now = now or timezone.now()
     stale = list(
         KpiStaleTicket.objects.order_by("marked_at").values_list("ticket_id", "marked_at")[:limit]
     )
     if not stale:
         return 0
-    ids = [pk for pk, _at in stale]
-    computed = {
-        state.zone: (state.horizon, _fresh_shares(ids, ZoneInfo(state.zone), state.horizon))
+    ids = sorted(pk for pk, _at in stale)
+    counted = {
+        state.zone: (
+            state.horizon,
+            _recount(state, _fresh_shares(ids, ZoneInfo(state.zone), state.horizon), ids),
+        )
         for state in KpiRollupState.objects.order_by("zone")
     }
     with transaction.atomic():
         for state in KpiRollupState.objects.select_for_update().order_by("zone"):
-            horizon, fresh = computed.get(state.zone, (None, {}))
-            if horizon != state.horizon:
+            horizon, recount = counted.get(state.zone, (None, None))
+            if recount is None or (horizon, recount.version) != (state.horizon, state.version):
                 return 0
-            _replace_shares(state, fresh, ids)
-            state.updated_at = now or timezone.now()
-            state.save(update_fields=["updated_at"])
+            _write_recount(state, recount, now)
+            state.save(update_fields=["version", "updated_at"])
         for pk, marked_at in stale:
             KpiStaleTicket.objects.filter(ticket_id=pk, marked_at=marked_at).delete()
     return len(ids)
@@ -480,9 +524,9 @@ def rollups_refresh(*, limit: int = 2000, now: datetime | None = None) -> int:
 
 def rollups_advance(*, now: datetime | None = None) -> int:
     """Moves each zone's horizon to today once a day has ended there, counting again the
-    tickets open at the old horizon or touched since, all in one transaction: a reader sees
-    the rollups through the old horizon or through the new one, never between. Returns the
-    tickets counted again."""
+    tickets open at the old horizon or touched since. What changed is worked out first and
+    written in one short transaction: a reader sees the rollups through the old horizon or
+    through the new one, never between. Returns the tickets counted again."""
     now = now or timezone.now()
     counted = 0
     for state in KpiRollupState.objects.order_by("zone"):
@@ -495,14 +539,14 @@ def rollups_advance(*, now: datetime | None = None) -> int:
             Ticket.objects.filter(status__in=sorted(UNSOLVED_STATUSES)).values_list("pk", flat=True)
         )
         ordered = sorted(ids)
-        fresh = _fresh_shares(ordered, zone, today)
+        recount = _recount(state, _fresh_shares(ordered, zone, today), ordered)
         with transaction.atomic():
             locked = KpiRollupState.objects.select_for_update().get(pk=state.pk)
-            if locked.horizon != state.horizon:
-                continue  # another advance or a rebuild got there first
-            _replace_shares(locked, fresh, ordered)
-            locked.horizon, locked.updated_at = today, now
-            locked.save(update_fields=["horizon", "updated_at"])
+            if (locked.horizon, locked.version) != (state.horizon, state.version):
+                continue  # changed meanwhile: the next run counts again
+            _write_recount(locked, recount, now)
+            locked.horizon = today
+            locked.save(update_fields=["horizon", "version", "updated_at"])
         counted += len(ordered)
     return counted
 

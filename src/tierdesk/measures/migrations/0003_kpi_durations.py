@@ -35,5 +35,10 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('zone', 'level', 'member', 'kind', 'day', 'next'), name='kpidurations_key_uniq')],
             },
         ),
+        migrations.AddField(
+            model_name='kpirollupstate',
+            name='version',
+            field=models.PositiveBigIntegerField(default=0),
+        ),
         migrations.RunPython(forget_rollups, migrations.RunPython.noop),
     ]

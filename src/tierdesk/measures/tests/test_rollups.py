@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import F
 
 from tierdesk.accounts.models import SkillGroup
 from tierdesk.core.errors import ValidationFailed
@@ -16,7 +17,13 @@ from tierdesk.escalations.models import Escalation, EscalationStatus
 from tierdesk.measures import rollups
 from tierdesk.measures.book import RAW, ROLLUPS, KpiBook, rollup_plan
 from tierdesk.measures.kpis import METRICS, Scope
-from tierdesk.measures.models import ROLLUP_KEY, KpiDurations, KpiRollup, KpiStaleTicket
+from tierdesk.measures.models import (
+    ROLLUP_KEY,
+    KpiDurations,
+    KpiRollup,
+    KpiRollupState,
+    KpiStaleTicket,
+)
 from tierdesk.measures.tests.conftest import History
 from tierdesk.sla.models import SlaClock
 from tierdesk.tickets.choices import EventKind
@@ -351,3 +358,28 @@ def test_an_organization_moving_region_marks_its_tickets(desk, alice):
         Ticket.objects.filter(organization=organization).values_list("pk", flat=True)
     )
     assert marked
+
+
+def test_a_refresh_counted_against_rollups_changed_meanwhile_is_not_written(
+    desk, history, monkeypatch
+):
+    rollups.rollups_rebuild(now=NOW)
+    ticket = Ticket.objects.filter(status="solved").order_by("pk").first()
+    history.status(ticket, NOW - timedelta(hours=1), "solved", "open")
+    rollups.mark_stale([ticket.pk], now=NOW)
+    kept = _stored()
+    recount = rollups._recount
+
+    def rebuilt_meanwhile(*args, **kwargs):
+        counted = recount(*args, **kwargs)
+        KpiRollupState.objects.update(version=F("version") + 1)  # as a rebuild would
+        return counted
+
+    monkeypatch.setattr(rollups, "_recount", rebuilt_meanwhile)
+
+    assert rollups.rollups_refresh(now=NOW) == 0
+    assert _stored() == kept  # nothing written onto rollups it was not counted against
+    assert KpiStaleTicket.objects.filter(ticket_id=ticket.pk).exists()  # the next run counts it
+    monkeypatch.setattr(rollups, "_recount", recount)
+    assert rollups.rollups_refresh(now=NOW) == 1
+    _compare(Scope(zone=UTC))
