@@ -409,9 +409,13 @@ def _load_chunk(ids: list[int]) -> Iterator[TicketHistory]:
     escalations = (
         Escalation.objects.filter(ticket_id__in=ids)
         .order_by()
-        .values_list("ticket_id", "created_at", "from_tier", "to_tier", "status", "requested_by_id")
+        .values_list(
+            "ticket_id", "created_at", "id", "from_tier", "to_tier", "status", "requested_by_id"
+        )
     )
-    for ticket_id, at, from_tier, to_tier, status, by in _fetch(escalations, 1):
+    # Sorted here, not by the database: an ORDER BY on time could lead SQLite onto the time
+    # index. In a fixed order, a ticket's share reads the same each time.
+    for ticket_id, at, _pk, from_tier, to_tier, status, by in sorted(_fetch(escalations, 1)):
         histories[ticket_id].escalations.append((at, from_tier, to_tier, status, by))
     clocks = (
         SlaClock.objects.filter(
@@ -423,7 +427,7 @@ def _load_chunk(ids: list[int]) -> Iterator[TicketHistory]:
         .order_by()
         .values_list("ticket_id", "metric", "stopped_at", "elapsed_seconds")
     )
-    for ticket_id, metric, stopped_at, elapsed in _fetch(clocks, 2):
+    for ticket_id, metric, stopped_at, elapsed in sorted(_fetch(clocks, 2)):
         histories[ticket_id].clocks.append((metric, stopped_at, elapsed))
     yield from histories.values()
 

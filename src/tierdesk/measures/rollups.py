@@ -511,11 +511,13 @@ def rollups_refresh(*, limit: int = 2000, now: datetime | None = None) -> int:
         for state in KpiRollupState.objects.order_by("zone")
     }
     with transaction.atomic():
-        for state in KpiRollupState.objects.select_for_update().order_by("zone"):
+        states = list(KpiRollupState.objects.select_for_update().order_by("zone"))
+        for state in states:
             horizon, recount = counted.get(state.zone, (None, None))
             if recount is None or (horizon, recount.version) != (state.horizon, state.version):
-                return 0
-            _write_recount(state, recount, now)
+                return 0  # before writing any zone: all are counted again next run
+        for state in states:
+            _write_recount(state, counted[state.zone][1], now)
             state.save(update_fields=["version", "updated_at"])
         for pk, marked_at in stale:
             KpiStaleTicket.objects.filter(ticket_id=pk, marked_at=marked_at).delete()
@@ -578,6 +580,12 @@ def touched_since(moment: datetime) -> set[int]:
     escalated = Escalation.objects.filter(created_at__gte=moment).order_by()
     ids |= set(escalated.values_list("ticket_id", flat=True))
     return ids
+
+
+def unbuilt_zones() -> list[str]:
+    """The rollup zones with no rollups built (no state row)."""
+    built = set(KpiRollupState.objects.values_list("zone", flat=True))
+    return [zone for zone in rollup_zones() if zone not in built]
 
 
 def horizon_of(zone_name: str, now: datetime | None = None) -> int | None:

@@ -4,9 +4,9 @@ from django.db import migrations, models
 
 
 def forget_rollups(apps, schema_editor):
-    """Durations move out of the daily rows into KpiDurations: rollups in the old layout are
-    dropped (questions are answered from the raw events until `tierdesk measures rollup`
-    counts them again)."""
+    """Durations move out of the daily rows into KpiDurations: rollups in the other layout are
+    dropped, going forward or back (questions are answered from the raw events until
+    `tierdesk measures rollup` counts them again)."""
     for name in ("KpiRollupState", "KpiRollup", "KpiTicketShare", "KpiStaleTicket"):
         apps.get_model("measures", name).objects.all().delete()
 
@@ -40,5 +40,5 @@ class Migration(migrations.Migration):
             name='version',
             field=models.PositiveBigIntegerField(default=0),
         ),
-        migrations.RunPython(forget_rollups, migrations.RunPython.noop),
+        migrations.RunPython(forget_rollups, forget_rollups),
     ]

@@ -37,7 +37,7 @@ END = datetime(2026, 3, 16, tzinfo=UTC)
 NOW = datetime(2026, 3, 18, 15, 30, tzinfo=UTC)
 KEYS = {
     "backlog": (None, "group", "channel", "tier", "age"),
-    "volume": (None, "group", "channel", "tier", "type", "hour_of_week"),
+    "volume": (None, "group", "channel", "tier", "region", "type", "product_area", "hour_of_week"),
 }
 PERCENTILE_ERROR = 0.045  # buckets 2^(1/8) wide per group, channel, tier and region
 
@@ -89,6 +89,7 @@ def seed(history: History, groups: list[SkillGroup], count: int, rng: random.Ran
             created,
             channel=rng.choice(["email", "portal", "chat", "phone"]),
             type=rng.choice(["question", "problem", "incident"]),
+            product_area=rng.choice(["api", "billing", "ingestion"]),
             group=group,
             tier=1,
         )
@@ -196,6 +197,7 @@ def test_rollups_agree_with_the_raw_facts_for_every_kpi_and_key(desk):
     _compare(Scope(zone=UTC))
     _compare(Scope(zone=UTC, group=desk[1].pk))
     _compare(Scope(zone=UTC, channel="email"))
+    _compare(Scope(zone=UTC, region=Ticket.objects.first().organization.region))
     # A period that ends in the future: this week's facts come from the raw events.
     _compare(Scope(zone=UTC), start=START, end=NOW.replace(hour=0, minute=0) + timedelta(days=3))
 
@@ -383,3 +385,44 @@ def test_a_refresh_counted_against_rollups_changed_meanwhile_is_not_written(
     monkeypatch.setattr(rollups, "_recount", recount)
     assert rollups.rollups_refresh(now=NOW) == 1
     _compare(Scope(zone=UTC))
+
+
+def test_a_day_end_counted_against_rollups_changed_meanwhile_is_not_written(
+    desk, history, monkeypatch
+):
+    rollups.rollups_rebuild(now=NOW)
+    tomorrow = NOW + timedelta(days=1)
+    kept = _stored()
+    recount = rollups._recount
+
+    def rebuilt_meanwhile(*args, **kwargs):
+        counted = recount(*args, **kwargs)
+        KpiRollupState.objects.update(version=F("version") + 1)
+        return counted
+
+    monkeypatch.setattr(rollups, "_recount", rebuilt_meanwhile)
+    rollups.rollups_advance(now=tomorrow)
+
+    assert _stored() == kept
+    assert rollups.horizon_of("UTC", tomorrow) is None  # still yesterday's: the next run moves
+    monkeypatch.setattr(rollups, "_recount", recount)
+    assert rollups.rollups_advance(now=tomorrow) > 0
+    assert rollups.horizon_of("UTC", tomorrow) == tomorrow.date().toordinal()
+
+
+def test_the_worker_warns_of_rollups_nobody_built(desk, caplog, monkeypatch):
+    from tierdesk.measures import tasks
+
+    monkeypatch.setattr(tasks, "_WARNED", {})
+    with caplog.at_level("WARNING", logger="tierdesk.measures.tasks"):
+        tasks.kpi_rollups_task.call_local()
+        tasks.kpi_rollups_task.call_local()  # once an hour, not every minute
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "tierdesk measures rollup --zone UTC" in warnings[0]
+
+    rollups.rollups_rebuild()
+    monkeypatch.setattr(tasks, "_WARNED", {})
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="tierdesk.measures.tasks"):
+        tasks.kpi_rollups_task.call_local()
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
