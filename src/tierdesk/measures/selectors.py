@@ -337,10 +337,12 @@ OWN_KPIS = (
 )
 
 
-def engineer_figures(query: KpiQuery, engineer: User) -> dict[str, Any]:
+def engineer_figures(
+    query: KpiQuery, engineer: User, *, now: datetime | None = None
+) -> dict[str, Any]:
     """The engineer's numbers beside the team's over the query's period (never other
     engineers'): counts of their work, the KPIs of OWN_KPIS, and their solves per week."""
-    team, mine = kpi_book(query), kpi_book(query, engineer=engineer.pk)
+    team, mine = kpi_book(query, now=now), kpi_book(query, engineer=engineer.pk, now=now)
     targets = {name: _targets_of(name).get(None) for name in OWN_KPIS}
     rows = []
     for name in OWN_KPIS:

@@ -302,6 +302,8 @@ class TicketEvent(models.Model):
             models.Index(fields=["ticket", "created_at"], name="event_ticket_created_idx"),
             # Metrics scan one kind of change over a period (status changes in a week, ...).
             models.Index(fields=["field", "created_at"], name="event_field_created_idx"),
+            # An engineer's own figures read their actions over a period.
+            models.Index(fields=["actor", "created_at"], name="event_actor_created_idx"),
         ]
 
     def __str__(self) -> str:
