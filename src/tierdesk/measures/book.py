@@ -187,6 +187,8 @@ class KpiBook:
         )
         if horizon is None or not aligned:
             return None
+        if any(day > horizon and rollups.midnight(day, zone) <= self.now for day in days):
+            return None  # a backlog at a midnight the rollups' open runs do not reach yet
         # The team's rows serve every KPI and the backlog by age alike: one read per shape.
         shape = key if key in (*DIMENSIONS, *rollups.DETAIL_KEYS) else None
         if shape not in self._rollup_rows:

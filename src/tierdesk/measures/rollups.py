@@ -589,9 +589,11 @@ def unbuilt_zones() -> list[str]:
 
 
 def horizon_of(zone_name: str, now: datetime | None = None) -> int | None:
-    """The zone's horizon when its rollups are current (reach today), else None."""
+    """The zone's horizon: today when the worker is current, an earlier day when it has not
+    yet moved past a midnight (its open runs reach only that day); None without rollups or
+    with a horizon beyond `now`."""
     state = _zone_state(zone_name)
     now = now or timezone.now()
-    if state is None or state.horizon != day_of(now, ZoneInfo(zone_name)):
+    if state is None or state.horizon > day_of(now, ZoneInfo(zone_name)):
         return None
     return state.horizon
