@@ -92,6 +92,7 @@ class KpiBook:
         self._rollup_rows: dict[str | None, list[Row]] = {}
         self._open: dict[str | None, list[Row]] = {}
         self._stale: list[tuple[Any, int]] | None = None
+        self._version: int | None = None  # of the rollups the cached rows were read from
         self.sources_used: set[str] = set()
 
     def _weeks(self) -> list[tuple[date, datetime, datetime]]:
@@ -178,24 +179,20 @@ class KpiBook:
         plan = rollup_plan(self.scope, key)
         if plan is None or self.zone_name not in rollups.rollup_zones():
             return None
-        horizon = rollups.horizon_of(self.zone_name, self.now)
         zone = self.scope.zone
         weekly_bounds = self._bounds(True)
         days = [rollups.day_of(moment, zone) for moment in weekly_bounds]
         aligned = all(
             rollups.midnight(d, zone) == m for d, m in zip(days, weekly_bounds, strict=True)
         )
-        if horizon is None or not aligned:
+        if not aligned:
             return None
-        if any(day > horizon and rollups.midnight(day, zone) <= self.now for day in days):
-            return None  # a backlog at a midnight the rollups' open runs do not reach yet
         # The team's rows serve every KPI and the backlog by age alike: one read per shape.
         shape = key if key in (*DIMENSIONS, *rollups.DETAIL_KEYS) else None
-        if shape not in self._rollup_rows:
-            rows = rollup_rows(self.zone_name, plan, days, shape, horizon)
-            rows += correction_rows(plan, days, horizon, self._corrections(horizon), shape)
-            self._rollup_rows[shape] = rows
-        rows = self._rollup_rows[shape]
+        read = self._read(plan, days, shape, bounds if shape not in rollups.DETAIL_KEYS else [])
+        if read is None:
+            return None
+        rows = read
         weeks = len(days) - 1
         if len(bounds) == 2 and weeks > 1:
             rows = _merged(whole for row in rows if (whole := _as_whole(row, weeks)) is not None)
@@ -206,6 +203,32 @@ class KpiBook:
             if moment.timestamp() > now:
                 rows = rows + self._open_now(shape if shape in DIMENSIONS else None, i + 1)
         return tally(rows, periods, key, self.scope), ROLLUPS
+
+    def _read(
+        self, plan: Plan, days: list[int], shape: str | None, backlog_at: list[datetime]
+    ) -> list[Row] | None:
+        """The shape's rows and the stale tickets' corrections, read against one version of the
+        rollups (a writer committing between the two would have them disagree: the reading is
+        done again); None when a backlog is asked at a midnight the rollups' open runs do not
+        reach yet, or the rollups keep changing."""
+        for _attempt in range(3):
+            state = rollups.state_of(self.zone_name, self.now)
+            if state is None:
+                return None
+            horizon, version = state
+            zone = self.scope.zone
+            for moment in backlog_at:
+                if rollups.day_of(moment, zone) > horizon and moment <= self.now:
+                    return None
+            if version != self._version:
+                self._rollup_rows, self._stale, self._version = {}, None, version
+            if shape not in self._rollup_rows:
+                rows = rollup_rows(self.zone_name, plan, days, shape, horizon)
+                rows += correction_rows(plan, days, horizon, self._corrections(horizon), shape)
+                self._rollup_rows[shape] = rows
+            if rollups.state_of(self.zone_name, self.now) == state:
+                return self._rollup_rows[shape]
+        return None
 
     def _open_now(self, key: str | None, stamp: int) -> list[Row]:
         if key not in self._open:

@@ -588,12 +588,18 @@ def unbuilt_zones() -> list[str]:
     return [zone for zone in rollup_zones() if zone not in built]
 
 
-def horizon_of(zone_name: str, now: datetime | None = None) -> int | None:
-    """The zone's horizon: today when the worker is current, an earlier day when it has not
-    yet moved past a midnight (its open runs reach only that day); None without rollups or
-    with a horizon beyond `now`."""
+def state_of(zone_name: str, now: datetime | None = None) -> tuple[int, int] | None:
+    """The zone's horizon and version. The horizon is today when the worker is current, an
+    earlier day when it has not yet moved past a midnight (its open runs reach only that day);
+    None without rollups or with a horizon beyond `now`."""
     state = _zone_state(zone_name)
     now = now or timezone.now()
     if state is None or state.horizon > day_of(now, ZoneInfo(zone_name)):
         return None
-    return state.horizon
+    return state.horizon, state.version
+
+
+def horizon_of(zone_name: str, now: datetime | None = None) -> int | None:
+    """The zone's horizon (see state_of)."""
+    state = state_of(zone_name, now)
+    return state[0] if state else None

@@ -435,3 +435,41 @@ def test_the_worker_warns_of_rollups_nobody_built(desk, caplog, monkeypatch):
     with caplog.at_level("WARNING", logger="tierdesk.measures.tasks"):
         tasks.kpi_rollups_task.call_local()
     assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_a_reader_overtaken_by_the_worker_reads_again(desk, history, monkeypatch):
+    rollups.rollups_rebuild(now=NOW)
+    for ticket in Ticket.objects.filter(status="solved").order_by("pk")[:4]:
+        history.status(ticket, NOW - timedelta(hours=2), "solved", "open")
+        rollups.mark_stale([ticket.pk], now=NOW)
+    corrections = rollups.stale_corrections
+    overtaken = []
+
+    def worker_first(*args, **kwargs):
+        # The worker commits between the reader's rows and its corrections: the rows are from
+        # before the refresh, the marks it corrects by are gone.
+        if not overtaken:
+            overtaken.append(rollups.rollups_refresh(now=NOW))
+        return corrections(*args, **kwargs)
+
+    monkeypatch.setattr(rollups, "stale_corrections", worker_first)
+
+    _compare(Scope(zone=UTC))
+    assert overtaken == [4]
+
+
+def test_rollups_behind_answer_each_shape_that_asks_no_backlog_in_the_gap(desk):
+    # Counted through Sunday; it is Monday afternoon and the worker has not moved on.
+    sunday = datetime(2026, 3, 15, 12, tzinfo=UTC)
+    monday = sunday + timedelta(days=1, hours=3)
+    rollups.rollups_rebuild(now=sunday)
+    end = datetime(2026, 3, 23, tzinfo=UTC)
+    rolled = KpiBook(Scope(zone=UTC), START, end, "UTC", now=monday)
+    raw = KpiBook(Scope(zone=UTC), START, end, "UTC", source=RAW, now=monday)
+
+    assert rolled.answered_by(True, None) == RAW  # the backlog at this Monday's midnight
+    assert rolled.answered_by(False, None) == ROLLUPS  # the period's bounds are not in the gap
+    assert rolled.answered_by(False, "hour_of_week") == ROLLUPS  # no backlog asked
+    for metric in METRICS:
+        _same(raw.whole(metric, None), rolled.whole(metric, None), f"{metric} whole")
+    _same(raw.whole("volume", "hour_of_week"), rolled.whole("volume", "hour_of_week"), "hours")
