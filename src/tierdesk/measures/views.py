@@ -212,6 +212,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["per_group"] = _breakdown(request, "group", book)
         context["per_tier"] = _breakdown(request, "tier", book)
         context["heatmap"] = _heatmap(request, book)
+        context["counted_from"] = sorted(book.sources_used)
     except ValidationFailed as error:
         context["errors"] = error.as_list()
         return render(request, "measures/dashboard.html", context, status=422)

@@ -300,3 +300,20 @@ def test_the_dashboard_reads_the_desks_rollup_zone_unless_another_is_asked_for(m
 
     assert b'value="Europe/Berlin"' in default.content
     assert b'value="Asia/Tokyo"' in asked.content
+
+
+def test_the_dashboard_says_where_its_figures_were_counted(escalated_week, manager):
+    from tierdesk.measures.rollups import rollups_rebuild
+
+    client = signed_in(manager)
+    counted_from = re.compile(r'id="kpi-counted-from" data-sources="([a-z,]*)"')
+
+    before = client.get("/measures/", WEEK).content.decode()
+    with time_machine.travel(datetime(2026, 3, 20, 12, tzinfo=UTC), tick=False):
+        rollups_rebuild()
+        after = client.get("/measures/", WEEK).content.decode()
+
+    assert counted_from.search(before).group(1) == "raw"  # no rollups built yet
+    assert "take longer on a large desk" in before
+    assert counted_from.search(after).group(1) == "rollups"
+    assert "Counted from the daily rollups" in after
