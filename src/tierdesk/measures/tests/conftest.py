@@ -64,6 +64,22 @@ class History:
             ticket=ticket, actor=actor or self.staff, kind=EventKind.MESSAGE, created_at=at(when)
         )
 
+    def move(
+        self, ticket: Ticket, when: str | datetime, field: str, old, new, kind=EventKind.CHANGED
+    ) -> None:
+        """A change of group or tier (by a person, or ROUTED by a routing rule)."""
+        TicketEvent.objects.create(
+            ticket=ticket,
+            kind=kind,
+            field=field,
+            from_value=str(old),
+            to_value=str(new),
+            created_at=at(when),
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(
+            **{f"{field}_id" if field == "group" else field: new}
+        )
+
     def escalate(self, ticket: Ticket, when: str | datetime, to_tier: int) -> None:
         Escalation.objects.create(
             ticket=ticket,

@@ -15,7 +15,6 @@ from tierdesk.measures.kpis import Scope
 from tierdesk.measures.tests.conftest import at
 from tierdesk.sla.models import SlaClock
 from tierdesk.tickets.choices import EventKind
-from tierdesk.tickets.models import Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -378,15 +377,7 @@ def test_a_group_change_by_a_routing_rule_keeps_past_weeks_in_the_old_group(hist
         SkillGroup.objects.create(name="Second"),
     )
     ticket = history.ticket("03-03", group=first)
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=EventKind.ROUTED,
-        field="group",
-        from_value=str(first.pk),
-        to_value=str(second.pk),
-        created_at=at("03-12"),
-    )
-    Ticket.objects.filter(pk=ticket.pk).update(group=second)
+    history.move(ticket, "03-12", "group", first.pk, second.pk, kind=EventKind.ROUTED)
 
     by_group = team("volume", "group")
 
@@ -399,15 +390,7 @@ def test_a_ticket_handled_in_two_tiers_counts_as_handled_in_each(history, agent)
     t = history.ticket("02-20", tier=1)
     history.reply(t, "03-02 10:00", actor=agent)
     history.escalate(t, "03-02 11:00", 2)
-    TicketEvent.objects.create(
-        ticket=t,
-        kind=EventKind.CHANGED,
-        field="tier",
-        from_value="1",
-        to_value="2",
-        created_at=at("03-03 09:00"),
-    )
-    Ticket.objects.filter(pk=t.pk).update(tier=2)
+    history.move(t, "03-03 09:00", "tier", 1, 2)
     history.reply(t, "03-03 10:00", actor=agent)
     u = history.ticket("02-20", tier=1)
     history.reply(u, "03-04 10:00", actor=agent)
@@ -427,15 +410,7 @@ def test_a_ticket_moved_into_a_group_while_open_counts_as_open_there(history, ag
         SkillGroup.objects.create(name="Second"),
     )
     ticket = history.ticket("02-27", group=first)
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=EventKind.CHANGED,
-        field="group",
-        from_value=str(first.pk),
-        to_value=str(second.pk),
-        created_at=at("03-04"),
-    )
-    Ticket.objects.filter(pk=ticket.pk).update(group=second)
+    history.move(ticket, "03-04", "group", first.pk, second.pk)
     history.status(ticket, "03-06", "open", "solved", actor=agent)
 
     by_group = team("weekly_resolution_rate", "group")
@@ -450,15 +425,7 @@ def test_a_ticket_moved_into_a_group_while_open_counts_as_open_there(history, ag
 def test_an_escalation_written_with_its_tier_change_counts_under_the_tier_it_left(history, agent):
     ticket = history.ticket("02-20", tier=1)
     history.escalate(ticket, "03-03 11:00", 2)
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=EventKind.CHANGED,
-        field="tier",
-        from_value="1",
-        to_value="2",
-        created_at=at("03-03 11:00"),
-    )
-    Ticket.objects.filter(pk=ticket.pk).update(tier=2)
+    history.move(ticket, "03-03 11:00", "tier", 1, 2)
 
     by_tier = team("escalation_rate", "tier")
 

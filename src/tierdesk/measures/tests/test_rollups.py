@@ -26,8 +26,7 @@ from tierdesk.measures.models import (
 )
 from tierdesk.measures.tests.conftest import History
 from tierdesk.sla.models import SlaClock
-from tierdesk.tickets.choices import EventKind
-from tierdesk.tickets.models import Ticket, TicketEvent
+from tierdesk.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -59,20 +58,6 @@ def _clock(ticket: Ticket, metric: str, stopped: datetime, seconds: int) -> None
         channel=ticket.channel,
         priority=ticket.priority,
         computed_at=stopped,
-    )
-
-
-def _move(ticket: Ticket, when: datetime, field: str, old, new) -> None:
-    TicketEvent.objects.create(
-        ticket=ticket,
-        kind=EventKind.CHANGED,
-        field=field,
-        from_value=str(old),
-        to_value=str(new),
-        created_at=when,
-    )
-    Ticket.objects.filter(pk=ticket.pk).update(
-        **{f"{field}_id" if field == "group" else field: new}
     )
 
 
@@ -122,7 +107,7 @@ def _life(history, ticket, groups, group, rng) -> None:
         elif roll < 0.45:
             other = rng.choice(groups)
             if other != group:
-                _move(ticket, moment, "group", group.pk, other.pk)
+                history.move(ticket, moment, "group", group.pk, other.pk)
                 group = other
         elif roll < 0.55 and tier < 3:
             to_tier = min(3, tier + rng.choice([1, 1, 2]))
@@ -135,7 +120,7 @@ def _life(history, ticket, groups, group, rng) -> None:
                 created_at=moment,
                 status=rng.choice([EscalationStatus.ACCEPTED, EscalationStatus.WITHDRAWN]),
             )
-            _move(ticket, moment, "tier", tier, to_tier)
+            history.move(ticket, moment, "tier", tier, to_tier)
             tier = to_tier
         elif roll < 0.65 and status != "pending":
             history.status(ticket, moment, status, "pending", actor=history.staff)
