@@ -91,7 +91,7 @@ class KpiBook:
         self._raw: list[Row] | None = None
         self._rollup_rows: dict[str | None, list[Row]] = {}
         self._open: dict[str | None, list[Row]] = {}
-        self._stale: list[tuple[Any, int]] | None = None
+        self._stale: rollups.Recount | None = None
         self._version: int | None = None  # of the rollups the cached rows were read from
         self.sources_used: set[str] = set()
 
@@ -235,7 +235,7 @@ class KpiBook:
             self._open[key] = open_now_rows(self.scope, self.now, 0, key)
         return [(row[0], stamp, *row[2:]) for row in self._open[key]]
 
-    def _corrections(self, horizon: int) -> list[tuple[Any, int]]:
+    def _corrections(self, horizon: int) -> rollups.Recount:
         if self._stale is None:
             self._stale = rollups.stale_corrections(self.zone_name, horizon)
         return self._stale
@@ -388,47 +388,45 @@ def correction_rows(
     plan: Plan,
     days: list[int],
     horizon: int,
-    corrections: list[tuple[Any, int]],
+    corrections: rollups.Recount,
     key: str | None,
 ) -> list[Row]:
-    """The rows of stale tickets' shares, out (-1) and in (+1), as rollup_rows reads the
-    stored ones: period numbers for days, running sums of open runs at the bounds."""
+    """The rows of the stale tickets' recount (their shares as they read now less the stored
+    ones, summed per rollup row) as rollup_rows reads the stored rows: period numbers for days,
+    running sums of open runs at the bounds."""
     bounds = [day for day in days if day <= horizon]
     detail = key in rollups.DETAIL_KEYS
     out: list[Row] = []
-    for (traits, entries), sign in corrections:
-        for entry in entries:
-            for row_key in rollups.row_keys(traits, entry):
-                level, member, kind, day, prev, nxt, flags, bucket, slot, kind_of, area = row_key
-                if level != plan.level or plan.member not in (None, member):
-                    continue
-                if kind in (rollups.ARRIVED, f.CREATED):
-                    # As rollup_rows reads them: one of the arrival rows.
-                    if (kind == rollups.ARRIVED) != detail or (
-                        detail and (slot >= 0) != (key == "hour_of_week")
-                    ):
-                        continue
-                    kind = f.CREATED
-                elif detail:
-                    continue
-                duration = rollups.is_duration(row_key)
-                if duration and kind == f.SOLVED:
-                    kind = SOLVED_TIME
-                r = {"flags": flags, "bucket": bucket, "slot": slot, "type": kind_of}
-                r |= {"product_area": area, "n": sign}
-                if plan.member is None:
-                    r["member"] = member
-                if kind in (rollups.OPEN_IN, rollups.OPEN_OUT):
-                    r["n"] = sign if kind == rollups.OPEN_IN else -sign
-                    out += [
-                        _row(plan, r, f.OPEN_AT, k, 0, 0, 0.0)
-                        for k, bound in enumerate(bounds)
-                        if bound >= day
-                    ]
-                elif days[0] <= day < days[-1]:
-                    at, before, after = (bisect_right(days, d) - 1 for d in (day, prev, nxt))
-                    seconds = 0.0 if duration else sign * entry[rollups.SECONDS]
-                    out.append(_row(plan, r, kind, at, before, after, seconds))
+    for row_key, n in corrections.totals.items():
+        level, member, kind, day, prev, nxt, flags, bucket, slot, kind_of, area = row_key
+        seconds = corrections.seconds.get(row_key, 0.0)
+        if (not n and not seconds) or level != plan.level or plan.member not in (None, member):
+            continue
+        if kind in (rollups.ARRIVED, f.CREATED):
+            # As rollup_rows reads them: one of the arrival rows.
+            if (kind == rollups.ARRIVED) != detail or (
+                detail and (slot >= 0) != (key == "hour_of_week")
+            ):
+                continue
+            kind = f.CREATED
+        elif detail:
+            continue
+        if rollups.is_duration(row_key) and kind == f.SOLVED:
+            kind = SOLVED_TIME
+        r = {"flags": flags, "bucket": bucket, "slot": slot, "type": kind_of}
+        r |= {"product_area": area, "n": n}
+        if plan.member is None:
+            r["member"] = member
+        if kind in (rollups.OPEN_IN, rollups.OPEN_OUT):
+            r["n"] = n if kind == rollups.OPEN_IN else -n
+            out += [
+                _row(plan, r, f.OPEN_AT, k, 0, 0, 0.0)
+                for k, bound in enumerate(bounds)
+                if bound >= day
+            ]
+        elif days[0] <= day < days[-1]:
+            at, before, after = (bisect_right(days, d) - 1 for d in (day, prev, nxt))
+            out.append(_row(plan, r, kind, at, before, after, seconds))
     return out
 
 

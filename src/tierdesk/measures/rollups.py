@@ -227,10 +227,6 @@ def _pack(share: tuple[list[str], list[Entry]]) -> bytes:
     return zlib.compress(_dump(share))
 
 
-def _unpack(blob: bytes | memoryview) -> Any:
-    return json.loads(zlib.decompress(bytes(blob)))
-
-
 # --- writing ------------------------------------------------------------------------------------------
 
 
@@ -553,22 +549,15 @@ def rollups_advance(*, now: datetime | None = None) -> int:
     return counted
 
 
-def stale_corrections(zone_name: str, horizon: int) -> list[tuple[Any, int]]:
-    """For the tickets whose history changed since they were counted: (share, sign) pairs that
-    take their stored share out and put their share as it reads now in, so a reader's answer
-    is exact before the worker has caught up."""
-    ids = list(KpiStaleTicket.objects.values_list("ticket_id", flat=True))
-    if not ids:
-        return []
-    corrections: list[tuple[Any, int]] = [
-        (_unpack(blob), -1)
-        for blob in KpiTicketShare.objects.filter(zone=zone_name, ticket_id__in=ids).values_list(
-            "entries", flat=True
-        )
-    ]
-    fresh = _fresh_shares(ids, ZoneInfo(zone_name), horizon)
-    corrections += [(share, 1) for share in fresh.values()]
-    return corrections
+def stale_corrections(zone_name: str, horizon: int) -> Recount:
+    """For the tickets whose history changed since they were counted: what the worker will
+    add to the rollups when it counts them again (their shares as they read now less the
+    stored ones), so a reader's answer is exact before the worker has caught up."""
+    ids = sorted(KpiStaleTicket.objects.values_list("ticket_id", flat=True))
+    state = _zone_state(zone_name)
+    if not ids or state is None:
+        return Recount(0, [], [], Counter(), {})
+    return _recount(state, _fresh_shares(ids, ZoneInfo(zone_name), horizon), ids)
 
 
 def touched_since(moment: datetime) -> set[int]:
@@ -597,9 +586,3 @@ def state_of(zone_name: str, now: datetime | None = None) -> tuple[int, int] | N
     if state is None or state.horizon > day_of(now, ZoneInfo(zone_name)):
         return None
     return state.horizon, state.version
-
-
-def horizon_of(zone_name: str, now: datetime | None = None) -> int | None:
-    """The zone's horizon (see state_of)."""
-    state = state_of(zone_name, now)
-    return state[0] if state else None

@@ -238,7 +238,7 @@ def test_answers_are_exact_before_the_worker_counts_a_changed_ticket_again(desk,
 def test_a_day_ending_moves_the_horizon_and_counts_the_open_tickets_again(desk, history):
     rollups.rollups_rebuild(now=NOW)
     tomorrow = NOW + timedelta(days=1)
-    assert rollups.horizon_of("UTC", tomorrow) == NOW.date().toordinal()  # a day behind
+    assert rollups.state_of("UTC", tomorrow)[0] == NOW.date().toordinal()  # a day behind
     # Created and solved today, before midnight: yesterday's facts once the day has ended.
     today = history.ticket(NOW + timedelta(hours=1), group=desk[0], tier=1)
     history.status(today, NOW + timedelta(hours=2), "new", "solved", actor=history.staff)
@@ -255,7 +255,7 @@ def test_a_day_ending_moves_the_horizon_and_counts_the_open_tickets_again(desk, 
     marked = rollups.rollups_advance(now=tomorrow)
 
     assert marked > 0
-    assert rollups.horizon_of("UTC", tomorrow) == tomorrow.date().toordinal()
+    assert rollups.state_of("UTC", tomorrow)[0] == tomorrow.date().toordinal()
     _compare(Scope(zone=UTC), end=END + timedelta(days=7), now=tomorrow)
 
 
@@ -398,10 +398,10 @@ def test_a_day_end_counted_against_rollups_changed_meanwhile_is_not_written(
     rollups.rollups_advance(now=tomorrow)
 
     assert _stored() == kept
-    assert rollups.horizon_of("UTC", tomorrow) == NOW.date().toordinal()  # the next run moves
+    assert rollups.state_of("UTC", tomorrow)[0] == NOW.date().toordinal()  # the next run moves
     monkeypatch.setattr(rollups, "_recount", recount)
     assert rollups.rollups_advance(now=tomorrow) > 0
-    assert rollups.horizon_of("UTC", tomorrow) == tomorrow.date().toordinal()
+    assert rollups.state_of("UTC", tomorrow)[0] == tomorrow.date().toordinal()
 
 
 def test_the_worker_warns_of_rollups_nobody_built(desk, caplog, monkeypatch):
