@@ -434,10 +434,12 @@ def _locked_state(zone_name: str, horizon: int, now: datetime) -> KpiRollupState
     return state
 
 
-def _fresh_shares(ids: Sequence[int], zone: tzinfo, horizon: int) -> dict[int, Any]:
-    """The tickets' shares as their histories read now (outside any transaction: reading a
-    thousand histories must not hold the database's write lock)."""
-    return {history.pk: ticket_share(history, zone, horizon) for history in f.load_histories(ids)}
+def _fresh_shares(
+    histories: Iterable[f.TicketHistory], zone: tzinfo, horizon: int
+) -> dict[int, Any]:
+    """The tickets' shares as their histories read now (read outside any transaction: reading
+    a thousand histories must not hold the database's write lock)."""
+    return {history.pk: ticket_share(history, zone, horizon) for history in histories}
 
 
 @dataclass
@@ -499,10 +501,11 @@ def rollups_refresh(*, limit: int = 2000, now: datetime | None = None) -> int:
     if not stale:
         return 0
     ids = sorted(pk for pk, _at in stale)
+    histories = list(f.load_histories(ids))  # read once for every zone
     counted = {
         state.zone: (
             state.horizon,
-            _recount(state, _fresh_shares(ids, ZoneInfo(state.zone), state.horizon), ids),
+            _recount(state, _fresh_shares(histories, ZoneInfo(state.zone), state.horizon), ids),
         )
         for state in KpiRollupState.objects.order_by("zone")
     }
@@ -537,7 +540,7 @@ def rollups_advance(*, now: datetime | None = None) -> int:
             Ticket.objects.filter(status__in=sorted(UNSOLVED_STATUSES)).values_list("pk", flat=True)
         )
         ordered = sorted(ids)
-        recount = _recount(state, _fresh_shares(ordered, zone, today), ordered)
+        recount = _recount(state, _fresh_shares(f.load_histories(ordered), zone, today), ordered)
         with transaction.atomic():
             locked = KpiRollupState.objects.select_for_update().get(pk=state.pk)
             if (locked.horizon, locked.version) != (state.horizon, state.version):
@@ -557,7 +560,8 @@ def stale_corrections(zone_name: str, horizon: int) -> Recount:
     state = _zone_state(zone_name)
     if not ids or state is None:
         return Recount(0, [], [], Counter(), {})
-    return _recount(state, _fresh_shares(ids, ZoneInfo(zone_name), horizon), ids)
+    fresh = _fresh_shares(f.load_histories(ids), ZoneInfo(zone_name), horizon)
+    return _recount(state, fresh, ids)
 
 
 def touched_since(moment: datetime) -> set[int]:
