@@ -11,13 +11,14 @@ from datetime import date, datetime, timedelta
 from itertools import chain
 from typing import Any
 
+import numpy as np
 from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tierdesk.core.errors import ValidationFailed
 from tierdesk.measures import facts as f
-from tierdesk.measures import rollups
+from tierdesk.measures import rollups, sql_rows
 from tierdesk.measures.kpis import (
     SOLVED_TIME,
     Cell,
@@ -82,6 +83,7 @@ class KpiBook:
         *,
         source: str = AUTO,
         now: datetime | None = None,
+        in_database: bool = True,
     ) -> None:
         self.scope, self.start, self.end = scope, start, end
         self.zone_name, self.source = zone_name, source
@@ -94,6 +96,10 @@ class KpiBook:
         self._stale: rollups.Recount | None = None
         self._version: int | None = None  # of the rollups the cached rows were read from
         self.sources_used: set[str] = set()
+        # Raw figures the database can count itself are counted there; False reads every
+        # ticket's facts instead (the reference the database's counting is held to).
+        self.in_database = in_database
+        self._sql: dict[str | None, sql_rows.Counted] = {}
 
     def _weeks(self) -> list[tuple[date, datetime, datetime]]:
         zone = self.scope.zone
@@ -144,10 +150,44 @@ class KpiBook:
                             "or not built yet); ask with source=raw or auto."
                         )
                     )
-                counted = (self._from_raw(bounds, key), RAW)
+                if self.in_database and sql_rows.answers(self.scope, key):
+                    counted = (self._from_sql(bounds, key), RAW)
+                else:
+                    counted = (self._from_raw(bounds, key), RAW)
             self._tallies[weekly, key] = counted
             self.sources_used.add(counted[1])
         return self._tallies[weekly, key]
+
+    def _from_sql(self, bounds: list[datetime], key: str | None) -> Tally:
+        """The raw figures counted by the database, numbered by week (see sql_rows)."""
+        if key not in self._sql:
+            keyed = key if key in ("channel", "region") else None
+            counter = sql_rows.PeriodRows(self.scope, self._bounds(True), self.now, keyed)
+            if key in sql_rows.ARRIVAL_KEYS:
+                self._sql[key] = sql_rows.Counted(counter.arrivals(key), {})
+            else:
+                self._sql[key] = counter.read()
+        counted = self._sql[key]
+        out = self._numbered(counted.rows, bounds, key, merge=False)
+        _add_durations(out, counted.durations, len(bounds) - 1, len(self.weeks), key)
+        return out
+
+    def _numbered(
+        self, rows: list[Row], bounds: list[datetime], key: str | None, *, merge: bool = True
+    ) -> Tally:
+        """The tally of rows numbered by week (the whole period's are the weeks' renumbered,
+        alike ones `merge`d), with the tickets unsolved now for a period that has not ended."""
+        weeks = len(self.weeks)
+        if len(bounds) == 2 and weeks > 1:
+            wholes = (whole for row in rows if (whole := _as_whole(row, weeks)) is not None)
+            rows = _merged(wholes) if merge else list(wholes)
+        count = len(bounds) - 1
+        periods = Periods(range(count), range(1, count + 1), range(1, count + 1))
+        now = self.now.timestamp()
+        for i, moment in enumerate(bounds[1:]):
+            if moment.timestamp() > now:
+                rows = rows + self._open_now(key if key in DIMENSIONS else None, i + 1)
+        return tally(rows, periods, key, self.scope)
 
     def _from_raw(self, bounds: list[datetime], key: str | None) -> Tally:
         now = self.now.timestamp()
@@ -192,17 +232,7 @@ class KpiBook:
         read = self._read(plan, days, shape, bounds if shape not in rollups.DETAIL_KEYS else [])
         if read is None:
             return None
-        rows = read
-        weeks = len(days) - 1
-        if len(bounds) == 2 and weeks > 1:
-            rows = _merged(whole for row in rows if (whole := _as_whole(row, weeks)) is not None)
-        count = len(bounds) - 1
-        periods = Periods(range(count), range(1, count + 1), range(1, count + 1))
-        now = self.now.timestamp()
-        for i, moment in enumerate(bounds[1:]):
-            if moment.timestamp() > now:
-                rows = rows + self._open_now(shape if shape in DIMENSIONS else None, i + 1)
-        return tally(rows, periods, key, self.scope), ROLLUPS
+        return self._numbered(read, bounds, key), ROLLUPS
 
     def _read(
         self, plan: Plan, days: list[int], shape: str | None, backlog_at: list[datetime]
@@ -239,6 +269,32 @@ class KpiBook:
         if self._stale is None:
             self._stale = rollups.stale_corrections(self.zone_name, horizon)
         return self._stale
+
+
+def _add_durations(
+    out: Tally,
+    durations: dict[str, list[sql_rows.Duration]],
+    periods: int,
+    weeks: int,
+    key: str | None,
+) -> None:
+    """The durations measured in each period (the weeks', or the whole period's when there is
+    one period of several weeks) as the tally's values, per key: a solve's only where the
+    ticket's next solve is after the period."""
+    at = {"channel": 3, "region": 4}.get(key or "")
+    for kind, found in durations.items():
+        if not found:
+            continue
+        table = np.array([row[:3] for row in found], dtype=float)
+        keys = np.array([row[at] for row in found], dtype=object) if at else None
+        for i in range(periods):
+            first, end = (0, weeks) if periods == 1 else (i, i + 1)
+            inside = (table[:, 0] >= first) & (table[:, 0] < end) & (table[:, 1] >= end)
+            for k in set(keys[inside]) if keys is not None else [None]:
+                chosen = inside if keys is None else inside & (keys == k)
+                values = table[chosen, 2]
+                if len(values):
+                    out.values[kind][i, k] = np.column_stack((values, np.ones(len(values))))
 
 
 def _as_whole(row: Row, weeks: int) -> Row | None:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+import numpy as np
+
 from tierdesk.measures import facts as f
 
 # The fields of a row, in order.
@@ -99,7 +101,8 @@ class Cell:
 
 
 Cells = dict[Any, Cell]
-Values = list[tuple[float, int]]
+# (value, count) pairs: a list, or an array of two columns where a period holds many.
+Values = list[tuple[float, int]] | np.ndarray
 
 
 @dataclass
@@ -216,25 +219,38 @@ def tally(rows: Iterable[Row], periods: Periods, key: str | None, scope: Scope) 
 
 def weighted_percentile(values: Values, share: float) -> float | None:
     """`percentile` (interpolated between the nearest ranks) of values given with counts."""
-    netted: dict[float, int] = defaultdict(int)
-    for value, count in values:
-        netted[value] += count  # a stale ticket's stored share comes out with a count of -1
-    ordered = sorted((value, count) for value, count in netted.items() if count > 0)
-    if not ordered:
-        return None
-    total = sum(count for _value, count in ordered)
-    rank = (total - 1) * share
-    low, high = int(rank), min(int(rank) + 1, total - 1)
-    found: dict[int, float] = {}
-    seen = 0
-    for value, count in ordered:
-        for wanted in (low, high):
-            if wanted not in found and seen <= wanted < seen + count:
-                found[wanted] = value
-        seen += count
-        if len(found) == 2 or (low == high and found):
-            break
-    return found[low] + (found[high] - found[low]) * (rank - low)
+    return weighted_percentiles(values, (share,))[0]
+
+
+def weighted_percentiles(values: Values, shares: Sequence[float]) -> list[float | None]:
+    """Each share's percentile (interpolated between the nearest ranks) of values given with
+    counts, the values sorted once (a raw period holds a hundred thousand of them)."""
+    if not len(values):
+        return [None] * len(shares)
+    pairs = values if isinstance(values, np.ndarray) else np.array(values, dtype=float)
+    pairs = pairs.reshape(-1, 2)
+    distinct, where = np.unique(pairs[:, 0], return_inverse=True)
+    # A stale ticket's stored share comes out with a count of -1: counts are netted per value.
+    netted = np.bincount(where, weights=pairs[:, 1])
+    kept = netted > 0
+    distinct, ends = distinct[kept], np.cumsum(netted[kept])
+    if not len(distinct):
+        return [None] * len(shares)
+    total = int(ends[-1])
+    out: list[float | None] = []
+    for share in shares:
+        rank = (total - 1) * share
+        low, high = int(rank), min(int(rank) + 1, total - 1)
+        # The value at rank r is that of the first value whose running count passes r.
+        below, above = (float(distinct[np.searchsorted(ends, r, side="right")]) for r in (low, high))
+        out.append(below + (above - below) * (rank - low))
+    return out
+
+
+def _total(values: Values) -> int:
+    if isinstance(values, np.ndarray):
+        return int(values[:, 1].sum()) if len(values) else 0
+    return sum(count for _value, count in values)
 
 
 def _round(value: float | None) -> float | None:
@@ -264,18 +280,17 @@ def _times(out: Tally, metric: str, period: int) -> Cells:
     cells: Cells = {}
     for k in _keys(calendar, business, period=period):
         measured = calendar.get((period, k), [])
-        details: dict[str, Any] = {
-            "p50_seconds": _round(weighted_percentile(measured, 0.5)),
-            "p90_seconds": _round(weighted_percentile(measured, 0.9)),
-        }
+        p50, p90 = weighted_percentiles(measured, (0.5, 0.9))
+        details: dict[str, Any] = {"p50_seconds": _round(p50), "p90_seconds": _round(p90)}
         if business_kind:
             clocks = business.get((period, k), [])
+            business_p50, business_p90 = weighted_percentiles(clocks, (0.5, 0.9))
             details |= {
-                "business_p50_seconds": _round(weighted_percentile(clocks, 0.5)),
-                "business_p90_seconds": _round(weighted_percentile(clocks, 0.9)),
-                "business_count": sum(count for _v, count in clocks),
+                "business_p50_seconds": _round(business_p50),
+                "business_p90_seconds": _round(business_p90),
+                "business_count": _total(clocks),
             }
-        count = sum(c for _v, c in measured)
+        count = _total(measured)
         cells[k] = Cell(details["p50_seconds"], None, count, details)
     return cells
 

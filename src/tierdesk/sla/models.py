@@ -280,6 +280,12 @@ class SlaClock(models.Model):
             ),
             # Attainment counts the clocks decided in a period.
             models.Index(fields=["decided_at"], name="sla_clock_decided_idx"),
+            # The team's KPIs counted from raw events read the clocks stopped in a period.
+            models.Index(
+                fields=["stopped_at", "metric", "elapsed_seconds"],
+                name="sla_clock_stopped_idx",
+                condition=Q(state="stopped"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -155,6 +155,12 @@ class Ticket(models.Model):
             models.Index(
                 fields=["solved_at"], name="ticket_solved_open_idx", condition=Q(status="solved")
             ),
+            # Tickets closed since a moment: the KPIs counted from raw events find those open
+            # during a past period by it.
+            models.Index(fields=["closed_at"], name="ticket_closed_idx"),
+            models.Index(
+                fields=["first_responded_at", "created_at"], name="ticket_first_response_idx"
+            ),
             # A group's queue: its unsolved tickets nobody holds, oldest first.
             models.Index(
                 fields=["group", "created_at"],
@@ -302,8 +308,30 @@ class TicketEvent(models.Model):
             models.Index(fields=["ticket", "created_at"], name="event_ticket_created_idx"),
             # Metrics scan one kind of change over a period (status changes in a week, ...).
             models.Index(fields=["field", "created_at"], name="event_field_created_idx"),
-            # An engineer's own figures read their actions over a period.
-            models.Index(fields=["actor", "created_at"], name="event_actor_created_idx"),
+            # An engineer's own figures read their actions over a period; the team's KPIs count
+            # the tickets staff acted on in a period from this index alone.
+            models.Index(
+                fields=["actor", "created_at", "ticket", "kind", "field"],
+                name="event_actor_acted_idx",
+            ),
+            # The team's KPIs counted from raw events read status changes and staff replies from
+            # these alone: over a period, and per ticket (its state before the period, the
+            # replies before a solve, a reopen after it).
+            models.Index(
+                fields=["created_at", "ticket", "kind", "from_value", "to_value", "actor"],
+                name="event_status_time_idx",
+                condition=Q(field="status"),
+            ),
+            models.Index(
+                fields=["ticket", "created_at", "kind", "from_value", "to_value"],
+                name="event_status_ticket_idx",
+                condition=Q(field="status"),
+            ),
+            models.Index(
+                fields=["ticket", "created_at", "actor", "message"],
+                name="event_reply_ticket_idx",
+                condition=Q(kind="message", field=""),
+            ),
         ]
 
     def __str__(self) -> str:
