@@ -273,7 +273,7 @@ class KpiBook:
 
 def _add_durations(
     out: Tally,
-    durations: dict[str, list[sql_rows.Duration]],
+    durations: dict[str, sql_rows.Durations],
     periods: int,
     weeks: int,
     key: str | None,
@@ -281,12 +281,8 @@ def _add_durations(
     """The durations measured in each period (the weeks', or the whole period's when there is
     one period of several weeks) as the tally's values, per key: a solve's only where the
     ticket's next solve is after the period."""
-    at = {"channel": 3, "region": 4}.get(key or "")
     for kind, found in durations.items():
-        if not found:
-            continue
-        table = np.array([row[:3] for row in found], dtype=float)
-        keys = np.array([row[at] for row in found], dtype=object) if at else None
+        table, keys = found.table, found.keys
         for i in range(periods):
             first, end = (0, weeks) if periods == 1 else (i, i + 1)
             inside = (table[:, 0] >= first) & (table[:, 0] < end) & (table[:, 1] >= end)

@@ -242,7 +242,9 @@ def weighted_percentiles(values: Values, shares: Sequence[float]) -> list[float 
         rank = (total - 1) * share
         low, high = int(rank), min(int(rank) + 1, total - 1)
         # The value at rank r is that of the first value whose running count passes r.
-        below, above = (float(distinct[np.searchsorted(ends, r, side="right")]) for r in (low, high))
+        below, above = (
+            float(distinct[np.searchsorted(ends, r, side="right")]) for r in (low, high)
+        )
         out.append(below + (above - below) * (rank - low))
     return out
 

@@ -9,17 +9,21 @@ otherwise read the events table itself, some fifty times slower."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
+import numpy as np
 from django.db import connection
 
 from tierdesk.accounts.models import Organization, User
 from tierdesk.escalations.models import Escalation, EscalationStatus
 from tierdesk.measures import facts as f
+from tierdesk.measures import spell_counts
 from tierdesk.measures.kpis import Row, Scope
 from tierdesk.sla.choices import ClockState
 from tierdesk.sla.models import SlaClock
@@ -76,9 +80,23 @@ REOPEN = (
 REPLY = f"m.kind = '{EventKind.MESSAGE}' AND m.field = ''"
 
 
-# A duration measured in a period: (period, period of the ticket's next solve, seconds, channel,
-# region); the next solve's period matters to solves alone (n for the others).
-Duration = tuple[int, int, float, Any, Any]
+@dataclass
+class Durations:
+    """Durations measured in the periods: rows of (period, the period of the ticket's next
+    solve (n but for solves), seconds), and the channel or region each is keyed by."""
+
+    table: np.ndarray
+    keys: np.ndarray | None = None
+
+    @classmethod
+    def joined(cls, parts: list[Durations]) -> Durations:
+        if not parts:
+            return cls(np.empty((0, 3)))
+        keys = [part.keys for part in parts]
+        return cls(
+            np.concatenate([part.table for part in parts]),
+            None if keys[0] is None else np.concatenate(keys),  # type: ignore[arg-type]
+        )
 
 
 @dataclass
@@ -86,7 +104,7 @@ class Counted:
     """The rows the team KPIs count, and the durations of each timed kind."""
 
     rows: list[Row]
-    durations: dict[str, list[Duration]]
+    durations: dict[str, Durations]
 
 
 class Sql:
@@ -141,10 +159,20 @@ class PeriodRows:
 
     def _period(self, column: str, missing: int = -1) -> tuple[str, list[Any]]:
         """The period number of a time column: -1 before the first bound, n after the last,
-        `missing` where it is NULL."""
-        whens = " ".join(f"WHEN {column} < %s THEN {i - 1}" for i in range(self.n + 1))
-        sql = f"CASE WHEN {column} IS NULL THEN {missing} {whens} ELSE {self.n} END"
-        return sql, [self._value(bound) for bound in self.bounds]
+        `missing` where it is NULL. The bounds are searched by halves: a few comparisons a
+        row, not one per bound."""
+        params: list[Any] = []
+
+        def search(low: int, high: int) -> str:  # the value is past bounds[:low], before [high:]
+            if low == high:
+                return str(low - 1)
+            middle = (low + high) // 2
+            params.append(self._value(self.bounds[middle]))
+            before, after = search(low, middle), search(middle + 1, high)
+            return f"CASE WHEN {column} < %s THEN {before} ELSE {after} END"
+
+        tree = search(0, self.n + 1)
+        return f"CASE WHEN {column} IS NULL THEN {missing} ELSE {tree} END", params
 
     def _micros(self, column: str) -> str:
         """Microseconds since the epoch of a time column, exact."""
@@ -158,19 +186,19 @@ class PeriodRows:
             "ELSE 0 END)"
         )
 
-    def _seconds(self, later: str, earlier: str) -> str:
-        """Seconds between two time columns, as timedelta.total_seconds() has them."""
-        return f"({self._micros(later)} - {self._micros(earlier)}) / {MICROS}.0"
-
     def _quarter(self, column: str) -> str:
         if self.sqlite:
             return f"CAST(strftime('%%s', {column}) AS INTEGER) / {QUARTER}"
         return f"FLOOR(EXTRACT(EPOCH FROM {column}) / {QUARTER})::bigint"
 
-    def _dims(self, named: bool = False) -> str:
+    def _dim_columns(self) -> tuple[str, str]:
         """The channel and region columns the rows are keyed by (NULL where they are not)."""
         channel = "t.channel" if self.by_channel else "NULL"
         region = "COALESCE(o.region, '')" if self.by_region else "NULL"
+        return channel, region
+
+    def _dims(self, named: bool = False) -> str:
+        channel, region = self._dim_columns()
         if named:
             return f"{channel} AS chan, {region} AS reg"
         return f"{channel}, {region}"
@@ -208,20 +236,33 @@ class PeriodRows:
 
     def read(self) -> Counted:
         """Everything the team KPIs count, but arrivals by hour, type or area."""
-        solved, solve_times = self.solves()
+        found = _all_at_once(
+            # Longest first: two connections share them out as each one finishes.
+            {
+                "spells": self.spells,
+                "solves": self.solves,
+                "handled": self.handled,
+                "clocks": self.clocks,
+                "closes": self.closes,
+                "first_responses": self.first_responses,
+                "arrivals": lambda: self.arrivals(None),
+                "escalations": self.escalations,
+            }
+        )
+        solved, solve_times = found["solves"]
         return Counted(
             [
-                *self.arrivals(None),
-                *self.spells(),
+                *found["arrivals"],
+                *found["spells"],
                 *solved,
-                *self.handled(),
-                *self.escalations(),
+                *found["handled"],
+                *found["escalations"],
             ],
             {
                 f.SOLVED: solve_times,
-                f.CLOSED: self.closes(),
-                f.FIRST_RESPONSE: self.first_responses(),
-                **self.clocks(),
+                f.CLOSED: found["closes"],
+                f.FIRST_RESPONSE: found["first_responses"],
+                **found["clocks"],
             },
         )
 
@@ -254,16 +295,16 @@ class PeriodRows:
         """OPENED rows of the spells that start in the periods (`prev` the period the ticket's
         previous spell ended in), OPEN_AT rows at each bound up to now by age class.
 
-        A ticket's state at the first bound is that of its last spell change before it; from
-        there the spell changes in the periods that flip the state end and start its spells.
-        The tickets: those with a spell change in the periods, those created in them, and
-        those not settled before them (as measures.sources.touched_tickets has it)."""
+        The database gives each ticket's state at the first bound (that of its last spell
+        change before it) and the spell changes in the periods; measures.spell_counts works
+        out the spells. The tickets: those with a spell change in the periods, those created
+        in them, and those not settled before them (as sources.touched_tickets has it)."""
         first = self._value(self.bounds[0])
         time_index = self._hint("event_status_time_idx")
         ticket_index = self._hint("event_status_ticket_idx")
         sql = Sql().add(
-            f"WITH changed AS (SELECT e.ticket_id, e.created_at AS at, e.id, {IS_DONE} AS done "
-            f"FROM {EVENTS} e{time_index} WHERE {SPELL_CHANGE} AND "
+            f"WITH changed AS (SELECT e.ticket_id, {self._micros('e.created_at')} AS us, e.id, "
+            f"{IS_DONE} AS done FROM {EVENTS} e{time_index} WHERE {SPELL_CHANGE} AND "
         )
         sql.extend(self._range("e.created_at")).add("), ")
         sql.add(f"candidates AS (SELECT ticket_id AS id FROM changed UNION SELECT {KEY} ")
@@ -276,82 +317,52 @@ class PeriodRows:
         sql.add(f" UNION SELECT {KEY} FROM {TICKETS} WHERE closed_at >= %s ", first)
         sql.add(f"AND created_at < %s AND NOT (status = '{Status.SOLVED}' ", first)
         sql.add("AND solved_at < %s)), ", first)
-        sql.add(f"seq AS MATERIALIZED (SELECT t.{KEY} AS id, t.created_at AS created, {self._dims(True)}, ")
+        sql.add(f"seq AS (SELECT t.{KEY} AS id, {self._micros('t.created_at')} AS created_us, ")
+        sql.add(f"{self._dims(True)}, ")
         sql.add("CASE WHEN t.created_at < %s THEN COALESCE((SELECT ", first)
         sql.add(f"{IS_DONE} FROM {EVENTS} e{ticket_index} WHERE e.ticket_id = t.{KEY} ")
         sql.add(f"AND {SPELL_CHANGE} AND e.created_at < %s ", first)
         sql.add("ORDER BY e.created_at DESC, e.id DESC LIMIT 1), 0) ELSE 0 END AS init ")
         sql.add(f"FROM candidates c JOIN {TICKETS} t ON t.{KEY} = c.id{self._tickets(None)} ")
-        sql.add("WHERE 1 = 1").extend(self._scoped()).add("), ")
+        sql.add("WHERE 1 = 1").extend(self._scoped()).add(") ")
+        joined = self._joined
         sql.add(
-            # Most tickets have one spell in the periods at most (no reopen in them): from
-            # their creation, if they were open at the first bound or created since, to their
-            # first spell change in the periods.
-            "turns AS MATERIALIZED (SELECT ticket_id, MIN(at) AS first_at, MAX(1 - done) "
-            "AS reopens FROM changed GROUP BY ticket_id), "
-            "plain AS (SELECT seq.id AS ticket, seq.created AS start, 0 AS done, seq.created, "
-            "seq.chan, seq.reg, NULL AS prev_at, turns.first_at AS finish FROM seq "
-            "LEFT JOIN turns ON turns.ticket_id = seq.id WHERE (seq.init = 0 OR seq.created >= %s) "
-            "AND COALESCE(turns.reopens, 0) = 0), "
-            "reopened AS (SELECT ticket_id FROM turns WHERE reopens = 1), ",
-            first,
+            f"SELECT 'changes', {joined('ticket_id')}, {joined('us')}, {joined('id')}, "
+            f"{joined('done')}, NULL FROM changed UNION ALL SELECT 'tickets', {joined('id')}, "
+            f"{joined('created_us')}, {joined('init')}, {joined('chan')}, {joined('reg')} "
+            "FROM seq"
         )
-        sql.add(
-            # The others' spells are read off the changes that flip their state, each
-            # ticket's first mark its creation in its state at the first bound (the spells'
-            # times and keys are read from it).
-            "marks AS (SELECT id AS ticket, created AS at, 0 AS eid, init AS done, created, "
-            "chan, reg FROM seq WHERE id IN reopened UNION ALL SELECT ticket_id, at, id, done, "
-            "NULL, NULL, NULL FROM changed WHERE ticket_id IN reopened), "
-            "flips AS (SELECT * FROM (SELECT ticket, at, eid, done, LAG(done, 1, 1) OVER w "
-            "AS before, FIRST_VALUE(created) OVER w AS created, FIRST_VALUE(chan) OVER w "
-            "AS chan, FIRST_VALUE(reg) OVER w AS reg FROM marks "
-            "WINDOW w AS (PARTITION BY ticket ORDER BY at, eid)) AS m "
-            "WHERE done != before AND created IS NOT NULL), "
-            "spells AS MATERIALIZED (SELECT * FROM plain UNION ALL SELECT ticket, at, done, "
-            "created, chan, reg, LAG(at) OVER w, LEAD(at) OVER w FROM flips "
-            "WINDOW w AS (PARTITION BY ticket ORDER BY at, eid)) "
+        found = {row[0]: row[1:] for row in sql.run()}
+        ticket_ids, created, init, channels, regions = found["tickets"]
+        keyed = channels if self.by_channel else regions if self.by_region else None
+        names = keyed.split(",") if keyed is not None else [None] * _count(ticket_ids)
+        keys = list(dict.fromkeys(names))
+        index = {key: i for i, key in enumerate(keys)}
+        tickets = spell_counts.Tickets(
+            _ints(ticket_ids),
+            _ints(created),
+            _ints(init),
+            np.array([index[name] for name in names], dtype=np.int64),
+            keys,
         )
-        sql.add("SELECT 'opened', ").extend(self._period("start")).add(", ")
-        sql.extend(self._period("prev_at")).add(", NULL, chan, reg, COUNT(*) FROM spells ")
-        sql.add("WHERE done = 0 AND start >= %s GROUP BY 1, 2, 3, 4, 5, 6", first)
-        instants = [moment for moment in self.bounds if moment <= self.now]
-        if instants:
-            sql.add(" UNION ALL SELECT 'open_at', lo, hi, young, chan, reg, COUNT(*) FROM ")
-            sql.add("(SELECT ").extend(self._instant("start", instants)).add(" AS lo, ")
-            sql.extend(self._instant("finish", instants, finish=True)).add(" AS hi, CASE WHEN ")
-            # Older than the oldest age class's bound at every instant: no age to work out.
-            old = self._value(self.bounds[0] - timedelta(days=f.AGE_BUCKETS[-2][1] or 0))
-            sql.add(f"created <= %s THEN NULL ELSE {self._micros('created')} END ", old)
-            sql.add("AS young, chan, reg FROM spells WHERE done = 0) AS s WHERE lo <= hi ")
-            sql.add("GROUP BY 1, 2, 3, 4, 5, 6")
+        change_ids, at, events, done, _none = found["changes"]
+        changes = spell_counts.Changes(_ints(change_ids), _ints(at), _ints(events), _ints(done))
+        spells = spell_counts.spells_of(tickets, changes)
+        bounds = np.array([_epoch_micros(moment) for moment in self.bounds], dtype=np.int64)
+        instants = bounds[[i for i, moment in enumerate(self.bounds) if moment <= self.now]]
         rows: list[Row] = []
-        open_at: dict[tuple[int, int, Any, Any], int] = defaultdict(int)
-        for what, at, other, young, channel, region, count in sql.run():
-            if what == "opened":
-                rows.append(self._row(f.OPENED, at, other, self.n, count, channel, region))
-                continue
-            for k in range(at, other + 1):
-                age = len(f.AGE_BUCKETS) - 1
-                if young is not None:
-                    age = _age_class(_epoch_micros(instants[k]) - young)
-                open_at[k, age, channel, region] += count
-        for (k, age, channel, region), count in open_at.items():
-            rows.append(self._row(f.OPEN_AT, k, 0, 0, count, channel, region, flags=age))
+        if not keys:
+            return rows
+        for (p, pp, key), n in spell_counts.opened(spells, bounds, len(keys)).items():
+            rows.append(self._row(f.OPENED, p, pp, self.n, n, *self._dims_of(keys[key])))
+        for (k, age, key), n in spell_counts.open_at(spells, instants, len(keys)).items():
+            rows.append(self._row(f.OPEN_AT, k, 0, 0, n, *self._dims_of(keys[key]), flags=age))
         return rows
 
-    def _instant(
-        self, column: str, instants: list[datetime], *, finish: bool = False
-    ) -> tuple[str, list[Any]]:
-        """The index of the first instant after a spell's start; of the last instant at or
-        before its finish (the last of all while it lasts)."""
-        offset = -1 if finish else 0
-        whens = " ".join(f"WHEN {column} < %s THEN {i + offset}" for i in range(len(instants)))
-        missing = f"WHEN {column} IS NULL THEN {len(instants) - 1} " if finish else ""
-        sql = f"CASE {missing}{whens} ELSE {len(instants) + offset} END"
-        return sql, [self._value(moment) for moment in instants]
+    def _dims_of(self, key: Any) -> tuple[Any, Any]:
+        return (key if self.by_channel else None, key if self.by_region else None)
 
-    def solves(self) -> tuple[list[Row], list[Duration]]:
+    def solves(self) -> tuple[list[Row], Durations]:
         """SOLVED rows (counts and summed seconds) of the solves in the periods by the periods
         of the ticket's previous and next solve, and whether a ticket's last solve in its
         period was one touch (one staff reply before it, the lines of a chat one) and had a
@@ -369,7 +380,14 @@ class PeriodRows:
             f"WHERE e.ticket_id = s.ticket_id AND {SOLVE} AND {after.format('e')} "
             "AND e.created_at <= x.created_at AND (e.created_at < x.created_at OR e.id < x.id)))"
         )
-        chat = f"COALESCE(NULLIF(msg.channel, ''), s.channel) = '{Channel.CHAT}'"
+        # A reply is a chat line if its message is one (or, without a channel of its own, if
+        # the ticket is a chat), read from the index of chat messages.
+        chat = (
+            f"(EXISTS (SELECT 1 FROM {MESSAGES} c{self._hint('message_chat_idx')} WHERE c.id = "
+            f"m.message_id AND c.channel = '{Channel.CHAT}') OR (s.channel = '{Channel.CHAT}' "
+            f"AND NOT EXISTS (SELECT 1 FROM {MESSAGES} c WHERE c.id = m.message_id "
+            "AND c.channel != '')))"
+        )
         sql = Sql().add(
             f"WITH solved AS (SELECT e.ticket_id, e.created_at AS at, e.id FROM {EVENTS} e"
             f"{self._hint('event_status_time_idx')} WHERE {SOLVE} AND "
@@ -382,88 +400,123 @@ class PeriodRows:
         )
         sql.extend(self._period("c.at")).add(" AS p, ").extend(self._period("c.prev_at"))
         sql.add(" AS pp, ").extend(self._period("c.next_at", self.n)).add(" AS np, ")
-        sql.add(f"t.created_at AS created, t.channel, {self._dims(True)} FROM chained c")
+        sql.add(f"{self._micros('c.at')} - {self._micros('t.created_at')} AS us, ")
+        sql.add(f"t.channel, {self._dims(True)} FROM chained c")
         sql.add(self._tickets("c.ticket_id", needed=True)).add(" WHERE 1 = 1")
         sql.extend(self._scoped()).add("), ")
         # Whether a solve was one touch and reopened after is asked only of the solve that
         # counts for its period: the ticket's last in it.
-        seconds = self._seconds("s.at", "s.created")
         sql.add(
             f"counted AS MATERIALIZED (SELECT s.*, (SELECT COUNT(*) {replies} {before_solve}) "
             f"AS touches, CASE WHEN {reopened} THEN 1 ELSE 0 END AS reopened FROM s "
-            f"WHERE s.np > s.p) SELECT s.p, s.pp, s.np, {seconds}, s.chan, s.reg, 0, 0 FROM s "
-            f"WHERE s.np = s.p UNION ALL SELECT s.p, s.pp, s.np, {seconds}, s.chan, s.reg, "
+            "WHERE s.np > s.p), flagged AS (SELECT p, pp, np, us, chan, reg, 0 AS one_touch, "
+            "0 AS reopened FROM s WHERE np = p UNION ALL SELECT s.p, s.pp, s.np, s.us, s.chan, "
             # Replies are touches; the lines of a chat are one touch between them.
-            "CASE WHEN s.touches = 1 THEN 1 WHEN s.touches > 1 AND NOT EXISTS (SELECT 1 "
-            f"{replies} LEFT JOIN {MESSAGES} msg ON msg.id = m.message_id {before_solve} "
-            f"AND NOT ({chat})) THEN 1 ELSE 0 END, s.reopened FROM counted s"
+            "s.reg, CASE WHEN s.touches = 1 THEN 1 WHEN s.touches > 1 AND NOT EXISTS (SELECT 1 "
+            f"{replies} {before_solve} AND NOT {chat}) THEN 1 ELSE 0 END, s.reopened "
+            "FROM counted s) SELECT p, pp, np, one_touch, reopened, chan, reg, COUNT(*), "
+            f"SUM(us), {self._joined('CASE WHEN np > p THEN us END')} FROM flagged "
+            "GROUP BY 1, 2, 3, 4, 5, 6, 7"
         )
-        counts: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, 0.0])
-        times: list[Duration] = []
-        for p, pp, np_, seconds, channel, region, one_touch, reopen in sql.run():
+        rows: list[Row] = []
+        times: list[Durations] = []
+        for p, pp, np_, one_touch, reopen, channel, region, n, total, us in sql.run():
             flags = (f.ONE_TOUCH if one_touch else 0) | (f.REOPENED_AFTER if reopen else 0)
-            summed = counts[p, pp, np_, flags, channel, region]
-            summed[0] += 1
-            summed[1] += seconds
-            if np_ > p:
-                times.append((p, np_, seconds, channel, region))
-        rows = [
-            self._row(f.SOLVED, p, pp, np_, n, channel, region, flags=flags, seconds=total)
-            for (p, pp, np_, flags, channel, region), (n, total) in counts.items()
-        ]
-        return rows, times
+            seconds = int(total) / MICROS
+            rows.append(
+                self._row(f.SOLVED, p, pp, np_, n, channel, region, flags=flags, seconds=seconds)
+            )
+            if us is not None:
+                times.append(self._durations(p, np_, channel, region, us, micros=True))
+        return rows, Durations.joined(times)
 
-    def closes(self) -> list[Duration]:
+    def closes(self) -> Durations:
         """The time from creation to each close in the periods."""
+        us = f"{self._micros('e.created_at')} - {self._micros('t.created_at')}"
         sql = Sql().add("SELECT ").extend(self._period("e.created_at"))
-        sql.add(f", {self._seconds('e.created_at', 't.created_at')}, {self._dims()}, 1 ")
+        sql.add(f", {self._dims()}, {self._joined(us)} ")
         sql.add(f"FROM {EVENTS} e{self._hint('event_status_time_idx')}")
         sql.add(self._tickets("e.ticket_id", needed=True))
         sql.add(
             f" WHERE e.field = 'status' AND e.kind = '{EventKind.CHANGED}' AND e.to_value = "
             f"'{Status.CLOSED}' AND e.from_value != '{Status.CLOSED}' AND "
         )
-        sql.extend(self._range("e.created_at")).extend(self._scoped())
-        return [self._timed(row) for row in sql.run()]
+        sql.extend(self._range("e.created_at")).extend(self._scoped()).add(" GROUP BY 1, 2, 3")
+        return self._grouped(sql.run(), micros=True)
 
-    def first_responses(self) -> list[Duration]:
+    def first_responses(self) -> Durations:
         """The time from creation to each first staff reply in the periods."""
+        us = f"{self._micros('t.first_responded_at')} - {self._micros('t.created_at')}"
         sql = Sql().add("SELECT ").extend(self._period("t.first_responded_at"))
-        sql.add(f", {self._seconds('t.first_responded_at', 't.created_at')}, {self._dims()}, ")
-        sql.add(f"1 FROM {TICKETS} t{self._hint('ticket_first_response_idx')}")
+        sql.add(f", {self._dims()}, {self._joined(us)} ")
+        sql.add(f"FROM {TICKETS} t{self._hint('ticket_first_response_idx')}")
         sql.add(self._tickets(None)).add(" WHERE ").extend(self._range("t.first_responded_at"))
-        sql.extend(self._scoped())
-        return [self._timed(row) for row in sql.run()]
+        sql.extend(self._scoped()).add(" GROUP BY 1, 2, 3")
+        return self._grouped(sql.run(), micros=True)
 
-    def clocks(self) -> dict[str, list[Duration]]:
-        """The business time of each first-response and resolution clock stopped in
-        the periods."""
+    def clocks(self) -> dict[str, Durations]:
+        """The business time of each first-response and resolution clock stopped in the
+        periods."""
+        elapsed = "COALESCE(k.elapsed_seconds, 0)"
+        # Every digit of the stored float, so it reads back the same.
+        exact = f"printf('%%.17g', {elapsed})" if self.sqlite else elapsed
         sql = Sql().add("SELECT k.metric, ").extend(self._period("k.stopped_at"))
-        sql.add(f", k.elapsed_seconds, {self._dims()}, 1 FROM {CLOCKS} k")
+        sql.add(f", {self._dims()}, {self._joined(exact)} FROM {CLOCKS} k")
         sql.add(self._hint("sla_clock_stopped_idx")).add(self._tickets("k.ticket_id"))
         sql.add(f" WHERE k.state = '{ClockState.STOPPED}' AND ")
         sql.add("k.metric IN ('first_response', 'resolution') AND ")
         sql.extend(self._range("k.stopped_at")).extend(self._scoped())
-        out: dict[str, list[Duration]] = {f.SLA_FIRST_RESPONSE: [], f.SLA_RESOLUTION: []}
-        for metric, *rest in sql.run():
-            kind = f.SLA_FIRST_RESPONSE if metric == "first_response" else f.SLA_RESOLUTION
-            out[kind].append(self._timed(tuple(rest)))
-        return out
+        sql.add(" GROUP BY 1, 2, 3, 4")
+        found = sql.run()
+        return {
+            kind: self._grouped([row[1:] for row in found if row[0] == metric], micros=False)
+            for kind, metric in (
+                (f.SLA_FIRST_RESPONSE, "first_response"),
+                (f.SLA_RESOLUTION, "resolution"),
+            )
+        }
+
+    def _joined(self, expr: str) -> str:
+        """The values of an expression in a group, as one text (one value from the database
+        per group instead of one row per value)."""
+        if self.sqlite:
+            return f"group_concat({expr}, ',')"
+        return f"string_agg(({expr})::text, ',')"
+
+    def _grouped(self, found: list[tuple[Any, ...]], *, micros: bool) -> Durations:
+        return Durations.joined(
+            [
+                self._durations(period, self.n, channel, region, text, micros=micros)
+                for period, channel, region, text in found
+            ]
+        )
+
+    def _durations(
+        self, period: int, nxt: int, channel: Any, region: Any, text: str, *, micros: bool
+    ) -> Durations:
+        values = np.array(text.split(","), dtype=np.int64 if micros else float)
+        if micros:
+            values = values / MICROS
+        table = np.empty((len(values), 3))
+        table[:, 0], table[:, 1], table[:, 2] = period, nxt, values
+        key = channel if self.by_channel else region if self.by_region else None
+        keys = np.full(len(values), key, dtype=object) if self.key else None
+        return Durations(table, keys)
 
     def handled(self) -> list[Row]:
         """HANDLED rows: each ticket once per period with a staff reply, a staff status change
         or an escalation in it, `next` the next such period."""
-        sql = Sql().add("WITH moments AS (SELECT e.ticket_id, ")
+        sql = Sql().add("SELECT e.ticket_id, ")
         sql.extend(self._period("e.created_at")).add(f" AS p FROM {EVENTS} e")
         sql.add(self._hint("event_actor_acted_idx"))
         sql.add(f" WHERE e.actor_id IN {self.staff} AND ").extend(self._range("e.created_at"))
         sql.add(
             f" AND ((e.kind = '{EventKind.MESSAGE}' AND e.field = '') OR "
             f"(e.kind = '{EventKind.CHANGED}' AND e.field = 'status')) "
-            "UNION SELECT x.ticket_id, "
+            "UNION ALL SELECT x.ticket_id, "
         )
         sql.extend(self._period("x.created_at")).add(f" FROM {ESCALATIONS} x WHERE ")
-        sql.extend(self._range("x.created_at")).add(")")
+        sql.extend(self._range("x.created_at"))
         return self._chain(sql, f.HANDLED)
 
     def escalations(self) -> list[Row]:
@@ -471,37 +524,101 @@ class PeriodRows:
         went to engineering in), escalations withdrawn left out."""
         rows: list[Row] = []
         for kind, condition in ((f.ESCALATED, "x.from_tier = 1"), (f.ENGINEERING, "x.to_tier = 3")):
-            sql = Sql().add("WITH moments AS (SELECT DISTINCT x.ticket_id, ")
+            sql = Sql().add("SELECT x.ticket_id, ")
             sql.extend(self._period("x.created_at")).add(f" AS p FROM {ESCALATIONS} x WHERE ")
             sql.extend(self._range("x.created_at"))
-            sql.add(f" AND x.status != '{EscalationStatus.WITHDRAWN}' AND {condition})")
+            sql.add(f" AND x.status != '{EscalationStatus.WITHDRAWN}' AND {condition}")
             rows += self._chain(sql, kind)
         return rows
 
-    def _chain(self, sql: Sql, kind: str) -> list[Row]:
-        """Rows of the (ticket, period) `moments`, each knowing the ticket's next period."""
-        sql.add(
-            ", chained AS (SELECT ticket_id, p, LEAD(p) OVER (PARTITION BY ticket_id ORDER BY p) "
-            f"AS np FROM moments) SELECT c.p, COALESCE(c.np, {self.n}), {self._dims()}, COUNT(*) "
-            f"FROM chained c{self._tickets('c.ticket_id')} WHERE 1 = 1"
+    def _chain(self, moments: Sql, kind: str) -> list[Row]:
+        """Rows of the (ticket, period) pairs of the `moments` query, each ticket counted once
+        a period and knowing its next period. The pairs come as one number each (ticket and
+        period), deduplicated by the database and chained in order here."""
+        width = self.n + 2
+        channel, region = (self._joined(column) for column in self._dim_columns())
+        sql = Sql().add(f"SELECT {self._joined('d.pair')}, {channel}, {region} FROM ")
+        sql.add(f"(SELECT DISTINCT m.ticket_id * {width} + m.p AS pair, m.ticket_id FROM (")
+        sql.extend(("".join(moments.parts), moments.params))
+        sql.add(f") AS m) AS d{self._tickets('d.ticket_id')} WHERE 1 = 1")
+        sql.extend(self._scoped())
+        ((pairs, channels, regions),) = sql.run()
+        keyed = channels if self.by_channel else regions if self.by_region else None
+        pair = _ints(pairs)
+        order = np.argsort(pair, kind="stable")
+        pair = pair[order]
+        names = np.array(keyed.split(","), dtype=object)[order] if keyed is not None else None
+        ticket, period = pair // width, pair % width
+        following = np.full(len(pair), self.n, dtype=np.int64)
+        same = ticket[1:] == ticket[:-1]
+        following[:-1][same] = period[1:][same]
+        counts: Counter = Counter(
+            zip(
+                period.tolist(),
+                following.tolist(),
+                names.tolist() if names is not None else [None] * len(pair),
+                strict=True,
+            )
         )
-        sql.extend(self._scoped()).add(" GROUP BY 1, 2, 3, 4")
         return [
-            self._row(kind, p, -1, np_, count, channel, region)
-            for p, np_, channel, region, count in sql.run()
+            self._row(kind, p, -1, np_, n, *self._dims_of(name))
+            for (p, np_, name), n in counts.items()
         ]
 
-    def _timed(self, found: tuple[Any, ...]) -> Duration:
-        period, seconds, channel, region, _count = found
-        if not self.by_channel:
-            channel = self.scope.channel
-        if not self.by_region:
-            region = self.scope.region
-        return (period, self.n, float(seconds or 0.0), channel, region)
+
+# One helper thread beside the asking one. It keeps its SQLite connection, and with it its page
+# cache, from one question to the next.
+_helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-counting")
+
+
+def _all_at_once(jobs: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Each job's result. The queries are independent: outside a transaction the asking
+    thread and a helper take them in turn, each on a connection of its own (SQLite and
+    PostgreSQL count while Python waits). Inside one, another connection would not see its
+    writes: they run one after another."""
+    if connection.in_atomic_block:
+        return {name: job() for name, job in jobs.items()}
+    waiting = list(jobs.items())
+    taking = threading.Lock()
+    results: dict[str, Any] = {}
+
+    def work() -> None:
+        while True:
+            with taking:
+                if not waiting:
+                    return
+                name, job = waiting.pop(0)
+            results[name] = job()
+
+    def helper() -> None:
+        connection.close_if_unusable_or_obsolete()
+        try:
+            work()
+        finally:
+            if connection.vendor != "sqlite":
+                connection.close()  # a server keeps its own cache; the connection goes back
+
+    helped = _helper.submit(helper)
+    try:
+        work()
+    finally:
+        helped.result()
+    return results
 
 
 def _staff_ids() -> list[int]:
     return list(User.objects.filter(role__in=STAFF).values_list("id", flat=True)) or [-1]
+
+
+def _ints(text: str | None) -> np.ndarray:
+    """The integers of a joined text (see PeriodRows._joined)."""
+    if not text:
+        return np.empty(0, dtype=np.int64)
+    return np.fromstring(text, dtype=np.int64, sep=",")
+
+
+def _count(text: str | None) -> int:
+    return text.count(",") + 1 if text else 0
 
 
 def _epoch_micros(moment: datetime) -> int:

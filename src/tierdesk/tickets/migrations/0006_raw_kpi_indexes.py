@@ -41,4 +41,8 @@ class Migration(migrations.Migration):
             model_name='ticketevent',
             index=models.Index(condition=models.Q(('field', ''), ('kind', 'message')), fields=['ticket', 'created_at', 'actor', 'message'], name='event_reply_ticket_idx'),
         ),
+        migrations.AddIndex(
+            model_name='message',
+            index=models.Index(condition=models.Q(('channel', 'chat')), fields=['id'], name='message_chat_idx'),
+        ),
     ]
