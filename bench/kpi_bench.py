@@ -7,7 +7,9 @@ by later runs), then the daily rollups (`rollups_rebuild`, timed). Then measures
 come from the raw events and the backlog as the tickets stand now):
 
 - the team dashboard's KPIs: every ticket KPI for the whole period and per week, the backlog by
-  age and the arrivals per hour of the week, counted with the rollups and from raw events;
+  age and the arrivals per hour of the week, counted with the rollups and from raw events (by
+  the database, on two connections and on one; and, once, from every touched ticket's facts,
+  the reference the database's counting must equal);
 - the whole dashboard's ticket KPIs with the per-group and per-tier tables, with the rollups;
 - the busiest engineer's own view (their figures from the events of the tickets they touched);
 - keeping the rollups current: counting 1,000 changed tickets again, and the day's end (every
@@ -42,14 +44,17 @@ def period() -> tuple[datetime, datetime]:
     return start, end
 
 
-def team_dashboard(source: str, breakdowns: bool = False) -> dict:
+def team_dashboard(source: str, breakdowns: bool = False, in_database: bool = True) -> dict:
     """What the team dashboard counts: each KPI for the period and per week, backlog ages, the
-    hour-of-week arrivals (and per group and per tier)."""
+    hour-of-week arrivals (and per group and per tier). From raw events the database counts
+    them, or (`in_database` False) every touched ticket's facts are read."""
     from tierdesk.measures.book import KpiBook
     from tierdesk.measures.kpis import METRICS, Scope
 
     start, end = period()
-    book = KpiBook(Scope(zone=UTC), start, end, "UTC", source=source, now=NOW)
+    book = KpiBook(
+        Scope(zone=UTC), start, end, "UTC", source=source, now=NOW, in_database=in_database
+    )
     figures = {}
     for metric in METRICS:
         figures[metric] = (
@@ -63,6 +68,14 @@ def team_dashboard(source: str, breakdowns: bool = False) -> dict:
             for metric in METRICS:
                 book.whole(metric, key)
     return {"figures": figures, "sources": sorted(book.sources_used)}
+
+
+def team_raw_one_connection() -> dict:
+    """The raw dashboard inside a transaction: its queries run one after another."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        return team_dashboard("raw")
 
 
 def busiest_engineer():
@@ -246,10 +259,17 @@ def main() -> int:
             lambda: team_dashboard("auto", breakdowns=True), args.passes
         ),
         "team_raw": timed(lambda: team_dashboard("raw"), args.raw_passes),
+        "team_raw_one_connection": timed(team_raw_one_connection, args.raw_passes),
+        "team_raw_per_ticket": timed(lambda: team_dashboard("raw", in_database=False), 1),
         "engineer_view": timed(lambda: engineer_view(engineer), args.passes),
     }
     rolled, raw = results["team_rollups"]["result"], results["team_raw"]["result"]
     agree = _agree(rolled["figures"], raw["figures"])
+    per_ticket = results["team_raw_per_ticket"]["result"]
+    agree["raw_counted_by_the_database_equals_per_ticket_facts"] = (
+        per_ticket["figures"] == raw["figures"]
+        and results["team_raw_one_connection"]["result"]["figures"] == raw["figures"]
+    )
     refresh = refresh_cost(1000)
     day_end = day_end_cost()
     rollup_rows = KpiRollup.objects.count()
@@ -278,6 +298,20 @@ def main() -> int:
             ",".join(raw["sources"]),
         ],
         [
+            "same, raw, the queries on one connection",
+            results["team_raw_one_connection"]["median_ms"],
+            results["team_raw_one_connection"]["max_ms"],
+            "",
+            ",".join(raw["sources"]),
+        ],
+        [
+            "same, raw, every touched ticket's facts read (reference)",
+            results["team_raw_per_ticket"]["median_ms"],
+            results["team_raw_per_ticket"]["max_ms"],
+            "",
+            "raw",
+        ],
+        [
             "busiest engineer's own view beside the team's",
             results["engineer_view"]["median_ms"],
             results["engineer_view"]["max_ms"],
@@ -291,7 +325,9 @@ def main() -> int:
         f"{refresh['tickets']:,} changed tickets {refresh['seconds']} s; day end "
         f"{day_end['tickets']:,} tickets {day_end['seconds']} s ({day_end['locked_seconds']} s "
         f"in its write transaction); raw and rollups "
-        f"agree: {agree['agree']} (largest percentile gap {agree['largest_gap_percent']} %)"
+        f"agree: {agree['agree']} (largest percentile gap {agree['largest_gap_percent']} %); "
+        "raw counted by the database equals the per-ticket facts: "
+        f"{agree['raw_counted_by_the_database_equals_per_ticket_facts']}"
     )
     for entry in results.values():
         entry.pop("result")

@@ -3,6 +3,7 @@ the daily rollups where they reach and fit the question, from the raw facts othe
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -191,15 +192,17 @@ class KpiBook:
 
     def _from_raw(self, bounds: list[datetime], key: str | None) -> Tally:
         now = self.now.timestamp()
+        # The backlog of a period not ended is the tickets unsolved now, stamped just after
+        # now: a period ending at now itself counts its open-at facts alone.
+        later = math.nextafter(now, math.inf)
         stamps = [moment.timestamp() for moment in bounds]
-        periods = Periods(stamps[:-1], stamps[1:], [min(e, now) for e in stamps[1:]])
+        periods = Periods(stamps[:-1], stamps[1:], [e if e <= now else later for e in stamps[1:]])
         rows: list[Row] = self._raw_rows()
         if key in rollups.DETAIL_KEYS:  # only volume is asked by these: arrivals alone
             rows = [row for row in rows if row[0] == f.CREATED]
         if any(e > now for e in stamps[1:]):
-            return tally(
-                chain(rows, open_now_rows(self.scope, self.now, now, key)), periods, key, self.scope
-            )
+            unsolved = open_now_rows(self.scope, self.now, later, key)
+            return tally(chain(rows, unsolved), periods, key, self.scope)
         return tally(rows, periods, key, self.scope)
 
     def _raw_rows(self) -> list[Row]:

@@ -65,19 +65,20 @@ def spells_of(tickets: Tickets, changes: Changes) -> Spells:
     event = np.concatenate([np.zeros(len(tickets.ids), np.int64), changes.events[mine]])
     done = np.concatenate([tickets.done, changes.done[mine]])
     source = np.arange(len(ticket))
-    order = np.lexsort((event, at, ticket))
+    # The creation first, as measures.facts reads a history: from its start, every change
+    # in time order (one recorded before the creation too).
+    creation_last = (event != 0).astype(np.int64)
+    order = np.lexsort((event, at, creation_last, ticket))
     ticket, at, event, done, source = (a[order] for a in (ticket, at, event, done, source))
 
     first = np.ones(len(ticket), dtype=bool)
     first[1:] = ticket[1:] != ticket[:-1]
     group = np.cumsum(first) - 1
     heads = np.flatnonzero(first)
-    # A ticket's marks count from its creation on (a change recorded before it is not read).
-    counted = (event[heads] == 0)[group]
     before = np.ones(len(done), dtype=done.dtype)
     before[1:] = done[:-1]
     before[first] = 1  # done before the creation: the creation mark starts a spell if open
-    flips = (done != before) & counted
+    flips = done != before
 
     flip_ticket, flip_at, flip_done = ticket[flips], at[flips], done[flips]
     flip_group = group[flips]

@@ -9,6 +9,8 @@ otherwise read the events table itself, some fifty times slower."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -140,6 +142,9 @@ class PeriodRows:
         self.scope, self.bounds, self.now, self.key = scope, list(bounds), now, key
         self.n = len(bounds) - 1
         self.sqlite = connection.vendor == "sqlite"
+        # Computed once and read twice; SQLite knows the word from 3.35 on.
+        known = not self.sqlite or sqlite3.sqlite_version_info >= (3, 35)
+        self.materialized = " MATERIALIZED" if known else ""
         self.by_channel, self.by_region = key == "channel", key == "region"
         self.with_org = self.by_region or scope.region is not None
         self.with_ticket = self.with_org or self.by_channel or scope.channel is not None
@@ -347,6 +352,8 @@ class PeriodRows:
         )
         change_ids, at, events, done, _none = found["changes"]
         changes = spell_counts.Changes(_ints(change_ids), _ints(at), _ints(events), _ints(done))
+        _aligned(tickets.ids, tickets.created, tickets.done, tickets.key_index)
+        _aligned(changes.tickets, changes.at, changes.events, changes.done)
         spells = spell_counts.spells_of(tickets, changes)
         bounds = np.array([_epoch_micros(moment) for moment in self.bounds], dtype=np.int64)
         instants = bounds[[i for i, moment in enumerate(self.bounds) if moment <= self.now]]
@@ -396,7 +403,7 @@ class PeriodRows:
         sql.add(
             "chained AS (SELECT ticket_id, at, id, LAG(at) OVER w AS prev_at, LEAD(at) OVER w "
             "AS next_at FROM solved WINDOW w AS (PARTITION BY ticket_id ORDER BY at, id)), "
-            "s AS MATERIALIZED (SELECT c.ticket_id, c.at, c.id, "
+            f"s AS{self.materialized} (SELECT c.ticket_id, c.at, c.id, "
         )
         sql.extend(self._period("c.at")).add(" AS p, ").extend(self._period("c.prev_at"))
         sql.add(" AS pp, ").extend(self._period("c.next_at", self.n)).add(" AS np, ")
@@ -407,7 +414,7 @@ class PeriodRows:
         # Whether a solve was one touch and reopened after is asked only of the solve that
         # counts for its period: the ticket's last in it.
         sql.add(
-            f"counted AS MATERIALIZED (SELECT s.*, (SELECT COUNT(*) {replies} {before_solve}) "
+            f"counted AS{self.materialized} (SELECT s.*, (SELECT COUNT(*) {replies} {before_solve}) "
             f"AS touches, CASE WHEN {reopened} THEN 1 ELSE 0 END AS reopened FROM s "
             "WHERE s.np > s.p), flagged AS (SELECT p, pp, np, us, chan, reg, 0 AS one_touch, "
             "0 AS reopened FROM s WHERE np = p UNION ALL SELECT s.p, s.pp, s.np, s.us, s.chan, "
@@ -415,14 +422,16 @@ class PeriodRows:
             "s.reg, CASE WHEN s.touches = 1 THEN 1 WHEN s.touches > 1 AND NOT EXISTS (SELECT 1 "
             f"{replies} {before_solve} AND NOT {chat}) THEN 1 ELSE 0 END, s.reopened "
             "FROM counted s) SELECT p, pp, np, one_touch, reopened, chan, reg, COUNT(*), "
-            f"SUM(us), {self._joined('CASE WHEN np > p THEN us END')} FROM flagged "
+            # Whole seconds and the microseconds apart: SQLite's sum of integers stops at 2^63.
+            f"SUM(us / {MICROS}), SUM(us - us / {MICROS} * {MICROS}), "
+            f"{self._joined('CASE WHEN np > p THEN us END')} FROM flagged "
             "GROUP BY 1, 2, 3, 4, 5, 6, 7"
         )
         rows: list[Row] = []
         times: list[Durations] = []
-        for p, pp, np_, one_touch, reopen, channel, region, n, total, us in sql.run():
+        for p, pp, np_, one_touch, reopen, channel, region, n, whole, part, us in sql.run():
             flags = (f.ONE_TOUCH if one_touch else 0) | (f.REOPENED_AFTER if reopen else 0)
-            seconds = int(total) / MICROS
+            seconds = (int(whole) * MICROS + int(part)) / MICROS
             rows.append(
                 self._row(f.SOLVED, p, pp, np_, n, channel, region, flags=flags, seconds=seconds)
             )
@@ -459,7 +468,7 @@ class PeriodRows:
         periods."""
         elapsed = "COALESCE(k.elapsed_seconds, 0)"
         # Every digit of the stored float, so it reads back the same.
-        exact = f"printf('%%.17g', {elapsed})" if self.sqlite else elapsed
+        exact = f"printf('%%!.17g', {elapsed})" if self.sqlite else elapsed
         sql = Sql().add("SELECT k.metric, ").extend(self._period("k.stopped_at"))
         sql.add(f", {self._dims()}, {self._joined(exact)} FROM {CLOCKS} k")
         sql.add(self._hint("sla_clock_stopped_idx")).add(self._tickets("k.ticket_id"))
@@ -548,6 +557,7 @@ class PeriodRows:
         order = np.argsort(pair, kind="stable")
         pair = pair[order]
         names = np.array(keyed.split(","), dtype=object)[order] if keyed is not None else None
+        _aligned(pair, *([names] if names is not None else []))
         ticket, period = pair // width, pair % width
         following = np.full(len(pair), self.n, dtype=np.int64)
         same = ticket[1:] == ticket[:-1]
@@ -566,29 +576,45 @@ class PeriodRows:
         ]
 
 
-# One helper thread beside the asking one. It keeps its SQLite connection, and with it its page
-# cache, from one question to the next.
-_helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kpi-counting")
+# One helper thread beside the asking one, per process. It keeps its SQLite connection, and with
+# it its page cache, from one question to the next.
+_helper: tuple[int, ThreadPoolExecutor] | None = None
+_helper_made = threading.Lock()
+_helping = threading.Lock()  # held while the helper serves a question
+
+
+def _helper_thread() -> ThreadPoolExecutor:
+    global _helper
+    with _helper_made:
+        if _helper is None or _helper[0] != os.getpid():  # a forked process starts its own
+            _helper = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="kpi-counting"))
+        return _helper[1]
 
 
 def _all_at_once(jobs: dict[str, Callable[[], Any]]) -> dict[str, Any]:
-    """Each job's result. The queries are independent: outside a transaction the asking
-    thread and a helper take them in turn, each on a connection of its own (SQLite and
-    PostgreSQL count while Python waits). Inside one, another connection would not see its
-    writes: they run one after another."""
-    if connection.in_atomic_block:
+    """Each job's result. The queries are independent: the asking thread and a helper take
+    them in turn, each on a connection of its own (SQLite and PostgreSQL count while Python
+    waits). They run one after another inside a transaction (another connection would not see
+    its writes) and while the helper serves another question."""
+    one_by_one = connection.in_atomic_block or not connection.get_autocommit()
+    if one_by_one or not _helping.acquire(blocking=False):
         return {name: job() for name, job in jobs.items()}
     waiting = list(jobs.items())
     taking = threading.Lock()
     results: dict[str, Any] = {}
 
     def work() -> None:
-        while True:
+        try:
+            while True:
+                with taking:
+                    if not waiting:
+                        return
+                    name, job = waiting.pop(0)
+                results[name] = job()
+        except BaseException:
             with taking:
-                if not waiting:
-                    return
-                name, job = waiting.pop(0)
-            results[name] = job()
+                waiting.clear()  # the other thread stops after its current query
+            raise
 
     def helper() -> None:
         connection.close_if_unusable_or_obsolete()
@@ -597,17 +623,30 @@ def _all_at_once(jobs: dict[str, Callable[[], Any]]) -> dict[str, Any]:
         finally:
             if connection.vendor != "sqlite":
                 connection.close()  # a server keeps its own cache; the connection goes back
+            _helping.release()
 
-    helped = _helper.submit(helper)
+    try:
+        helped = _helper_thread().submit(helper)
+    except BaseException:
+        _helping.release()
+        raise
     try:
         work()
-    finally:
-        helped.result()
+    except BaseException:
+        helped.exception()  # waits for the helper; the asking thread's error is the one raised
+        raise
+    helped.result()
     return results
 
 
 def _staff_ids() -> list[int]:
     return list(User.objects.filter(role__in=STAFF).values_list("id", flat=True)) or [-1]
+
+
+def _aligned(*columns: np.ndarray) -> None:
+    """Joined columns of one query have a value per row each (a NULL would be left out)."""
+    if len({len(column) for column in columns}) > 1:
+        raise ValueError("A time the database could not read left a KPI query's columns unequal")
 
 
 def _ints(text: str | None) -> np.ndarray:
@@ -649,8 +688,6 @@ def _row(
     value: float | None = None,
     seconds: float | None = None,
 ) -> Row:
-    if seconds is not None:
-        value = seconds
     return (
         kind,
         at,

@@ -75,6 +75,11 @@ def _edges(history: History) -> None:
     history.status(late, NOW + timedelta(days=40), "new", "solved", actor=history.staff)
     shut = history.ticket(START + timedelta(days=2), channel="email", type="incident")
     history.status(shut, START + timedelta(days=9), "new", "closed", actor=history.staff)
+    # Imported with a solve stamped a minute before its creation, reopened and solved later.
+    skewed = history.ticket(START + timedelta(days=10), channel="api", type="question")
+    history.status(skewed, START + timedelta(days=10, minutes=-1), "new", "solved")
+    history.status(skewed, START + timedelta(days=12), "solved", "open")
+    history.status(skewed, START + timedelta(days=16), "open", "solved", actor=history.staff)
 
 
 @pytest.fixture
@@ -101,6 +106,9 @@ def test_the_database_counts_every_kpi_as_the_facts_do(desk):
     _agree(Scope(zone=UTC, channel="email"))
     _agree(Scope(zone=UTC, region=Ticket.objects.first().organization.region))
     _agree(Scope(zone=TOKYO), zone="Asia/Tokyo")
+    # Summer time starts on 8 March 2026 in New York; Kolkata is half an hour off the hour.
+    for name in ("America/New_York", "Asia/Kolkata"):
+        _agree(Scope(zone=ZoneInfo(name)), zone=name)
 
 
 def test_a_period_still_running_and_one_long_past_agree(desk):
@@ -108,6 +116,8 @@ def test_a_period_still_running_and_one_long_past_agree(desk):
     _agree(Scope(zone=UTC), start=START, end=monday + timedelta(days=7))
     # Ended weeks before now: tickets solved or closed since were open at its end.
     _agree(Scope(zone=UTC), start=START, end=START + timedelta(weeks=2))
+    # Now exactly at a week's end: that week's backlog is its open tickets, once.
+    _agree(Scope(zone=UTC), start=START, end=END + timedelta(weeks=1), now=END)
 
 
 def test_the_seeded_edges_are_counted(desk):
@@ -139,17 +149,21 @@ def test_the_team_figures_read_no_ticket_history(desk, monkeypatch):
 def test_outside_a_transaction_two_connections_count_the_same(history, monkeypatch):
     groups = [SkillGroup.objects.create(name=f"Group {n}") for n in range(2)]
     seed(history, groups, 60, random.Random(7))
-    workers = set()
-    spells = sql_rows.PeriodRows.spells
+    # The two longest queries wait for each other: they must run at once, on two threads.
+    meeting = threading.Barrier(2, timeout=30)
+    threads = set()
+    for name in ("spells", "solves"):
+        counted = getattr(sql_rows.PeriodRows, name)
 
-    def noted(self):
-        workers.add(threading.current_thread().name)
-        return spells(self)
+        def met(self, counted=counted):
+            threads.add(threading.current_thread().name)
+            meeting.wait()
+            return counted(self)
 
-    monkeypatch.setattr(sql_rows.PeriodRows, "spells", noted)
-    assert not connection.in_atomic_block  # so the counting takes the two-connection path
+        monkeypatch.setattr(sql_rows.PeriodRows, name, met)
+    assert not connection.in_atomic_block
 
     _agree(Scope(zone=UTC))
     _agree(Scope(zone=UTC, channel="chat"))
 
-    assert workers
+    assert len(threads) == 2

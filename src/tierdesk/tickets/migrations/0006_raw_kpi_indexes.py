@@ -13,10 +13,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name='ticketevent',
-            name='event_actor_created_idx',
-        ),
         migrations.AddIndex(
             model_name='ticket',
             index=models.Index(fields=['closed_at'], name='ticket_closed_idx'),
@@ -28,6 +24,11 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='ticketevent',
             index=models.Index(fields=['actor', 'created_at', 'ticket', 'kind', 'field'], name='event_actor_acted_idx'),
+        ),
+        # The wider index serves what the narrower one did: it goes once its successor is built.
+        migrations.RemoveIndex(
+            model_name='ticketevent',
+            name='event_actor_created_idx',
         ),
         migrations.AddIndex(
             model_name='ticketevent',
