@@ -9,12 +9,9 @@ otherwise read the events table itself, some fifty times slower."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +24,7 @@ from tierdesk.escalations.models import Escalation, EscalationStatus
 from tierdesk.measures import facts as f
 from tierdesk.measures import spell_counts
 from tierdesk.measures.kpis import Row, Scope
+from tierdesk.measures.queries import Sql, all_at_once
 from tierdesk.sla.choices import ClockState
 from tierdesk.sla.models import SlaClock
 from tierdesk.tickets.choices import UNSOLVED_STATUSES, Channel, EventKind, Status
@@ -38,7 +36,6 @@ KEYS = (None, "channel", "region", "type", "product_area", "hour_of_week")
 ARRIVAL_KEYS = ("type", "product_area", "hour_of_week")
 QUARTER = 900  # arrivals are counted per quarter hour, whole in every time zone in use
 MICROS = 1_000_000
-DAY_MICROS = 86_400 * MICROS
 
 EVENTS = TicketEvent._meta.db_table
 TICKETS = Ticket._meta.db_table
@@ -107,27 +104,6 @@ class Counted:
 
     rows: list[Row]
     durations: dict[str, Durations]
-
-
-class Sql:
-    """A statement put together piece by piece with its parameters in order."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.params: list[Any] = []
-
-    def add(self, text: str, *params: Any) -> Sql:
-        self.parts.append(text)
-        self.params.extend(params)
-        return self
-
-    def extend(self, other: tuple[str, list[Any]]) -> Sql:
-        return self.add(other[0], *other[1])
-
-    def run(self) -> list[tuple[Any, ...]]:
-        with connection.cursor() as cursor:
-            cursor.execute("".join(self.parts), self.params)
-            return cursor.fetchall()
 
 
 class PeriodRows:
@@ -241,7 +217,7 @@ class PeriodRows:
 
     def read(self) -> Counted:
         """Everything the team KPIs count, but arrivals by hour, type or area."""
-        found = _all_at_once(
+        found = all_at_once(
             # Longest first: two connections share them out as each one finishes.
             {
                 "spells": self.spells,
@@ -576,69 +552,6 @@ class PeriodRows:
         ]
 
 
-# One helper thread beside the asking one, per process. It keeps its SQLite connection, and with
-# it its page cache, from one question to the next.
-_helper: tuple[int, ThreadPoolExecutor] | None = None
-_helper_made = threading.Lock()
-_helping = threading.Lock()  # held while the helper serves a question
-
-
-def _helper_thread() -> ThreadPoolExecutor:
-    global _helper
-    with _helper_made:
-        if _helper is None or _helper[0] != os.getpid():  # a forked process starts its own
-            _helper = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="kpi-counting"))
-        return _helper[1]
-
-
-def _all_at_once(jobs: dict[str, Callable[[], Any]]) -> dict[str, Any]:
-    """Each job's result. The queries are independent: the asking thread and a helper take
-    them in turn, each on a connection of its own (SQLite and PostgreSQL count while Python
-    waits). They run one after another inside a transaction (another connection would not see
-    its writes) and while the helper serves another question."""
-    one_by_one = connection.in_atomic_block or not connection.get_autocommit()
-    if one_by_one or not _helping.acquire(blocking=False):
-        return {name: job() for name, job in jobs.items()}
-    waiting = list(jobs.items())
-    taking = threading.Lock()
-    results: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            while True:
-                with taking:
-                    if not waiting:
-                        return
-                    name, job = waiting.pop(0)
-                results[name] = job()
-        except BaseException:
-            with taking:
-                waiting.clear()  # the other thread stops after its current query
-            raise
-
-    def helper() -> None:
-        connection.close_if_unusable_or_obsolete()
-        try:
-            work()
-        finally:
-            if connection.vendor != "sqlite":
-                connection.close()  # a server keeps its own cache; the connection goes back
-            _helping.release()
-
-    try:
-        helped = _helper_thread().submit(helper)
-    except BaseException:
-        _helping.release()
-        raise
-    try:
-        work()
-    except BaseException:
-        helped.exception()  # waits for the helper; the asking thread's error is the one raised
-        raise
-    helped.result()
-    return results
-
-
 def _staff_ids() -> list[int]:
     return list(User.objects.filter(role__in=STAFF).values_list("id", flat=True)) or [-1]
 
@@ -662,14 +575,6 @@ def _count(text: str | None) -> int:
 
 def _epoch_micros(moment: datetime) -> int:
     return int(moment.timestamp()) * MICROS + moment.microsecond
-
-
-def _age_class(age_micros: int) -> int:
-    """measures.facts.age_class of an age in microseconds, exactly."""
-    for index, (_label, limit) in enumerate(f.AGE_BUCKETS):
-        if limit is not None and age_micros < limit * DAY_MICROS:
-            return index
-    return len(f.AGE_BUCKETS) - 1
 
 
 def _row(
