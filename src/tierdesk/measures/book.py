@@ -3,9 +3,10 @@ the daily rollups where they reach and fit the question, from the raw facts othe
 
 from __future__ import annotations
 
+import json
 import math
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,7 +14,7 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
-from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -381,23 +382,25 @@ def _duration_rows(zone_name: str, plan: Plan, days: list[int]) -> list[Row]:
     )
     if plan.member is not None:
         histograms = histograms.filter(member=plan.member)
-    summed: dict[tuple[str, int, int, str], Counter] = defaultdict(Counter)
+    found: dict[tuple[str, int, int, str], list[str]] = defaultdict(list)
     for kind, day, nxt, counts, member in histograms.values_list(
         "kind", "day", "next", "counts", "member"
     ):
         at, after = bisect_right(days, day) - 1, bisect_right(days, nxt) - 1
-        into = summed[kind, at, after, member]
-        for bucket, n in rollups.unpack_counts(counts):
-            into[bucket] += n
-    return [
-        _row(
-            plan, {"flags": 0, "bucket": bucket, "n": n, "member": member}, kind, at, -1, after, 0.0
+        found[kind, at, after, member].append(counts)
+    rows = []
+    for (stored, at, after, member), texts in found.items():
+        # [bucket, count, bucket, count, ...] of every day's histogram, summed per bucket.
+        joined = ",".join(text[1:-1] for text in texts if len(text) > 2)
+        pairs = np.array(json.loads("[" + joined + "]"), dtype=np.int64)
+        summed = (
+            np.bincount(pairs[0::2], weights=pairs[1::2]).astype(np.int64) if len(pairs) else pairs
         )
-        for (stored, at, after, member), counts in summed.items()
-        for kind in [SOLVED_TIME if stored == f.SOLVED else stored]
-        for bucket, n in counts.items()
-        if n
-    ]
+        kind = SOLVED_TIME if stored == f.SOLVED else stored
+        for bucket in np.flatnonzero(summed):
+            r = {"flags": 0, "bucket": int(bucket), "n": int(summed[bucket]), "member": member}
+            rows.append(_row(plan, r, kind, at, -1, after, 0.0))
+    return rows
 
 
 def _open_at_bounds(
@@ -408,21 +411,30 @@ def _open_at_bounds(
     if not days:
         return []
     dims = [name for name in extra if name == "member"]
+    # Every run that started or ended by the first bound is summed as of its day: years of
+    # days come back as one.
+    as_of = Case(
+        When(day__lte=days[0], then=Value(days[0])),
+        default=F("day"),
+        output_field=IntegerField(),
+    )
     changes = (
         rows.filter(kind__in=(rollups.OPEN_IN, rollups.OPEN_OUT), day__lte=days[-1])
-        .values("kind", "day", "flags", *dims)
+        .annotate(as_of=as_of)
+        .values("kind", "as_of", "flags", *dims)
         .annotate(n=Sum("count"))
-        .order_by("day")
+        .order_by("as_of")
+        .values_list("kind", "as_of", "flags", "n", *dims)
     )
     open_now: dict[tuple[Any, ...], int] = defaultdict(int)
     at_bound: list[dict[tuple[Any, ...], int]] = []
     bound = 0
-    for change in changes:
-        while bound < len(days) and change["day"] > days[bound]:
+    for kind, day, flags, n, *member in changes:
+        while bound < len(days) and day > days[bound]:
             at_bound.append(dict(open_now))
             bound += 1
-        key = (change["flags"], change.get("member"))
-        open_now[key] += change["n"] if change["kind"] == rollups.OPEN_IN else -change["n"]
+        key = (flags, member[0] if member else None)
+        open_now[key] += n if kind == rollups.OPEN_IN else -n
     while bound < len(days):
         at_bound.append(dict(open_now))
         bound += 1
