@@ -7,7 +7,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any, NamedTuple
 
 from django.db import connection
@@ -52,6 +52,12 @@ AGE_BUCKETS = (("<1d", 1), ("1-3d", 3), ("3-7d", 7), ("7-30d", 30), (">30d", Non
 CHUNK = 2000
 # The event fields facts are read from ("" is a reply).
 FACT_FIELDS = ("", "status", "group", "tier")
+
+
+def hour_of_week(moment: datetime, zone: tzinfo) -> int:
+    """The hour of the week of a moment in a zone: 0 is Monday 00:00-01:00, 167 Sunday 23:00."""
+    local = moment.astimezone(zone)
+    return local.weekday() * 24 + local.hour
 
 
 def age_class(seconds: float) -> int:

@@ -217,11 +217,6 @@ def tally(rows: Iterable[Row], periods: Periods, key: str | None, scope: Scope) 
 # --- from sums to figures --------------------------------------------------------------------------
 
 
-def weighted_percentile(values: Values, share: float) -> float | None:
-    """`percentile` (interpolated between the nearest ranks) of values given with counts."""
-    return weighted_percentiles(values, (share,))[0]
-
-
 def weighted_percentiles(values: Values, shares: Sequence[float]) -> list[float | None]:
     """Each share's percentile (interpolated between the nearest ranks) of values given with
     counts, the values sorted once (a raw period holds a hundred thousand of them)."""
@@ -372,8 +367,7 @@ def fact_rows(
     for fact in f.ticket_facts(history, instants, per_engineer=scope.engineer is not None):
         slot = None
         if fact.kind == f.CREATED:
-            local = fact.at.astimezone(zone)
-            slot = local.weekday() * 24 + local.hour
+            slot = f.hour_of_week(fact.at, zone)
         seconds = fact.seconds or 0.0
         yield (
             fact.kind,

@@ -100,8 +100,7 @@ def ticket_share(
         day = day_of(fact.at, zone)
         slot = -1
         if fact.kind == f.CREATED:
-            local = fact.at.astimezone(zone)
-            slot = local.weekday() * 24 + local.hour
+            slot = f.hour_of_week(fact.at, zone)
         seconds = fact.seconds or 0.0
         entries.append(
             (

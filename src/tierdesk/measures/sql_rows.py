@@ -13,7 +13,8 @@ import sqlite3
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ KEYS = (None, "channel", "region", "type", "product_area", "hour_of_week")
 ARRIVAL_KEYS = ("type", "product_area", "hour_of_week")
 QUARTER = 900  # arrivals are counted per quarter hour, whole in every time zone in use
 MICROS = 1_000_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 EVENTS = TicketEvent._meta.db_table
 TICKETS = Ticket._meta.db_table
@@ -124,7 +126,12 @@ class PeriodRows:
         self.by_channel, self.by_region = key == "channel", key == "region"
         self.with_org = self.by_region or scope.region is not None
         self.with_ticket = self.with_org or self.by_channel or scope.channel is not None
-        self.staff = "(" + ", ".join(str(pk) for pk in _staff_ids()) + ")"
+
+    @cached_property
+    def staff(self) -> str:
+        """The staff's ids as an SQL list (their role now, as measures.facts reads it)."""
+        ids = User.objects.filter(role__in=STAFF).values_list("id", flat=True)
+        return "(" + ", ".join(str(pk) for pk in ids or [-1]) + ")"
 
     # -- SQL pieces ---------------------------------------------------------------------------
 
@@ -205,12 +212,15 @@ class PeriodRows:
             params.append(self.scope.region)
         return sql, params
 
-    def _row(self, kind: str, at: int, prev: int, nxt: int, count: int, *dims: Any, **more: Any):
-        channel, region = dims
-        if not self.by_channel:
-            channel = self.scope.channel
-        if not self.by_region:
-            region = self.scope.region
+    def _keyed(self, channel: Any, region: Any) -> Any:
+        """Of a row's channel and region columns, the one the rows are keyed by."""
+        return channel if self.by_channel else region if self.by_region else None
+
+    def _row(self, kind: str, at: int, prev: int, nxt: int, count: int, key: Any, **more: Any):
+        """A row under `key` (its channel or region when the rows are keyed by one; the scope's
+        channel and region otherwise)."""
+        channel = key if self.by_channel else self.scope.channel
+        region = key if self.by_region else self.scope.region
         return _row(kind, at, prev, nxt, count, channel, region, **more)
 
     # -- rows ---------------------------------------------------------------------------------
@@ -263,13 +273,14 @@ class PeriodRows:
         for week, channel, region, value, count in sql.run():
             more: dict[str, Any] = {}
             if key == "hour_of_week":
-                local = datetime.fromtimestamp(int(value) * QUARTER, zone)
-                more["slot"] = local.weekday() * 24 + local.hour
+                moment = datetime.fromtimestamp(int(value) * QUARTER, UTC)
+                more["slot"] = f.hour_of_week(moment, zone)
             elif key == "type":
                 more["kind_of"] = value
             elif key == "product_area":
                 more["area"] = value
-            rows.append(self._row(f.CREATED, week, -1, self.n, count, channel, region, **more))
+            keyed = self._keyed(channel, region)
+            rows.append(self._row(f.CREATED, week, -1, self.n, count, keyed, **more))
         return rows
 
     def spells(self) -> list[Row]:
@@ -315,7 +326,7 @@ class PeriodRows:
         )
         found = {row[0]: row[1:] for row in sql.run()}
         ticket_ids, created, init, channels, regions = found["tickets"]
-        keyed = channels if self.by_channel else regions if self.by_region else None
+        keyed = self._keyed(channels, regions)
         names = keyed.split(",") if keyed is not None else [None] * _count(ticket_ids)
         keys = list(dict.fromkeys(names))
         index = {key: i for i, key in enumerate(keys)}
@@ -337,13 +348,10 @@ class PeriodRows:
         if not keys:
             return rows
         for (p, pp, key), n in spell_counts.opened(spells, bounds, len(keys)).items():
-            rows.append(self._row(f.OPENED, p, pp, self.n, n, *self._dims_of(keys[key])))
+            rows.append(self._row(f.OPENED, p, pp, self.n, n, keys[key]))
         for (k, age, key), n in spell_counts.open_at(spells, instants, len(keys)).items():
-            rows.append(self._row(f.OPEN_AT, k, 0, 0, n, *self._dims_of(keys[key]), flags=age))
+            rows.append(self._row(f.OPEN_AT, k, 0, 0, n, keys[key], flags=age))
         return rows
-
-    def _dims_of(self, key: Any) -> tuple[Any, Any]:
-        return (key if self.by_channel else None, key if self.by_region else None)
 
     def solves(self) -> tuple[list[Row], Durations]:
         """SOLVED rows (counts and summed seconds) of the solves in the periods by the periods
@@ -408,11 +416,10 @@ class PeriodRows:
         for p, pp, np_, one_touch, reopen, channel, region, n, whole, part, us in sql.run():
             flags = (f.ONE_TOUCH if one_touch else 0) | (f.REOPENED_AFTER if reopen else 0)
             seconds = (int(whole) * MICROS + int(part)) / MICROS
-            rows.append(
-                self._row(f.SOLVED, p, pp, np_, n, channel, region, flags=flags, seconds=seconds)
-            )
+            key = self._keyed(channel, region)
+            rows.append(self._row(f.SOLVED, p, pp, np_, n, key, flags=flags, seconds=seconds))
             if us is not None:
-                times.append(self._durations(p, np_, channel, region, us, micros=True))
+                times.append(self._durations(p, np_, key, us, micros=True))
         return rows, Durations.joined(times)
 
     def closes(self) -> Durations:
@@ -471,20 +478,15 @@ class PeriodRows:
     def _grouped(self, found: list[tuple[Any, ...]], *, micros: bool) -> Durations:
         return Durations.joined(
             [
-                self._durations(period, self.n, channel, region, text, micros=micros)
+                self._durations(period, self.n, self._keyed(channel, region), text, micros=micros)
                 for period, channel, region, text in found
             ]
         )
 
-    def _durations(
-        self, period: int, nxt: int, channel: Any, region: Any, text: str, *, micros: bool
-    ) -> Durations:
-        values = np.array(text.split(","), dtype=np.int64 if micros else float)
-        if micros:
-            values = values / MICROS
+    def _durations(self, period: int, nxt: int, key: Any, text: str, *, micros: bool) -> Durations:
+        values = _ints(text) / MICROS if micros else np.fromstring(text, dtype=float, sep=",")
         table = np.empty((len(values), 3))
         table[:, 0], table[:, 1], table[:, 2] = period, nxt, values
-        key = channel if self.by_channel else region if self.by_region else None
         keys = np.full(len(values), key, dtype=object) if self.key else None
         return Durations(table, keys)
 
@@ -528,7 +530,7 @@ class PeriodRows:
         sql.add(f") AS m) AS d{self._tickets('d.ticket_id')} WHERE 1 = 1")
         sql.extend(self._scoped())
         ((pairs, channels, regions),) = sql.run()
-        keyed = channels if self.by_channel else regions if self.by_region else None
+        keyed = self._keyed(channels, regions)
         pair = _ints(pairs)
         order = np.argsort(pair, kind="stable")
         pair = pair[order]
@@ -546,14 +548,7 @@ class PeriodRows:
                 strict=True,
             )
         )
-        return [
-            self._row(kind, p, -1, np_, n, *self._dims_of(name))
-            for (p, np_, name), n in counts.items()
-        ]
-
-
-def _staff_ids() -> list[int]:
-    return list(User.objects.filter(role__in=STAFF).values_list("id", flat=True)) or [-1]
+        return [self._row(kind, p, -1, np_, n, name) for (p, np_, name), n in counts.items()]
 
 
 def _aligned(*columns: np.ndarray) -> None:
@@ -574,7 +569,8 @@ def _count(text: str | None) -> int:
 
 
 def _epoch_micros(moment: datetime) -> int:
-    return int(moment.timestamp()) * MICROS + moment.microsecond
+    """Microseconds since the epoch, exactly (a float timestamp would round them)."""
+    return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 def _row(

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from tierdesk.chat.choices import TAKE_TARGET_PERCENT, TAKE_TARGET_SECONDS, ChatStatus
 from tierdesk.chat.models import ChatSession
 from tierdesk.core.errors import ValidationFailed
+from tierdesk.measures.facts import hour_of_week
 from tierdesk.phone.choices import ANSWER_TARGET_SECONDS, ANSWER_TARGET_SHARE, Direction
 from tierdesk.phone.models import Call
 from tierdesk.routing.models import Shift
@@ -180,10 +181,7 @@ def plan_query(
     )
 
 
-def slot_of(moment: datetime, zone: zoneinfo.ZoneInfo) -> int:
-    """The hour of week of a moment in a zone: 0 is Monday 00:00-01:00, 167 Sunday 23:00."""
-    local = moment.astimezone(zone)
-    return local.weekday() * 24 + local.hour
+slot_of = hour_of_week  # the hour of the week of a moment in a zone, as the team KPIs count it
 
 
 def _per_hour_of_week(
